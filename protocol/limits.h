@@ -1,0 +1,67 @@
+// The one header of named limits. Every queue, buffer, loop and decoder in
+// slurp is bounded by a constant here; units (or the counted thing) come last
+// in each name. Changing a wire limit is a protocol change: PROTOCOL.md quotes
+// these numbers in its "Limits" section.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace slurp::limits {
+
+// --- wire: one ZeroMQ message -------------------------------------------
+// A whole msgpack payload frame. 4 MiB leaves room for inline file content
+// (see content_bytes_max) plus the message around it.
+inline constexpr std::size_t message_bytes_max = 4 * 1024 * 1024;
+// Routing id + empty delimiter + payload is 3; one spare for REQ envelopes.
+inline constexpr std::size_t frames_per_message_max = 4;
+// Nesting of msgpack containers; v1 messages need 4 (envelope, list, item,
+// metadata map).
+inline constexpr std::size_t msgpack_depth_max = 8;
+inline constexpr std::size_t msgpack_array_items_max = 65536;
+inline constexpr std::size_t msgpack_map_entries_max = 256;
+inline constexpr std::size_t msgpack_string_bytes_max = 1024 * 1024;
+inline constexpr std::size_t msgpack_bin_bytes_max = message_bytes_max;
+// Every object costs decode memory even when tiny; this caps the tree
+// (a 4 MiB message of 1-byte objects would otherwise expand ~24x).
+inline constexpr std::size_t msgpack_objects_max = 262144;
+// Map keys are field names.
+inline constexpr std::size_t field_name_bytes_max = 64;
+
+// --- content -------------------------------------------------------------
+inline constexpr std::size_t content_bytes_max = 3 * 1024 * 1024;
+
+// --- UCXL addresses ------------------------------------------------------
+inline constexpr std::size_t ucxl_address_bytes_max = 4096;
+inline constexpr std::size_t ucxl_identifier_bytes_max = 64;
+inline constexpr std::size_t ucxl_path_segments_max = 128;
+
+// --- batches -------------------------------------------------------------
+inline constexpr std::size_t append_entries_max = 4096;
+inline constexpr std::size_t job_batch_max = 256;
+inline constexpr std::size_t result_batch_max = 256;
+inline constexpr std::size_t depends_on_max = 1024;
+inline constexpr std::size_t snapshot_chunk_bytes_max = 1024 * 1024;
+
+// --- security --------------------------------------------------------------
+inline constexpr std::size_t authorized_keys_max = 4096;
+inline constexpr std::size_t authorized_keys_file_bytes_max = 1024 * 1024;
+inline constexpr std::size_t key_name_bytes_max = 64;
+// A CURVE key file: one 40-character Z85 line plus comment lines.
+inline constexpr std::size_t key_file_bytes_max = 4096;
+
+// --- sockets (defaults; config may lower them, never raise past the wire
+// limits above) ------------------------------------------------------------
+inline constexpr int socket_send_hwm_messages = 10000;
+inline constexpr int socket_receive_hwm_messages = 10000;
+inline constexpr int socket_linger_ms = 0;
+inline constexpr int reconnect_interval_ms = 100;
+inline constexpr int reconnect_interval_ms_max = 5000;
+inline constexpr int zmtp_heartbeat_interval_ms = 1000;
+inline constexpr int zmtp_heartbeat_timeout_ms = 5000;
+inline constexpr int handshake_interval_ms = 5000;
+inline constexpr int tcp_keepalive_idle_s = 30;
+inline constexpr int tcp_keepalive_interval_s = 10;
+inline constexpr int tcp_keepalive_count = 3;
+
+}  // namespace slurp::limits
