@@ -142,7 +142,8 @@ int main(int argc, char** argv) {
   auto* ping = app.add_subcommand("ping", "check a node answers over CURVE");
   add_connect_flags(ping, ping_flags);
   bool json = false;
-  auto* status = app.add_subcommand("status", "show a node's view of the cluster");
+  auto* status =
+      app.add_subcommand("status", "show a node's view of the cluster");
   add_connect_flags(status, status_flags);
   status->add_flag("--json", json, "one JSON object");
 

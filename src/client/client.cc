@@ -43,9 +43,9 @@ Result<std::unique_ptr<Client>> Client::connect(zmq::context_t& context,
                         "server public key is not a 40-character Z85 key",
                         "server_public_key");
     }
-    security = bus::CurveClient{options.keys.public_z85,
-                                options.keys.secret_z85,
-                                options.server_public_z85};
+    security =
+        bus::CurveClient{options.keys.public_z85, options.keys.secret_z85,
+                         options.server_public_z85};
   }
   try {
     zmq::socket_t socket =
@@ -91,11 +91,9 @@ Result<Message> Client::call(Message request) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - Clock::now());
     if (left.count() <= 0) {
-      return make_error(ErrorCode::timeout, "no reply from " +
-                                                options_.endpoint + " within " +
-                                                std::to_string(
-                                                    options_.timeout.count()) +
-                                                " ms");
+      return make_error(ErrorCode::timeout,
+                        "no reply from " + options_.endpoint + " within " +
+                            std::to_string(options_.timeout.count()) + " ms");
     }
     if (bus::poll_items(items, left) == 0) continue;
     auto received = bus::receive_message(socket_);
@@ -120,13 +118,15 @@ Result<Reply> Client::call_for(Message request) {
   auto reply = call(std::move(request));
   if (!reply) return reply.error();
   if (auto* typed = std::get_if<Reply>(&*reply)) return std::move(*typed);
-  return make_error(ErrorCode::internal,
-                    "unexpected reply type '" +
-                        std::string(message_type(*reply)) + "'",
-                    "type");
+  return make_error(
+      ErrorCode::internal,
+      "unexpected reply type '" + std::string(message_type(*reply)) + "'",
+      "type");
 }
 
-Result<Pong> Client::ping() { return call_for<Pong>(Ping{}); }
+Result<Pong> Client::ping() {
+  return call_for<Pong>(Ping{});
+}
 
 Result<StatusReply> Client::status(bool stale) {
   StatusRequest request;

@@ -40,8 +40,8 @@ Status write_endpoint_file(const std::filesystem::path& path,
     std::ofstream out(temp);
     out << endpoint << "\n";
     if (!out) {
-      return make_error(ErrorCode::internal,
-                        "cannot write " + temp.string(), "endpoint_file");
+      return make_error(ErrorCode::internal, "cannot write " + temp.string(),
+                        "endpoint_file");
     }
   }
   std::error_code ec;
@@ -89,12 +89,13 @@ Status Node::open(const NodeOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) {
-    return make_error(ErrorCode::internal,
-                      "cannot create " + options.data_dir.string() + ": " +
-                          ec.message(),
-                      "data_dir");
+    return make_error(
+        ErrorCode::internal,
+        "cannot create " + options.data_dir.string() + ": " + ec.message(),
+        "data_dir");
   }
-  auto log = security::AuditLog::open((options.data_dir / "audit.log").string());
+  auto log =
+      security::AuditLog::open((options.data_dir / "audit.log").string());
   if (!log) return log.error();
   audit_log_ = std::move(*log);
 
@@ -104,7 +105,8 @@ Status Node::open(const NodeOptions& options) {
       context_, std::move(authorized), options.authorized_keys,
       bus::ZapAuthenticator::default_domain, options.insecure,
       [this](const bus::AuthDecision& d) {
-        std::string actor = d.public_key_z85.empty() ? d.name : d.public_key_z85;
+        std::string actor =
+            d.public_key_z85.empty() ? d.name : d.public_key_z85;
         audit(d.accepted ? "auth.accepted" : "auth.refused", actor,
               d.mechanism + " from " + d.peer_address + ": " + d.reason +
                   (d.accepted ? " as " + d.name : ""));
@@ -112,12 +114,11 @@ Status Node::open(const NodeOptions& options) {
   if (Status s = zap_->start(); !s) return s;
 
   bus::SocketSecurity security =
-      options.insecure
-          ? bus::SocketSecurity(
-                bus::Insecure{bus::ZapAuthenticator::default_domain})
-          : bus::SocketSecurity(bus::CurveServer{
-                keys.public_z85, keys.secret_z85,
-                bus::ZapAuthenticator::default_domain});
+      options.insecure ? bus::SocketSecurity(bus::Insecure{
+                             bus::ZapAuthenticator::default_domain})
+                       : bus::SocketSecurity(bus::CurveServer{
+                             keys.public_z85, keys.secret_z85,
+                             bus::ZapAuthenticator::default_domain});
   try {
     api_ = bus::make_socket(context_, zmq::socket_type::router, security);
     api_.bind(options.api_endpoint);
@@ -164,8 +165,7 @@ void Node::serve_api() {
     if (!*received) {
       // The message was dropped whole (too many or too large frames), so
       // there is no routing id to answer; the client times out.
-      spdlog::warn("api: dropped a message: {}",
-                   received->error().describe());
+      spdlog::warn("api: dropped a message: {}", received->error().describe());
       audit("request.rejected", "unknown", received->error().describe());
       continue;
     }

@@ -16,9 +16,8 @@ const std::string kGenesis(64, '0');
 
 std::string sha256_hex(std::string_view text) {
   unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest,
-                     reinterpret_cast<const unsigned char*>(text.data()),
-                     text.size());
+  crypto_hash_sha256(
+      digest, reinterpret_cast<const unsigned char*>(text.data()), text.size());
   char hex[crypto_hash_sha256_BYTES * 2 + 1];
   sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
   return hex;
@@ -104,7 +103,8 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::string& path) {
   }
   auto end = walk_chain(path);
   if (!end) return end.error();
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return io_error("cannot open audit log", path);
   return std::unique_ptr<AuditLog>(
       new AuditLog(fd, path, end->seq, std::move(end->hash)));
@@ -118,20 +118,24 @@ Result<std::uint64_t> AuditLog::verify(const std::string& path) {
 
 AuditLog::AuditLog(int fd, std::string path, std::uint64_t seq,
                    std::string last_hash)
-    : fd_(fd), path_(std::move(path)), seq_(seq), last_hash_(std::move(last_hash)) {}
+    : fd_(fd),
+      path_(std::move(path)),
+      seq_(seq),
+      last_hash_(std::move(last_hash)) {}
 
-AuditLog::~AuditLog() { ::close(fd_); }
+AuditLog::~AuditLog() {
+  ::close(fd_);
+}
 
 Status AuditLog::append(std::string_view kind, std::string_view actor,
                         std::string_view detail) {
   std::lock_guard lock(mutex_);
   const std::uint64_t seq = seq_ + 1;
-  std::string body = "{\"seq\":" + std::to_string(seq) +
-                     ",\"time_ms\":" + std::to_string(now_ms()) +
-                     ",\"kind\":" + json_string(kind) +
-                     ",\"actor\":" + json_string(actor) +
-                     ",\"detail\":" + json_string(detail) + ",\"prev\":\"" +
-                     last_hash_ + "\"";
+  std::string body =
+      "{\"seq\":" + std::to_string(seq) +
+      ",\"time_ms\":" + std::to_string(now_ms()) +
+      ",\"kind\":" + json_string(kind) + ",\"actor\":" + json_string(actor) +
+      ",\"detail\":" + json_string(detail) + ",\"prev\":\"" + last_hash_ + "\"";
   std::string hash = sha256_hex(last_hash_ + "\n" + body);
   std::string line = body + ",\"hash\":\"" + hash + "\"}\n";
   // One write() per record: with O_APPEND it lands whole or, on a crash, as

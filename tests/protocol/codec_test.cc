@@ -1,4 +1,6 @@
 // Codec round trips and golden vectors (PROTOCOL.md, "Messages").
+#include "protocol/codec.h"
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -6,12 +8,12 @@
 #include <sstream>
 
 #include "golden_messages.h"
-#include "protocol/codec.h"
 
 namespace slurp {
 namespace {
 
-const std::string kTestdata = std::string(SLURP_SOURCE_DIR) + "/protocol/testdata/";
+const std::string kTestdata =
+    std::string(SLURP_SOURCE_DIR) + "/protocol/testdata/";
 
 std::string to_hex(std::string_view bytes) {
   static const char* digits = "0123456789abcdef";
@@ -76,15 +78,16 @@ TEST_CASE("golden vectors match byte for byte", "[codec][golden]") {
 TEST_CASE("write golden vectors", "[.write-golden]") {
   for (const auto& [name, message] : testing::golden_messages()) {
     std::ofstream out(kTestdata + name + ".hex");
-    out << "# slurp protocol v1 golden vector: " << name
-        << " (decoded form in " << name << ".json)\n"
+    out << "# slurp protocol v1 golden vector: " << name << " (decoded form in "
+        << name << ".json)\n"
         << to_hex(encode(message));
   }
 }
 
 TEST_CASE("unknown fields are ignored", "[codec]") {
   // {"v":1,"type":"ping","id":5,"zz":[1,2]}
-  std::string bytes = "\x84\xa1v\x01\xa4type\xa4ping\xa2id\x05\xa2zz\x92\x01\x02";
+  std::string bytes =
+      "\x84\xa1v\x01\xa4type\xa4ping\xa2id\x05\xa2zz\x92\x01\x02";
   auto decoded = decode(bytes);
   REQUIRE(decoded.ok());
   CHECK(std::get<Ping>(*decoded).id == 5);
@@ -93,13 +96,17 @@ TEST_CASE("unknown fields are ignored", "[codec]") {
 TEST_CASE("optional fields may be absent or nil", "[codec]") {
   // {"v":1,"type":"get","id":3,"address":"ucxl://p/a","stale":...} without
   // stale, and a generate with content=nil.
-  std::string get = "\x84\xa1v\x01\xa4type\xa3get\xa2id\x03\xa7" "address\xaaucxl://p/a";
+  std::string get =
+      "\x84\xa1v\x01\xa4type\xa3get\xa2id\x03\xa7"
+      "address\xaaucxl://p/a";
   auto decoded = decode(get);
   REQUIRE(decoded.ok());
   CHECK(std::get<GetContext>(*decoded).stale == false);
   std::string gen = std::string("\x86\xa1v\x01\xa4type\xa8generate\xa2id\x01") +
-                    "\xaarequest_id\xa1r\xa7" "address\xaaucxl://p/a" +
-                    "\xa7" "content\xc0";
+                    "\xaarequest_id\xa1r\xa7"
+                    "address\xaaucxl://p/a" +
+                    "\xa7"
+                    "content\xc0";
   auto g = decode(gen);
   REQUIRE(g.ok());
   CHECK_FALSE(std::get<Generate>(*g).content.has_value());

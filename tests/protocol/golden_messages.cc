@@ -32,14 +32,27 @@ Endpoints sample_endpoints() {
 }
 
 std::vector<std::pair<std::string, Message>> client_messages() {
-  Generate generate{7,    "req-42", "ucxl://project/src/main.go",
+  Generate generate{7,
+                    "req-42",
+                    "ucxl://project/src/main.go",
                     Bytes{'p', 'a', 'c', 'k', 'a', 'g', 'e'},
-                    std::nullopt, "/project/src/main.go", Priority::high,
-                    {"ucxl://project/src/util.go"}, 1795000060000, true};
-  StatusReply status{9, "n1", "n1", 4, 120, std::nullopt,
+                    std::nullopt,
+                    "/project/src/main.go",
+                    Priority::high,
+                    {"ucxl://project/src/util.go"},
+                    1795000060000,
+                    true};
+  StatusReply status{9,
+                     "n1",
+                     "n1",
+                     4,
+                     120,
+                     std::nullopt,
                      {MemberStatus{"n1", "leader", true, 120, 0},
                       MemberStatus{"n2", "follower", true, 118, 2}},
-                     {QueueCounts{Priority::high, 3, 1, 10, 0}}, 1, 3};
+                     {QueueCounts{Priority::high, 3, 1, 10, 0}},
+                     1,
+                     3};
   return {
       {"ping", Ping{1}},
       {"pong", Pong{1, "n1", "alice", "developer", 1795000000000}},
@@ -62,12 +75,19 @@ std::vector<std::pair<std::string, Message>> client_messages() {
 }
 
 std::vector<std::pair<std::string, Message>> cluster_messages() {
-  Event event{"job.completed", "n1", 4, 57, 1795000000500,
+  Event event{"job.completed",
+              "n1",
+              4,
+              57,
+              1795000000500,
               Attributes{{"job_id", "1001"}, {"address", "ucxl://p/a.go"}}};
-  Append append{4, "n1", 119, 4, 118,
-                {LogEntry{120, 4, 1, Bytes{0x01, 0x02, 0x03}}}};
-  Job job{1001, 1, 30000, "ucxl://project/src/main.go", "developer",
-          Priority::high, Bytes{'x'}, "/project/src/main.go", {}};
+  Append append{4, "n1", 119,
+                4, 118,  {LogEntry{120, 4, 1, Bytes{0x01, 0x02, 0x03}}}};
+  Job job{1001,        1,
+          30000,       "ucxl://project/src/main.go",
+          "developer", Priority::high,
+          Bytes{'x'},  "/project/src/main.go",
+          {}};
   JobResult good{1001, 1, 4, true, sample_context(), std::nullopt};
   JobResult bad{1002, 2, 4, false, std::nullopt, "unreadable file"};
   return {
@@ -83,8 +103,8 @@ std::vector<std::pair<std::string, Message>> cluster_messages() {
                      0x8a9136aa, false}},
       {"snapshot_reply", SnapshotReply{4, "n3", 4, false}},
       {"timeout_now", TimeoutNow{4, "n1"}},
-      {"forward", Forward{77, 4, "alice", "developer", Bytes{0x81, 0xa1, 'v',
-                                                          0x01}}},
+      {"forward",
+       Forward{77, 4, "alice", "developer", Bytes{0x81, 0xa1, 'v', 0x01}}},
       {"forward_reply", ForwardReply{77, Bytes{0x80}}},
       {"jobs", JobBatch{4, "n1", {job}}},
       {"results", ResultBatch{"w1", {good, bad}}},

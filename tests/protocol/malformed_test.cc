@@ -17,8 +17,12 @@ void* operator new(std::size_t size) {
   if (void* p = std::malloc(size ? size : 1)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace slurp {
 namespace {
@@ -72,12 +76,12 @@ std::vector<Case> corpus() {
       {"truncated str", bytes({0xa5, 'a', 'b'}), ErrorCode::bad_request, ""},
       {"truncated length field", bytes({0xdb, 0x00}), ErrorCode::bad_request,
        ""},
-      {"array32 claiming 4 billion items", bytes({0xdd, 0xff, 0x00, 0x00, 0x00}),
-       ErrorCode::too_large, ""},
+      {"array32 claiming 4 billion items",
+       bytes({0xdd, 0xff, 0x00, 0x00, 0x00}), ErrorCode::too_large, ""},
       {"array32 claiming more items than bytes",
        bytes({0xdd, 0x00, 0x00, 0x10, 0x00, 0xc0}), ErrorCode::bad_request, ""},
-      {"map32 claiming 4 billion entries", bytes({0xdf, 0xff, 0xff, 0xff, 0xff}),
-       ErrorCode::too_large, ""},
+      {"map32 claiming 4 billion entries",
+       bytes({0xdf, 0xff, 0xff, 0xff, 0xff}), ErrorCode::too_large, ""},
       {"str32 of 4 GiB", bytes({0xdb, 0xff, 0xff, 0xff, 0xff}),
        ErrorCode::too_large, ""},
       {"bin32 of 4 GiB", bytes({0xc6, 0xff, 0xff, 0xff, 0xff}),
@@ -92,8 +96,8 @@ std::vector<Case> corpus() {
       {"integer key", bytes({0x81, 0x01, 0x01}), ErrorCode::bad_request, ""},
       {"duplicate key", bytes({0x82, 0xa1, 'v', 0x01, 0xa1, 'v', 0x01}),
        ErrorCode::bad_request, "v"},
-      {"missing version", bytes({0x81, 0xa4, 't', 'y', 'p', 'e', 0xa4, 'p', 'i',
-                                 'n', 'g'}),
+      {"missing version",
+       bytes({0x81, 0xa4, 't', 'y', 'p', 'e', 0xa4, 'p', 'i', 'n', 'g'}),
        ErrorCode::bad_request, "v"},
       {"version as str", bytes({0x81, 0xa1, 'v', 0xa1, '1'}),
        ErrorCode::bad_request, "v"},
@@ -152,7 +156,8 @@ TEST_CASE("malformed frames give typed errors with bounded memory",
   }
 }
 
-TEST_CASE("every truncation of a valid message is refused", "[codec][malformed]") {
+TEST_CASE("every truncation of a valid message is refused",
+          "[codec][malformed]") {
   Append append{4, "n1", 1, 1, 1, {LogEntry{2, 4, 1, Bytes(40, 0x55)}}};
   std::string whole = encode(append);
   for (std::size_t n = 0; n < whole.size(); ++n) {
