@@ -31,7 +31,8 @@ Result<msgpack::object_handle> unpack_checked(std::span<const std::uint8_t> b,
 struct Envelope {
   std::uint64_t v = 0;
   std::string type;
-  template <class V> void fields(V& visitor) {
+  template <class V>
+  void fields(V& visitor) {
     visitor.req("v", v);
     visitor.req("type", type);
   }
@@ -55,8 +56,8 @@ Result<Message> decode_as(std::string_view type, const msgpack::object& obj) {
 }  // namespace
 
 std::string_view message_type(const Message& message) {
-  return std::visit([](const auto& m) { return std::decay_t<decltype(m)>::kType; },
-                    message);
+  return std::visit(
+      [](const auto& m) { return std::decay_t<decltype(m)>::kType; }, message);
 }
 
 std::string encode(const Message& message) {
@@ -104,10 +105,10 @@ Result<Message> decode(std::span<const std::uint8_t> bytes,
 }
 
 Result<Message> decode(std::string_view bytes, const MsgpackLimits& limits) {
-  return decode(std::span<const std::uint8_t>(
-                    reinterpret_cast<const std::uint8_t*>(bytes.data()),
-                    bytes.size()),
-                limits);
+  return decode(
+      std::span<const std::uint8_t>(
+          reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()),
+      limits);
 }
 
 std::uint64_t peek_request_id(std::string_view bytes) {

@@ -10,19 +10,19 @@
 namespace slurp {
 
 enum class ErrorCode : std::uint16_t {
-  bad_request = 1,          // malformed frame, bad field, unknown type
-  unauthenticated = 2,      // no authenticated identity on the connection
-  forbidden = 3,            // the key's role may not make this request
-  not_found = 4,            // unknown job, context or address
-  conflict = 5,             // state does not allow it (e.g. cancel a done job)
-  not_leader = 6,           // ask the leader; reply names it when known
-  no_quorum = 7,            // no leader / majority within the deadline
-  queue_full = 8,           // admission refused; retry later
-  too_large = 9,            // a frame, field or batch over its limit
-  unsupported_version = 10, // `v` not spoken by this node
-  timeout = 11,             // deadline passed before an answer
-  internal = 12,            // a bug or an I/O failure on the node
-  unavailable = 13,         // node not serving this request (yet / any more)
+  bad_request = 1,           // malformed frame, bad field, unknown type
+  unauthenticated = 2,       // no authenticated identity on the connection
+  forbidden = 3,             // the key's role may not make this request
+  not_found = 4,             // unknown job, context or address
+  conflict = 5,              // state does not allow it (e.g. cancel a done job)
+  not_leader = 6,            // ask the leader; reply names it when known
+  no_quorum = 7,             // no leader / majority within the deadline
+  queue_full = 8,            // admission refused; retry later
+  too_large = 9,             // a frame, field or batch over its limit
+  unsupported_version = 10,  // `v` not spoken by this node
+  timeout = 11,              // deadline passed before an answer
+  internal = 12,             // a bug or an I/O failure on the node
+  unavailable = 13,          // node not serving this request (yet / any more)
 };
 
 inline constexpr ErrorCode kAllErrorCodes[] = {

@@ -4,10 +4,18 @@
 
 namespace slurp {
 
-void write_value(Packer& pk, bool v) { pk.pack(v); }
-void write_value(Packer& pk, std::uint64_t v) { pk.pack(v); }
-void write_value(Packer& pk, double v) { pk.pack_double(v); }
-void write_value(Packer& pk, const std::string& v) { pk.pack(v); }
+void write_value(Packer& pk, bool v) {
+  pk.pack(v);
+}
+void write_value(Packer& pk, std::uint64_t v) {
+  pk.pack(v);
+}
+void write_value(Packer& pk, double v) {
+  pk.pack_double(v);
+}
+void write_value(Packer& pk, const std::string& v) {
+  pk.pack(v);
+}
 void write_value(Packer& pk, const Bytes& v) {
   pk.pack_bin(static_cast<std::uint32_t>(v.size()));
   pk.pack_bin_body(reinterpret_cast<const char*>(v.data()),
@@ -120,10 +128,10 @@ Status FieldReader::index() {
   for (std::uint32_t i = 0; i < map_.size; ++i) {
     const msgpack::object& key = map_.ptr[i].key;
     if (key.type != msgpack::type::STR) {
-      return make_error(ErrorCode::bad_request,
-                        "field names must be str, got " +
-                            std::string(wire_type_name(key)),
-                        prefix_);
+      return make_error(
+          ErrorCode::bad_request,
+          "field names must be str, got " + std::string(wire_type_name(key)),
+          prefix_);
     }
     std::string_view name(key.via.str.ptr, key.via.str.size);
     if (name.size() > limits::field_name_bytes_max) {

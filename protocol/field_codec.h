@@ -26,8 +26,8 @@
 
 namespace slurp {
 
-using Bytes = std::vector<std::uint8_t>;                  // wire: bin
-using Attributes = std::map<std::string, std::string>;    // wire: map str→str
+using Bytes = std::vector<std::uint8_t>;                // wire: bin
+using Attributes = std::map<std::string, std::string>;  // wire: map str→str
 
 using Packer = msgpack::packer<msgpack::sbuffer>;
 
@@ -40,7 +40,9 @@ concept WireEnum = std::is_enum_v<T> && requires(T e, std::string_view s) {
 
 class FieldCounter;
 template <class T>
-concept Record = requires(T& t, FieldCounter& c) { t.fields(c); };
+concept Record = requires(T& t, FieldCounter& c) {
+  t.fields(c);
+};
 
 // ---- writing ---------------------------------------------------------------
 
@@ -68,9 +70,16 @@ void write_value(Packer& pk, const std::vector<T>& items) {
 
 class FieldCounter {
  public:
-  template <class T> void req(const char*, const T&) { ++count; }
-  template <class T> void def(const char*, const T&) { ++count; }
-  template <class T> void opt(const char*, const std::optional<T>& v) {
+  template <class T>
+  void req(const char*, const T&) {
+    ++count;
+  }
+  template <class T>
+  void def(const char*, const T&) {
+    ++count;
+  }
+  template <class T>
+  void opt(const char*, const std::optional<T>& v) {
     if (v) ++count;
   }
   std::uint32_t count = 0;
@@ -79,14 +88,22 @@ class FieldCounter {
 class FieldPacker {
  public:
   explicit FieldPacker(Packer& pk) : pk_(pk) {}
-  template <class T> void req(const char* name, const T& v) { put(name, v); }
-  template <class T> void def(const char* name, const T& v) { put(name, v); }
-  template <class T> void opt(const char* name, const std::optional<T>& v) {
+  template <class T>
+  void req(const char* name, const T& v) {
+    put(name, v);
+  }
+  template <class T>
+  void def(const char* name, const T& v) {
+    put(name, v);
+  }
+  template <class T>
+  void opt(const char* name, const std::optional<T>& v) {
     if (v) put(name, *v);
   }
 
  private:
-  template <class T> void put(const char* name, const T& v) {
+  template <class T>
+  void put(const char* name, const T& v) {
     pk_.pack(std::string_view(name));
     write_value(pk_, v);
   }
@@ -166,7 +183,8 @@ class FieldReader {
   // Checks that keys are short strings and unique. Call before visiting.
   Status index();
 
-  template <class T> void req(const char* name, T& out) {
+  template <class T>
+  void req(const char* name, T& out) {
     if (!status_) return;
     const msgpack::object* o = find(name);
     if (!o) {
@@ -176,13 +194,15 @@ class FieldReader {
     }
     status_ = read_value(*o, out, prefix_ + name);
   }
-  template <class T> void def(const char* name, T& out) {
+  template <class T>
+  void def(const char* name, T& out) {
     if (!status_) return;
     if (const msgpack::object* o = find(name)) {
       status_ = read_value(*o, out, prefix_ + name);
     }
   }
-  template <class T> void opt(const char* name, std::optional<T>& out) {
+  template <class T>
+  void opt(const char* name, std::optional<T>& out) {
     if (!status_) return;
     out.reset();
     // nil counts as absent: some clients write null for "not set".

@@ -29,7 +29,8 @@ bool enum_from_wire(std::string_view text, Priority& out);
 // Where a node listens; carried in beacons and not_leader errors.
 struct Endpoints {
   std::string api, events, jobs, results;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("api", api);
     v.req("events", events);
     v.req("jobs", jobs);
@@ -42,7 +43,8 @@ struct Symbol {
   std::string name;
   std::string kind;  // function, class, struct, type, ...
   std::uint64_t line = 0;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("name", name);
     v.req("kind", kind);
     v.req("line", line);
@@ -53,7 +55,8 @@ struct Symbol {
 struct Metrics {
   std::uint64_t lines_code = 0, lines_comment = 0, lines_blank = 0;
   std::uint64_t bytes = 0;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.def("lines_code", lines_code);
     v.def("lines_comment", lines_comment);
     v.def("lines_blank", lines_blank);
@@ -81,7 +84,8 @@ struct Context {
   std::string engine_version;
   std::uint64_t generated_at_ms = 0;
   double confidence = 0.0;  // 0..1
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("address", address);
     v.def("version", version);
     v.def("content_hash", content_hash);
@@ -108,7 +112,10 @@ struct Context {
 struct Ping {
   static constexpr std::string_view kType = "ping";
   std::uint64_t id = 0;  // client-chosen correlation id, echoed in the reply
-  template <class V> void fields(V& v) { v.req("id", id); }
+  template <class V>
+  void fields(V& v) {
+    v.req("id", id);
+  }
   bool operator==(const Ping&) const = default;
 };
 
@@ -119,7 +126,8 @@ struct Pong {
   std::string peer_name;  // the caller's key name, as authenticated
   std::string peer_role;  // the caller's role, as authenticated
   std::uint64_t time_ms = 0;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("id", id);
     v.req("node", node);
     v.req("peer_name", peer_name);
@@ -141,7 +149,8 @@ struct Generate {
   std::vector<std::string> depends_on;  // UCXL addresses
   std::optional<std::uint64_t> deadline_ms;
   bool wait = false;  // also deliver a job_done when the job ends
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("id", id);
     v.req("request_id", request_id);
     v.req("address", address);
@@ -161,7 +170,8 @@ struct GenerateReply {
   std::uint64_t id = 0;
   std::uint64_t job_id = 0;
   std::string outcome;  // queued | cached | attached | duplicate
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("id", id);
     v.req("job_id", job_id);
     v.req("outcome", outcome);
@@ -175,7 +185,8 @@ struct JobDone {
   std::uint64_t job_id = 0;
   std::string state;  // completed | failed | dead_lettered | cancelled
   std::optional<std::string> error;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("id", id);
     v.req("job_id", job_id);
     v.req("state", state);
@@ -188,7 +199,8 @@ struct StatusRequest {
   static constexpr std::string_view kType = "status";
   std::uint64_t id = 0;
   bool stale = false;  // answer from this node's state, not the leader's
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("id", id);
     v.def("stale", stale);
   }
@@ -201,7 +213,8 @@ struct MemberStatus {
   bool healthy = false;
   std::uint64_t match_index = 0;
   std::uint64_t lag_entries = 0;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("node", node);
     v.req("state", state);
     v.req("healthy", healthy);
@@ -214,7 +227,8 @@ struct MemberStatus {
 struct QueueCounts {
   Priority priority = Priority::normal;
   std::uint64_t queued = 0, active = 0, completed = 0, failed = 0;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("priority", priority);
     v.def("queued", queued);
     v.def("active", active);
@@ -236,7 +250,8 @@ struct StatusReply {
   std::vector<QueueCounts> queue;
   std::uint64_t active_tasks = 0;
   std::uint64_t queued_tasks = 0;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("id", id);
     v.req("node", node);
     v.opt("leader", leader);
@@ -256,7 +271,8 @@ struct GetContext {
   std::uint64_t id = 0;
   std::string address;
   bool stale = false;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("id", id);
     v.req("address", address);
     v.def("stale", stale);
@@ -268,7 +284,8 @@ struct ContextReply {
   static constexpr std::string_view kType = "context";
   std::uint64_t id = 0;
   Context context;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("id", id);
     v.req("context", context);
   }
@@ -279,7 +296,8 @@ struct Cancel {
   static constexpr std::string_view kType = "cancel";
   std::uint64_t id = 0;
   std::uint64_t job_id = 0;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("id", id);
     v.req("job_id", job_id);
   }
@@ -291,7 +309,8 @@ struct CancelReply {
   std::uint64_t id = 0;
   std::uint64_t job_id = 0;
   std::string state;  // the job's state after the cancel
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("id", id);
     v.req("job_id", job_id);
     v.req("state", state);
@@ -303,7 +322,8 @@ struct UpdateContext {
   static constexpr std::string_view kType = "update_context";
   std::uint64_t id = 0;
   Context context;  // context.address names the record
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("id", id);
     v.req("context", context);
   }
@@ -315,7 +335,8 @@ struct UpdateReply {
   std::uint64_t id = 0;
   std::string address;
   std::uint64_t version = 0;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("id", id);
     v.req("address", address);
     v.req("version", version);
@@ -328,7 +349,8 @@ struct FetchEvents {
   std::uint64_t id = 0;
   std::uint64_t from_seq = 0;  // first sequence number wanted
   std::uint64_t limit = 0;     // 0: the node's default batch
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("id", id);
     v.req("from_seq", from_seq);
     v.def("limit", limit);
@@ -347,7 +369,8 @@ struct ErrorReply {
   std::optional<std::string> field;
   std::optional<std::string> leader;  // not_leader: the leader's node id
   std::optional<std::string> leader_endpoint;  // and its api endpoint
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("id", id);
     v.req("code", code);
     v.req("name", name);
@@ -369,7 +392,8 @@ struct Event {
   std::uint64_t seq = 0;  // per publishing node, from 1, no gaps
   std::uint64_t time_ms = 0;
   Attributes attrs;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("topic", topic);
     v.req("node", node);
     v.req("term", term);
@@ -385,7 +409,8 @@ struct EventsReply {
   std::uint64_t id = 0;
   std::uint64_t first_available_seq = 0;  // older events are gone
   std::vector<Event> events;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("id", id);
     v.req("first_available_seq", first_available_seq);
     v.def("events", events);
@@ -401,7 +426,8 @@ struct Beacon {
   std::optional<Endpoints> leader_endpoints;
   std::uint64_t commit_index = 0;
   std::uint64_t seq = 0;  // shares the node's event sequence
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("node", node);
     v.req("term", term);
     v.opt("leader", leader);
@@ -421,7 +447,8 @@ struct Vote {
   std::uint64_t last_log_index = 0;
   std::uint64_t last_log_term = 0;
   bool pre_vote = false;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("term", term);
     v.req("candidate", candidate);
     v.req("last_log_index", last_log_index);
@@ -437,7 +464,8 @@ struct VoteReply {
   std::string voter;
   bool granted = false;
   bool pre_vote = false;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("term", term);
     v.req("voter", voter);
     v.req("granted", granted);
@@ -451,7 +479,8 @@ struct LogEntry {
   std::uint64_t term = 0;
   std::uint64_t kind = 0;  // command kind, defined by the state machine
   Bytes data;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("index", index);
     v.req("term", term);
     v.req("kind", kind);
@@ -468,7 +497,8 @@ struct Append {
   std::uint64_t prev_log_term = 0;
   std::uint64_t commit_index = 0;
   std::vector<LogEntry> entries;  // empty: heartbeat
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("term", term);
     v.req("leader", leader);
     v.req("prev_log_index", prev_log_index);
@@ -486,7 +516,8 @@ struct AppendReply {
   bool success = false;
   std::uint64_t match_index = 0;  // on success: last index now matching
   std::uint64_t hint_index = 0;   // on reject: where the leader may retry
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("term", term);
     v.req("follower", follower);
     v.req("success", success);
@@ -508,7 +539,8 @@ struct SnapshotChunk {
   Bytes data;
   std::uint64_t chunk_crc32c = 0;
   bool done = false;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("term", term);
     v.req("leader", leader);
     v.req("last_index", last_index);
@@ -528,7 +560,8 @@ struct SnapshotReply {
   std::string follower;
   std::uint64_t next_offset = 0;  // what the follower wants next
   bool done = false;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("term", term);
     v.req("follower", follower);
     v.req("next_offset", next_offset);
@@ -541,7 +574,8 @@ struct TimeoutNow {
   static constexpr std::string_view kType = "timeout_now";
   std::uint64_t term = 0;
   std::string leader;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("term", term);
     v.req("leader", leader);
   }
@@ -559,7 +593,8 @@ struct Forward {
   std::string requester;
   std::string requester_role;
   Bytes request;  // the client's payload frame, unchanged
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("forward_id", forward_id);
     v.req("term", term);
     v.req("requester", requester);
@@ -573,7 +608,8 @@ struct ForwardReply {
   static constexpr std::string_view kType = "forward_reply";
   std::uint64_t forward_id = 0;
   Bytes reply;  // the leader's reply payload, relayed unchanged
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("forward_id", forward_id);
     v.req("reply", reply);
   }
@@ -592,7 +628,8 @@ struct Job {
   std::optional<Bytes> content;
   std::optional<std::string> file_path;
   std::vector<std::string> depends_on;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("job_id", job_id);
     v.req("attempt", attempt);
     v.req("lease_ms", lease_ms);
@@ -611,7 +648,8 @@ struct JobBatch {
   std::uint64_t term = 0;  // results echo it; an older term is fenced
   std::string leader;
   std::vector<Job> jobs;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("term", term);
     v.req("leader", leader);
     v.req("jobs", jobs);
@@ -624,9 +662,10 @@ struct JobResult {
   std::uint64_t attempt = 0;
   std::uint64_t term = 0;
   bool ok = false;
-  std::optional<Context> context;  // when ok
+  std::optional<Context> context;    // when ok
   std::optional<std::string> error;  // when not ok
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("job_id", job_id);
     v.req("attempt", attempt);
     v.req("term", term);
@@ -641,7 +680,8 @@ struct ResultBatch {
   static constexpr std::string_view kType = "results";
   std::string worker;
   std::vector<JobResult> results;
-  template <class V> void fields(V& v) {
+  template <class V>
+  void fields(V& v) {
     v.req("worker", worker);
     v.req("results", results);
   }
@@ -653,8 +693,8 @@ using Message =
                  StatusReply, GetContext, ContextReply, Cancel, CancelReply,
                  UpdateContext, UpdateReply, FetchEvents, EventsReply,
                  ErrorReply, Event, Beacon, Vote, VoteReply, Append,
-                 AppendReply, SnapshotChunk, SnapshotReply, TimeoutNow,
-                 Forward, ForwardReply, JobBatch, ResultBatch>;
+                 AppendReply, SnapshotChunk, SnapshotReply, TimeoutNow, Forward,
+                 ForwardReply, JobBatch, ResultBatch>;
 
 std::string_view message_type(const Message& message);
 

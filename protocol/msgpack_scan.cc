@@ -35,16 +35,22 @@ Header read_header(std::span<const std::uint8_t> bytes, std::size_t pos) {
   if (b <= 0x9f) return {K::array, 1, b & 0x0fu};
   if (b <= 0xbf) return {K::str, 1, b & 0x1fu};
   switch (b) {
-    case 0xc0: case 0xc2: case 0xc3: return {K::scalar, 1, 0};
+    case 0xc0:
+    case 0xc2:
+    case 0xc3: return {K::scalar, 1, 0};
     case 0xc4: return sized(K::bin, 1);
     case 0xc5: return sized(K::bin, 2);
     case 0xc6: return sized(K::bin, 4);
     case 0xca: return {K::scalar, 1, 4};
     case 0xcb: return {K::scalar, 1, 8};
-    case 0xcc: case 0xd0: return {K::scalar, 1, 1};
-    case 0xcd: case 0xd1: return {K::scalar, 1, 2};
-    case 0xce: case 0xd2: return {K::scalar, 1, 4};
-    case 0xcf: case 0xd3: return {K::scalar, 1, 8};
+    case 0xcc:
+    case 0xd0: return {K::scalar, 1, 1};
+    case 0xcd:
+    case 0xd1: return {K::scalar, 1, 2};
+    case 0xce:
+    case 0xd2: return {K::scalar, 1, 4};
+    case 0xcf:
+    case 0xd3: return {K::scalar, 1, 8};
     case 0xd9: return sized(K::str, 1);
     case 0xda: return sized(K::str, 2);
     case 0xdb: return sized(K::str, 4);
@@ -57,7 +63,9 @@ Header read_header(std::span<const std::uint8_t> bytes, std::size_t pos) {
   }
 }
 
-std::string at(std::size_t pos) { return " at byte " + std::to_string(pos); }
+std::string at(std::size_t pos) {
+  return " at byte " + std::to_string(pos);
+}
 
 class Scanner {
  public:
@@ -91,9 +99,9 @@ class Scanner {
   }
   static Error large(std::string what, std::uint64_t n, std::size_t max,
                      std::size_t pos) {
-    return make_error(ErrorCode::too_large,
-                      what + " of " + std::to_string(n) + " exceeds " +
-                          std::to_string(max) + at(pos));
+    return make_error(ErrorCode::too_large, what + " of " + std::to_string(n) +
+                                                " exceeds " +
+                                                std::to_string(max) + at(pos));
   }
 
   // Consumes one object header (and a scalar's payload) at pos_.
