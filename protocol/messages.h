@@ -497,6 +497,9 @@ struct Append {
   std::uint64_t prev_log_term = 0;
   std::uint64_t commit_index = 0;
   std::vector<LogEntry> entries;  // empty: heartbeat
+  // The leader's per-follower message counter, echoed in the reply: frees
+  // an in-flight slot and proves a read-index round was acknowledged.
+  std::uint64_t seq = 0;
   template <class V>
   void fields(V& v) {
     v.req("term", term);
@@ -505,6 +508,7 @@ struct Append {
     v.req("prev_log_term", prev_log_term);
     v.req("commit_index", commit_index);
     v.def("entries", entries);
+    v.def("seq", seq);
   }
   bool operator==(const Append&) const = default;
 };
@@ -516,6 +520,8 @@ struct AppendReply {
   bool success = false;
   std::uint64_t match_index = 0;  // on success: last index now matching
   std::uint64_t hint_index = 0;   // on reject: where the leader may retry
+  std::uint64_t hint_term = 0;    // on reject: the follower's term there
+  std::uint64_t seq = 0;          // the Append's seq this answers
   template <class V>
   void fields(V& v) {
     v.req("term", term);
@@ -523,6 +529,8 @@ struct AppendReply {
     v.req("success", success);
     v.def("match_index", match_index);
     v.def("hint_index", hint_index);
+    v.def("hint_term", hint_term);
+    v.def("seq", seq);
   }
   bool operator==(const AppendReply&) const = default;
 };

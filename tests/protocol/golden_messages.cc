@@ -82,7 +82,7 @@ std::vector<std::pair<std::string, Message>> cluster_messages() {
               1795000000500,
               Attributes{{"job_id", "1001"}, {"address", "ucxl://p/a.go"}}};
   Append append{4, "n1", 119,
-                4, 118,  {LogEntry{120, 4, 1, Bytes{0x01, 0x02, 0x03}}}};
+                4, 118,  {LogEntry{120, 4, 1, Bytes{0x01, 0x02, 0x03}}}, 31};
   Job job{1001,        1,
           30000,       "ucxl://project/src/main.go",
           "developer", Priority::high,
@@ -97,7 +97,7 @@ std::vector<std::pair<std::string, Message>> cluster_messages() {
       {"vote", Vote{5, "n2", 120, 4, true}},
       {"vote_reply", VoteReply{5, "n3", true, true}},
       {"append", append},
-      {"append_reply", AppendReply{4, "n2", true, 120, 0}},
+      {"append_reply", AppendReply{4, "n2", true, 120, 0, 0, 31}},
       {"snapshot_chunk",
        SnapshotChunk{4, "n1", 100, 3, 0, 6, Bytes{'s', 'n', 'a', 'p'},
                      0x8a9136aa, false}},

@@ -7,6 +7,12 @@
 
 #include "protocol/codec.h"
 
+// gcc's -Wmismatched-new-delete cannot see that these replacements pair
+// malloc with free on both sides.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 // Counts bytes handed out by operator new so a test can bound what a decode
 // allocates. Relaxed atomics: the count is read on the same thread.
 namespace {
