@@ -1,0 +1,17 @@
+// CRC-32C (Castagnoli), as carried in SnapshotChunk.chunk_crc32c and used
+// for log records on disk. Software table implementation: slow next to
+// SSE4.2 but portable and fast enough for chunks and records.
+// Pure; any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace slurp {
+
+// crc32c of `bytes`, continuing from `crc` (0 to start).
+std::uint32_t crc32c(std::span<const std::uint8_t> bytes,
+                     std::uint32_t crc = 0);
+
+}  // namespace slurp

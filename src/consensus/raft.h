@@ -1,0 +1,216 @@
+// The Raft consensus core (Ongaro, "Consensus: Bridging Theory and
+// Practice", 2014; section numbers below refer to it).
+//
+// Sans-IO and deterministic: no sockets, no clock, no files, no threads, no
+// global randomness. Time is an abstract tick; randomness comes from
+// Config::seed. The same state and the same inputs give the same outputs,
+// which is what lets tests/sim run a whole cluster in one thread from one
+// seed.
+//
+// Inputs:  tick(), step(message), propose(), read_index(),
+//          transfer_leadership(), compact().
+// Outputs: ready() returns a Ready; the caller MUST, in this order,
+//   1. persist ready.hard_state, ready.snapshot and ready.entries durably
+//      (one fsync covers them: group commit);
+//   2. only then send ready.messages (a vote or an append ack promises
+//      that what it acknowledges is on disk);
+//   3. apply ready.snapshot (if any) then ready.committed to the state
+//      machine, in order; serve ready.reads once applied >= their index;
+//   4. call advance(ready).
+//
+// Features: randomized election timeouts (§3.4), pre-vote (§9.6),
+// check-quorum (§6.2), leader stickiness against disruptive servers (§4.2.3),
+// batched and pipelined append with a bounded number of in-flight appends
+// per follower (§10.2.1), commitment only of current-term entries by
+// counting (§3.6.2), snapshots with chunked, checksummed install (§5),
+// leadership transfer with timeout-now (§3.10), read-index for linearizable
+// reads (§6.4). Membership is static (from Config).
+//
+// Invariants are checked after every input with assert(); they are
+// programmer errors. Messages from outside are never asserted on: a
+// malformed or unexpected message is dropped and counted.
+//
+// Threads: one owner thread calls everything.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "protocol/messages.h"
+#include "protocol/result.h"
+
+namespace slurp::consensus {
+
+using NodeId = std::string;
+
+// The wire structs are the core's messages, so the shell needs no
+// translation; each names its sender (candidate, voter, leader, follower).
+using RaftMessage = std::variant<Vote, VoteReply, Append, AppendReply,
+                                 SnapshotChunk, SnapshotReply, TimeoutNow>;
+
+struct Envelope {
+  NodeId to;
+  RaftMessage message;
+};
+
+// What must survive a restart besides the log.
+struct HardState {
+  std::uint64_t term = 0;
+  NodeId voted_for;  // "" = none in this term
+  std::uint64_t commit = 0;
+  bool operator==(const HardState&) const = default;
+};
+
+struct SnapshotMeta {
+  std::uint64_t last_index = 0;  // covers the log up to and including this
+  std::uint64_t last_term = 0;
+  bool operator==(const SnapshotMeta&) const = default;
+};
+
+struct Snapshot {
+  SnapshotMeta meta;
+  Bytes data;  // the state machine's serialized state
+};
+
+struct Config {
+  NodeId id;
+  std::vector<NodeId> members;  // every voter, this node included
+
+  // Election timeout is drawn uniformly from [min, max) ticks each time it
+  // is reset (§3.4). Heartbeats every heartbeat_ticks.
+  std::uint64_t election_ticks_min = 10;
+  std::uint64_t election_ticks_max = 20;
+  std::uint64_t heartbeat_ticks = 1;
+
+  bool pre_vote = true;      // §9.6
+  bool check_quorum = true;  // §6.2
+
+  std::size_t append_entries_max = 256;      // per Append message
+  std::size_t append_bytes_max = 1 << 20;    // data bytes per Append
+  std::size_t inflight_appends_max = 8;      // per follower (pipelining)
+  std::size_t uncommitted_entries_max = 65536;  // propose() beyond: queue_full
+  std::size_t snapshot_chunk_bytes_max = 256 * 1024;
+  std::size_t pending_reads_max = 4096;
+
+  std::uint64_t seed = 1;  // for election timeout randomization
+
+  // Ok, or bad_request naming the field: election_ticks_min must exceed
+  // heartbeat_ticks, max > min, every limit > 0, id in members, members
+  // unique and non-empty.
+  Status validate() const;
+};
+
+// What a node starts from: its durable state as storage recovered it.
+struct InitialState {
+  HardState hard_state;
+  std::optional<Snapshot> snapshot;  // latest durable snapshot, if any
+  std::vector<LogEntry> entries;     // contiguous, after the snapshot
+};
+
+// A linearizable read confirmed by read-index: serve `request_id` once the
+// state machine has applied `index`.
+struct ReadState {
+  std::uint64_t request_id = 0;
+  std::uint64_t index = 0;
+};
+
+struct Ready {
+  std::optional<HardState> hard_state;  // persist when set
+  // Append to the durable log. If entries.front().index <= the durable last
+  // index, the durable log is first truncated from that index on.
+  std::vector<LogEntry> entries;
+  // A snapshot received from the leader: persist, then restore the state
+  // machine from it (it replaces the whole log up to meta.last_index).
+  std::optional<Snapshot> snapshot;
+  std::vector<Envelope> messages;   // send after persisting
+  std::vector<LogEntry> committed;  // apply in order, after any snapshot
+  std::vector<ReadState> reads;
+  bool empty() const {
+    return !hard_state && entries.empty() && !snapshot && messages.empty() &&
+           committed.empty() && reads.empty();
+  }
+};
+
+enum class RaftRole { follower, pre_candidate, candidate, leader };
+std::string_view raft_role_name(RaftRole role);
+
+// A leader's view of one follower, for status and health.
+struct Progress {
+  std::uint64_t match_index = 0;
+  std::uint64_t next_index = 0;
+  std::size_t inflight = 0;
+  bool recently_active = false;  // heard from within an election timeout
+  bool sending_snapshot = false;
+};
+
+// Counters for observability; never decrease.
+struct RaftCounters {
+  std::uint64_t messages_dropped = 0;  // unknown sender, stale, malformed
+  std::uint64_t elections_started = 0;
+  std::uint64_t snapshots_sent = 0;
+  std::uint64_t snapshots_installed = 0;
+};
+
+class Raft {
+ public:
+  // Errors: the Config is invalid, or the InitialState is inconsistent
+  // (gaps, commit beyond the log).
+  static Result<std::unique_ptr<Raft>> create(Config config,
+                                              InitialState initial);
+  ~Raft();
+  Raft(const Raft&) = delete;
+  Raft& operator=(const Raft&) = delete;
+
+  void tick();
+  void step(const RaftMessage& message);
+
+  // Appends a command on the leader; returns its index. Errors: not_leader
+  // (Error::field carries the known leader id, "" when unknown), queue_full
+  // (uncommitted_entries_max reached), conflict (a transfer is under way).
+  Result<std::uint64_t> propose(std::uint64_t kind, Bytes data);
+
+  // Starts a read-index round (§6.4); a ReadState with this request_id
+  // appears in a later Ready. Errors: not_leader, queue_full.
+  Status read_index(std::uint64_t request_id);
+
+  // Hands leadership to `to` (§3.10): stop accepting proposals, bring `to`
+  // up to date, send it timeout_now. Aborted after an election timeout.
+  Status transfer_leadership(const NodeId& to);
+
+  // The state machine has a snapshot covering up to `index` (<= applied):
+  // log entries up to it may be dropped, and lagging followers get it.
+  Status compact(std::uint64_t index, Bytes data);
+
+  bool has_ready() const;
+  Ready ready();
+  void advance(const Ready& ready);
+
+  const NodeId& id() const;
+  RaftRole role() const;
+  std::uint64_t term() const;
+  std::optional<NodeId> leader() const;
+  std::uint64_t commit_index() const;
+  std::uint64_t last_index() const;
+  std::uint64_t applied_index() const;
+  // Empty unless leader; keyed by follower id.
+  std::map<NodeId, Progress> progress() const;
+  const RaftCounters& counters() const;
+
+  // Test-only fault switches that break a safety rule on purpose, so the
+  // simulator can show it catches the breakage (issue acceptance: "the
+  // simulator has teeth").
+  enum class Fault { none, double_vote, commit_previous_term };
+  void inject_fault_for_testing(Fault fault);
+
+ private:
+  struct State;
+  explicit Raft(std::unique_ptr<State> state);
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace slurp::consensus
