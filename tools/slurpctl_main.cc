@@ -3,7 +3,10 @@
 //
 // Exit codes: 0 ok; 1 the request failed (the message says why and what to
 // do); 2 bad usage.
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
 
 #include "bus/curve_keys.h"
@@ -59,6 +62,9 @@ slurp::Result<std::unique_ptr<slurp::client::Client>> connect(
   options.endpoint = f.endpoint;
   options.insecure = f.insecure;
   options.timeout = std::chrono::milliseconds(f.timeout_ms);
+  if (f.insecure) {
+    std::cerr << "slurpctl: WARNING: --insecure: plaintext, unauthenticated\n";
+  }
   if (!f.insecure) {
     if (f.server_key.empty() || f.key.empty()) {
       return slurp::make_error(slurp::ErrorCode::bad_request,
@@ -76,6 +82,13 @@ slurp::Result<std::unique_ptr<slurp::client::Client>> connect(
 }
 
 int run_keygen(const std::string& dir, const std::string& name) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return fail(slurp::make_error(slurp::ErrorCode::bad_request,
+                                  "cannot create " + dir + ": " + ec.message(),
+                                  "dir"));
+  }
   auto pair = slurp::bus::generate_curve_keypair();
   if (!pair) return fail(pair.error());
   if (auto s = slurp::bus::write_keypair(*pair, dir, name); !s) {
@@ -147,7 +160,12 @@ int main(int argc, char** argv) {
   add_connect_flags(status, status_flags);
   status->add_flag("--json", json, "one JSON object");
 
+  bool verbose = false;
+  app.add_flag("--verbose", verbose, "log socket events to stderr");
   CLI11_PARSE(app, argc, argv);
+  // The library logs connection events; a CLI shows them only on request,
+  // its own error message already says what went wrong.
+  spdlog::set_level(verbose ? spdlog::level::info : spdlog::level::off);
   if (*keygen) return run_keygen(dir, name);
   if (*ping) return run_ping(ping_flags);
   return run_status(status_flags, json);

@@ -50,9 +50,10 @@ Result<std::unique_ptr<Client>> Client::connect(zmq::context_t& context,
   try {
     zmq::socket_t socket =
         bus::make_socket(context, zmq::socket_type::dealer, security);
-    socket.connect(options.endpoint);
+    // Connect happens in the constructor, after the monitor is attached,
+    // so no handshake event is missed.
     return std::unique_ptr<Client>(
-        new Client(std::move(socket), std::move(options)));
+        new Client(context, std::move(socket), std::move(options)));
   } catch (const zmq::error_t& e) {
     return make_error(ErrorCode::bad_request,
                       "cannot connect to " + options.endpoint + ": " + e.what(),
@@ -60,8 +61,60 @@ Result<std::unique_ptr<Client>> Client::connect(zmq::context_t& context,
   }
 }
 
-Client::Client(zmq::socket_t socket, ClientOptions options)
-    : socket_(std::move(socket)), options_(std::move(options)) {}
+Client::Client(zmq::context_t& context, zmq::socket_t socket,
+               ClientOptions options)
+    : socket_(std::move(socket)),
+      monitor_(context, socket_,
+               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                   ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                   ZMQ_EVENT_HANDSHAKE_FAILED_AUTH),
+      options_(std::move(options)) {
+  socket_.connect(options_.endpoint);
+}
+
+namespace {
+
+std::string refusal_reason(const bus::MonitorEvent& e) {
+  switch (e.id) {
+    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+      return "the node refused our key (ZAP status " + std::to_string(e.value) +
+             "): is our public key in its authorized-keys file?";
+    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+      return "handshake failed (" +
+             std::string(bus::protocol_error_name(e.value)) +
+             "): wrong server key, or CURVE against an --insecure node?";
+    default:
+      return "handshake failed (errno " + std::to_string(e.value) +
+             "): wrong server key, or a plaintext/CURVE mismatch?";
+  }
+}
+
+}  // namespace
+
+Status Client::wait_for_socket(short events, Clock::time_point deadline,
+                               const char* what) {
+  std::array<zmq_pollitem_t, 2> items{
+      zmq_pollitem_t{socket_.handle(), 0, events, 0}, monitor_.pollitem()};
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - Clock::now());
+    if (left.count() <= 0) {
+      return make_error(ErrorCode::timeout,
+                        std::string(what) + " " + options_.endpoint +
+                            " within " +
+                            std::to_string(options_.timeout.count()) + " ms");
+    }
+    if (bus::poll_items(items, left) == 0) continue;
+    if (items[1].revents & ZMQ_POLLIN) {
+      std::optional<Error> refused;
+      monitor_.drain([&](const bus::MonitorEvent& e) {
+        refused = make_error(ErrorCode::unauthenticated, refusal_reason(e));
+      });
+      if (refused) return *refused;
+    }
+    if (items[0].revents & events) return ok_status();
+  }
+}
 
 Client::~Client() = default;
 
@@ -70,32 +123,17 @@ Result<Message> Client::call(Message request) {
   set_request_id(request, id);
   const std::string payload = encode(request);
   const auto deadline = Clock::now() + options_.timeout;
-  // DEALER with immediate=on blocks (or EAGAINs) until a peer is connected,
-  // so sending waits for the handshake within the same deadline.
-  std::array<zmq_pollitem_t, 1> items{
-      zmq_pollitem_t{socket_.handle(), 0, ZMQ_POLLOUT, 0}};
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - Clock::now());
-    if (left.count() <= 0) {
-      return make_error(ErrorCode::timeout,
-                        "no connection to " + options_.endpoint +
-                            " (is the node up, and is our key authorized?)");
-    }
-    if (bus::poll_items(items, left) > 0) break;
+  // DEALER with immediate=on is writable only once a peer finished its
+  // handshake, so this also waits for the connection.
+  if (Status s = wait_for_socket(ZMQ_POLLOUT, deadline, "no connection to");
+      !s) {
+    return s.error();
   }
   socket_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
-
-  items[0].events = ZMQ_POLLIN;
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - Clock::now());
-    if (left.count() <= 0) {
-      return make_error(ErrorCode::timeout,
-                        "no reply from " + options_.endpoint + " within " +
-                            std::to_string(options_.timeout.count()) + " ms");
+    if (Status s = wait_for_socket(ZMQ_POLLIN, deadline, "no reply from"); !s) {
+      return s.error();
     }
-    if (bus::poll_items(items, left) == 0) continue;
     auto received = bus::receive_message(socket_);
     if (!received) continue;
     if (!*received) return received->error();

@@ -13,6 +13,7 @@
 #include <zmq.hpp>
 
 #include "bus/curve_keys.h"
+#include "bus/socket_monitor.h"
 #include "protocol/messages.h"
 #include "protocol/result.h"
 
@@ -44,11 +45,19 @@ class Client {
   Result<StatusReply> status(bool stale = false);
 
  private:
-  Client(zmq::socket_t socket, ClientOptions options);
+  Client(zmq::context_t& context, zmq::socket_t socket, ClientOptions options);
   template <class Reply>
   Result<Reply> call_for(Message request);
+  // Waits for `events` on the socket until the deadline; a refused
+  // handshake ends the wait early with ErrorCode::unauthenticated.
+  Status wait_for_socket(short events,
+                         std::chrono::steady_clock::time_point deadline,
+                         const char* what);
 
   zmq::socket_t socket_;
+  // After socket_: destroyed first. Turns a refused handshake into a prompt,
+  // specific error instead of a timeout.
+  bus::SocketMonitor monitor_;
   ClientOptions options_;
   std::uint64_t next_id_ = 1;
 };

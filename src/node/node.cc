@@ -121,6 +121,12 @@ Status Node::open(const NodeOptions& options) {
                              bus::ZapAuthenticator::default_domain});
   try {
     api_ = bus::make_socket(context_, zmq::socket_type::router, security);
+    // Monitor before binding so no handshake failure goes unrecorded: a
+    // plaintext client or a wrong server key fails before ZAP is asked.
+    api_monitor_ = std::make_unique<bus::SocketMonitor>(
+        context_, api_,
+        ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+            ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_DISCONNECTED);
     api_.bind(options.api_endpoint);
     api_endpoint_ = api_.get(zmq::sockopt::last_endpoint);
   } catch (const zmq::error_t& e) {
@@ -141,8 +147,9 @@ Status Node::open(const NodeOptions& options) {
 }
 
 int Node::run() {
-  std::array<zmq_pollitem_t, 1> items{
-      zmq_pollitem_t{api_.handle(), 0, ZMQ_POLLIN, 0}};
+  std::array<zmq_pollitem_t, 2> items{
+      zmq_pollitem_t{api_.handle(), 0, ZMQ_POLLIN, 0},
+      api_monitor_->pollitem()};
   while (!stop_.load() && !bus::stop_requested()) {
     if (bus::take_reload_request()) {
       Status s = zap_->reload();
@@ -151,7 +158,12 @@ int Node::run() {
       }
       audit("auth.reload", node_id_, s ? "ok" : s.error().describe());
     }
-    if (bus::poll_items(items, kPollTimeout) > 0) serve_api();
+    if (bus::poll_items(items, kPollTimeout) == 0) continue;
+    if (items[0].revents & ZMQ_POLLIN) serve_api();
+    if (items[1].revents & ZMQ_POLLIN) {
+      api_monitor_->drain(
+          [this](const bus::MonitorEvent& e) { on_api_event(e); });
+    }
   }
   spdlog::info("node {} stopping", node_id_);
   audit("node.stopped", node_id_, "");
@@ -171,6 +183,21 @@ void Node::serve_api() {
     }
     bus::ReceivedMessage& message = received->value();
     handle_request(message.frames, message.user_id, message.role);
+  }
+}
+
+// The monitor has logged the event already; handshake failures before ZAP
+// (plaintext client, wrong server key, garbage) are audited here because
+// ZAP never saw them. Refusals by ZAP itself are audited by its callback.
+void Node::on_api_event(const bus::MonitorEvent& event) {
+  if (event.id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL ||
+      event.id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
+    std::string detail(event.name);
+    if (event.id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
+      detail += ": ";
+      detail += bus::protocol_error_name(event.value);
+    }
+    audit("auth.handshake_failed", event.endpoint, detail);
   }
 }
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <zmq.hpp>
 
+#include "bus/socket_monitor.h"
 #include "bus/zap_authenticator.h"
 #include "protocol/result.h"
 #include "src/node/api_service.h"
@@ -42,6 +43,7 @@ class Node {
   explicit Node(const NodeOptions& options);
   Status open(const NodeOptions& options);
   void serve_api();
+  void on_api_event(const bus::MonitorEvent& event);
   void handle_request(std::vector<zmq::message_t>& frames,
                       const std::string& user_id, std::optional<Role> role);
   void reply(const zmq::message_t& routing_id, bool with_delimiter,
@@ -55,6 +57,8 @@ class Node {
   std::unique_ptr<security::AuditLog> audit_log_;
   std::unique_ptr<bus::ZapAuthenticator> zap_;
   zmq::socket_t api_;
+  // Declared after api_ so it is destroyed first (it stops monitoring api_).
+  std::unique_ptr<bus::SocketMonitor> api_monitor_;
   std::string api_endpoint_;
   ApiService api_service_;
 };

@@ -1,4 +1,5 @@
 // slurpd: one slurp node. See README.md ("Running a node") for the flags.
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
+  // Logs go to stderr: stdout stays free for what scripts read.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("slurpd"));
   spdlog::set_level(spdlog::level::from_str(log_level));
   if (options.insecure) {
     spdlog::warn(
