@@ -1,0 +1,558 @@
+#include "src/storage/sqlite_storage.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+
+#include "protocol/crc32c.h"
+#include "src/storage/durable_file.h"
+#include "src/storage/log_record.h"
+#include "src/storage/sqlite_handle.h"
+
+namespace slurp::storage {
+namespace {
+
+constexpr std::uint64_t kSchemaVersion = 1;
+constexpr std::uint64_t kEntryHeaderBytes = 24;  // idx, term, kind
+// An operator's sqlite3 shell may hold the lock briefly (e.g. a checkpoint).
+constexpr int kBusyTimeoutMs = 2000;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS hard_state (
+  id INTEGER PRIMARY KEY CHECK (id = 0),
+  term INTEGER NOT NULL,
+  voted_for TEXT NOT NULL,
+  commit_index INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS log (
+  idx INTEGER PRIMARY KEY,
+  term INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  crc INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS snapshot_meta (
+  id INTEGER PRIMARY KEY CHECK (id = 0),
+  last_index INTEGER NOT NULL,
+  last_term INTEGER NOT NULL,
+  file TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  crc INTEGER NOT NULL);
+)sql";
+
+std::string snapshot_file_name(std::uint64_t index) {
+  return "snapshot-" + std::to_string(index) + ".bin";
+}
+std::string snapshot_tmp_name(std::uint64_t index) {
+  return "snapshot-" + std::to_string(index) + ".tmp";
+}
+
+struct SnapshotRow {
+  consensus::SnapshotMeta meta;
+  std::string file;
+  std::uint64_t size = 0;
+  std::uint32_t crc = 0;
+};
+
+// The flock() that keeps a second process out of the directory.
+class LockFile {
+ public:
+  explicit LockFile(int fd) : fd_(fd) {}
+  ~LockFile() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+  LockFile(const LockFile&) = delete;
+  LockFile& operator=(const LockFile&) = delete;
+
+ private:
+  int fd_;
+};
+
+Result<std::unique_ptr<LockFile>> lock_directory(const std::string& dir) {
+  const std::string path = dir + "/LOCK";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return make_error(ErrorCode::internal,
+                      "open " + path + ": " + std::strerror(errno));
+  }
+  auto lock = std::make_unique<LockFile>(fd);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const bool held = errno == EWOULDBLOCK;
+    return make_error(
+        held ? ErrorCode::unavailable : ErrorCode::internal,
+        held ? "storage directory " + dir + " is in use by another process"
+             : "flock " + path + ": " + std::strerror(errno));
+  }
+  return lock;
+}
+
+Result<std::uint64_t> pragma_value(sqlite3* db, const std::string& pragma) {
+  auto stmt = prepare(db, "PRAGMA " + pragma);
+  if (!stmt) return stmt.error();
+  Query q(stmt->get());
+  auto row = q.step();
+  if (!row) return row.error();
+  if (!*row) {
+    return make_error(ErrorCode::internal, "PRAGMA " + pragma + ": no value");
+  }
+  return q.u64(0);
+}
+
+Status configure(sqlite3* db) {
+  auto stmt = prepare(db, "PRAGMA journal_mode=WAL");
+  if (!stmt) return stmt.error();
+  {
+    Query q(stmt->get());
+    auto row = q.step();
+    if (!row) return row.error();
+    if (!*row || q.text(0) != "wal") {
+      return make_error(ErrorCode::internal,
+                        "the database refused journal_mode=WAL");
+    }
+  }
+  if (auto s = exec(db, "PRAGMA synchronous=FULL"); !s) return s;
+  auto sync = pragma_value(db, "synchronous");
+  if (!sync) return sync.error();
+  if (*sync != 2) {  // 2 = FULL
+    return make_error(ErrorCode::internal, "synchronous=FULL did not stick");
+  }
+  if (sqlite3_busy_timeout(db, kBusyTimeoutMs) != SQLITE_OK) {
+    return sqlite_error(db, "busy_timeout");
+  }
+  return ok_status();
+}
+
+Status create_schema(sqlite3* db) {
+  if (auto s = exec(db, "BEGIN IMMEDIATE"); !s) return s;
+  auto version = pragma_value(db, "user_version");
+  Status s = version ? ok_status() : Status(version.error());
+  if (s && *version > kSchemaVersion) {
+    s = make_error(ErrorCode::internal, "raft.db has schema version " +
+                                            std::to_string(*version) +
+                                            "; this build knows up to " +
+                                            std::to_string(kSchemaVersion));
+  }
+  if (s) s = exec(db, kSchema);
+  if (s && *version == 0) {
+    s = exec(db, "PRAGMA user_version=" + std::to_string(kSchemaVersion));
+  }
+  if (s) return exec(db, "COMMIT");
+  (void)exec(db, "ROLLBACK");  // reporting the first failure, not this one
+  return s;
+}
+
+}  // namespace
+
+struct SqliteStorage::State {
+  std::string dir;
+  std::unique_ptr<LockFile> lock;
+  DbHandle db;  // declared before the statements: finalized first
+  StmtHandle begin, commit, rollback, savepoint, release, rollback_to;
+  StmtHandle insert_entry, delete_from, delete_through, last_index, term_at;
+  StmtHandle select_log, select_hard_state, upsert_hard_state;
+  StmtHandle select_snapshot, upsert_snapshot;
+  bool in_transaction = false;
+  bool sweep_snapshot_files = false;
+  std::optional<Error> failed;  // set by a failed commit or rollback
+  Counters counters;
+
+  Status prepare_all();
+  Status usable() const;
+  Status poison(const Error& error);
+  Status in_savepoint(const std::function<Status()>& body);
+
+  Result<std::optional<SnapshotRow>> read_snapshot_row();
+  Result<std::optional<std::uint64_t>> read_term_at(std::uint64_t index);
+  Result<LogBounds> read_bounds();
+  Result<consensus::HardState> read_hard_state();
+  Result<std::vector<StoredRecord>> read_log();
+  Result<consensus::Snapshot> read_snapshot_file(const SnapshotRow& row);
+
+  Status install_snapshot(const consensus::Snapshot& snapshot, bool compaction);
+  Status append_entries(const std::vector<LogEntry>& entries);
+  Status store_hard_state(const consensus::HardState& hard_state);
+  Status delete_torn_record(std::uint64_t index);
+  void remove_stray_snapshot_files(const std::string& keep);
+};
+
+Status SqliteStorage::State::prepare_all() {
+  const std::pair<StmtHandle*, const char*> statements[] = {
+      {&begin, "BEGIN IMMEDIATE"},
+      {&commit, "COMMIT"},
+      {&rollback, "ROLLBACK"},
+      {&savepoint, "SAVEPOINT write_call"},
+      {&release, "RELEASE write_call"},
+      {&rollback_to, "ROLLBACK TO write_call"},
+      {&insert_entry,
+       "INSERT INTO log (idx, term, kind, data, crc) VALUES (?1, ?2, ?3, ?4, "
+       "?5)"},
+      {&delete_from, "DELETE FROM log WHERE idx >= ?1"},
+      {&delete_through, "DELETE FROM log WHERE idx <= ?1"},
+      {&last_index, "SELECT MAX(idx) FROM log"},
+      {&term_at, "SELECT term FROM log WHERE idx = ?1"},
+      {&select_log, "SELECT idx, term, kind, data, crc FROM log ORDER BY idx"},
+      {&select_hard_state,
+       "SELECT term, voted_for, commit_index FROM hard_state WHERE id = 0"},
+      {&upsert_hard_state,
+       "REPLACE INTO hard_state (id, term, voted_for, commit_index) "
+       "VALUES (0, ?1, ?2, ?3)"},
+      {&select_snapshot,
+       "SELECT last_index, last_term, file, size, crc FROM snapshot_meta "
+       "WHERE id = 0"},
+      {&upsert_snapshot,
+       "REPLACE INTO snapshot_meta (id, last_index, last_term, file, size, "
+       "crc) VALUES (0, ?1, ?2, ?3, ?4, ?5)"},
+  };
+  for (const auto& [handle, sql] : statements) {
+    auto stmt = prepare(db.get(), sql);
+    if (!stmt) return stmt.error();
+    *handle = std::move(*stmt);
+  }
+  return ok_status();
+}
+
+Status SqliteStorage::State::usable() const {
+  if (failed) {
+    return make_error(ErrorCode::internal,
+                      "storage unusable after an earlier failure (" +
+                          failed->reason + "); restart and load()");
+  }
+  return ok_status();
+}
+
+Status SqliteStorage::State::poison(const Error& error) {
+  failed = error;
+  if (sqlite3_get_autocommit(db.get()) == 0) {
+    (void)Query(rollback.get()).run();  // best effort; we are failing anyway
+  }
+  in_transaction = false;
+  return error;
+}
+
+// Runs one write()/compact() in its own savepoint inside the open
+// transaction, so a failed call leaves earlier unsynced writes intact and
+// none of its own.
+Status SqliteStorage::State::in_savepoint(const std::function<Status()>& body) {
+  if (auto s = usable(); !s) return s;
+  if (!in_transaction) {
+    if (auto s = Query(begin.get()).run(); !s) return s;
+    in_transaction = true;
+  }
+  if (auto s = Query(savepoint.get()).run(); !s) return poison(s.error());
+  Status result = body();
+  if (!result) {
+    if (auto s = Query(rollback_to.get()).run(); !s) return poison(s.error());
+  }
+  if (auto s = Query(release.get()).run(); !s) return poison(s.error());
+  return result;
+}
+
+Result<std::optional<SnapshotRow>> SqliteStorage::State::read_snapshot_row() {
+  Query q(select_snapshot.get());
+  auto row = q.step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<SnapshotRow>();
+  SnapshotRow out;
+  out.meta = {q.u64(0), q.u64(1)};
+  out.file = q.text(2);
+  out.size = q.u64(3);
+  out.crc = static_cast<std::uint32_t>(q.u64(4));
+  return std::optional<SnapshotRow>(std::move(out));
+}
+
+Result<std::optional<std::uint64_t>> SqliteStorage::State::read_term_at(
+    std::uint64_t index) {
+  Query q(term_at.get());
+  auto row = q.bind(1, index).step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::uint64_t>();
+  return std::optional<std::uint64_t>(q.u64(0));
+}
+
+Result<LogBounds> SqliteStorage::State::read_bounds() {
+  auto snapshot = read_snapshot_row();
+  if (!snapshot) return snapshot.error();
+  LogBounds bounds;
+  if (*snapshot) bounds.snapshot_index = (*snapshot)->meta.last_index;
+  Query q(last_index.get());
+  auto row = q.step();
+  if (!row) return row.error();
+  bounds.last_index =
+      (*row && !q.is_null(0)) ? q.u64(0) : bounds.snapshot_index;
+  return bounds;
+}
+
+Result<consensus::HardState> SqliteStorage::State::read_hard_state() {
+  Query q(select_hard_state.get());
+  auto row = q.step();
+  if (!row) return row.error();
+  consensus::HardState hard_state;
+  if (*row) hard_state = {q.u64(0), q.text(1), q.u64(2)};
+  return hard_state;
+}
+
+Result<std::vector<StoredRecord>> SqliteStorage::State::read_log() {
+  Query q(select_log.get());
+  std::vector<StoredRecord> records;
+  for (;;) {
+    auto row = q.step();
+    if (!row) return row.error();
+    if (!*row) return records;
+    StoredRecord record;
+    record.entry = {q.u64(0), q.u64(1), q.u64(2), q.blob(3)};
+    record.crc = static_cast<std::uint32_t>(q.u64(4));
+    records.push_back(std::move(record));
+  }
+}
+
+Result<consensus::Snapshot> SqliteStorage::State::read_snapshot_file(
+    const SnapshotRow& row) {
+  const std::string expected = snapshot_file_name(row.meta.last_index);
+  if (row.file != expected) {
+    return make_error(
+        ErrorCode::internal,
+        "snapshot_meta names file \"" + row.file + "\", expected " + expected);
+  }
+  auto data = read_whole_file(dir + "/" + row.file);
+  if (!data) return data.error();
+  if (data->size() != row.size) {
+    return make_error(ErrorCode::internal,
+                      "snapshot file " + row.file + " has " +
+                          std::to_string(data->size()) + " bytes, expected " +
+                          std::to_string(row.size));
+  }
+  if (crc32c(*data) != row.crc) {
+    return make_error(ErrorCode::internal,
+                      "snapshot file " + row.file + " failed its checksum");
+  }
+  return consensus::Snapshot{row.meta, std::move(*data)};
+}
+
+Status SqliteStorage::State::install_snapshot(
+    const consensus::Snapshot& snapshot, bool compaction) {
+  const consensus::SnapshotMeta& meta = snapshot.meta;
+  auto stored = read_snapshot_row();
+  if (!stored) return stored.error();
+  if (*stored && meta.last_index <= (*stored)->meta.last_index) {
+    if (meta.last_index == (*stored)->meta.last_index) return ok_status();
+    return make_error(ErrorCode::internal,
+                      "snapshot at " + std::to_string(meta.last_index) +
+                          " is older than the stored one at " +
+                          std::to_string((*stored)->meta.last_index));
+  }
+  auto term = read_term_at(meta.last_index);
+  if (!term) return term.error();
+  const bool log_matches = *term && **term == meta.last_term;
+  if (compaction && *term && !log_matches) {
+    return make_error(ErrorCode::internal,
+                      "compact at " + std::to_string(meta.last_index) +
+                          ": log term " + std::to_string(**term) +
+                          ", snapshot term " + std::to_string(meta.last_term));
+  }
+  const std::string file = snapshot_file_name(meta.last_index);
+  if (auto s = write_file_durably(dir, snapshot_tmp_name(meta.last_index), file,
+                                  snapshot.data);
+      !s) {
+    return s;
+  }
+  sweep_snapshot_files = true;
+  Query upsert(upsert_snapshot.get());
+  upsert.bind(1, meta.last_index).bind(2, meta.last_term).bind(3, file);
+  upsert.bind(4, std::uint64_t{snapshot.data.size()});
+  upsert.bind(5, std::uint64_t{crc32c(snapshot.data)});
+  if (auto s = upsert.run(); !s) return s;
+  // Raft §5: keep what follows a matching entry, else the whole log goes.
+  if (compaction || log_matches) {
+    return Query(delete_through.get()).bind(1, meta.last_index).run();
+  }
+  return Query(delete_from.get()).bind(1, std::uint64_t{0}).run();
+}
+
+Status SqliteStorage::State::append_entries(
+    const std::vector<LogEntry>& entries) {
+  if (entries.empty()) return ok_status();
+  auto bounds = read_bounds();
+  if (!bounds) return bounds.error();
+  if (auto s = check_new_entries(entries, *bounds); !s) return s;
+  if (entries.front().index <= bounds->last_index) {
+    auto s = Query(delete_from.get()).bind(1, entries.front().index).run();
+    if (!s) return s;
+  }
+  for (const LogEntry& entry : entries) {
+    Query q(insert_entry.get());
+    q.bind(1, entry.index).bind(2, entry.term).bind(3, entry.kind);
+    q.bind(4, entry.data).bind(5, std::uint64_t{log_record_crc(entry)});
+    if (auto s = q.run(); !s) return s;
+  }
+  return ok_status();
+}
+
+Status SqliteStorage::State::store_hard_state(
+    const consensus::HardState& hard_state) {
+  Query q(upsert_hard_state.get());
+  q.bind(1, hard_state.term).bind(2, hard_state.voted_for);
+  return q.bind(3, hard_state.commit).run();
+}
+
+Status SqliteStorage::State::delete_torn_record(std::uint64_t index) {
+  if (auto s = Query(begin.get()).run(); !s) return s;
+  Status s = Query(delete_from.get()).bind(1, index).run();
+  if (s) s = Query(commit.get()).run();
+  if (!s) return poison(s.error());
+  return ok_status();
+}
+
+// Leftovers of snapshots that were replaced, or written by a transaction
+// that never committed. Failing to remove one is harmless: the next sweep
+// tries again.
+void SqliteStorage::State::remove_stray_snapshot_files(
+    const std::string& keep) {
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const bool snapshot_file =
+        name.starts_with("snapshot-") &&
+        (name.ends_with(".bin") || name.ends_with(".tmp"));
+    if (snapshot_file && name != keep) {
+      std::error_code ignored;
+      std::filesystem::remove(it->path(), ignored);
+    }
+  }
+}
+
+Result<std::unique_ptr<SqliteStorage>> SqliteStorage::open(
+    const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return make_error(ErrorCode::internal,
+                      "create directory " + dir + ": " + ec.message());
+  }
+  auto state = std::make_unique<State>();
+  state->dir = dir;
+  auto lock = lock_directory(dir);
+  if (!lock) return lock.error();
+  state->lock = std::move(*lock);
+  auto db = open_database(dir + "/raft.db");
+  if (!db) return db.error();
+  state->db = std::move(*db);
+  if (auto s = configure(state->db.get()); !s) return s.error();
+  if (auto s = create_schema(state->db.get()); !s) return s.error();
+  if (auto s = state->prepare_all(); !s) return s.error();
+  // SQLite fsyncs the directory for its -wal file but not for a newly
+  // created raft.db itself.
+  if (auto s = sync_directory(dir); !s) return s.error();
+  return std::unique_ptr<SqliteStorage>(new SqliteStorage(std::move(state)));
+}
+
+SqliteStorage::SqliteStorage(std::unique_ptr<State> state)
+    : s_(std::move(state)) {}
+
+SqliteStorage::~SqliteStorage() {
+  if (s_->in_transaction) {
+    (void)Query(s_->rollback.get()).run();  // closing would discard it too
+  }
+}
+
+Result<consensus::InitialState> SqliteStorage::load(LoadStats* stats) {
+  if (auto s = s_->usable(); !s) return s.error();
+  if (s_->in_transaction) {
+    return make_error(ErrorCode::internal,
+                      "load() with unsynced writes pending; call it right "
+                      "after open()");
+  }
+  auto hard_state = s_->read_hard_state();
+  if (!hard_state) return hard_state.error();
+  auto row = s_->read_snapshot_row();
+  if (!row) return row.error();
+  consensus::InitialState state;
+  state.hard_state = *hard_state;
+  if (*row) {
+    auto snapshot = s_->read_snapshot_file(**row);
+    if (!snapshot) return snapshot.error();
+    state.snapshot = std::move(*snapshot);
+  }
+  auto records = s_->read_log();
+  if (!records) return records.error();
+  const std::uint64_t last_stored =
+      records->empty() ? 0 : records->back().entry.index;
+  const consensus::SnapshotMeta meta =
+      state.snapshot ? state.snapshot->meta : consensus::SnapshotMeta{};
+  auto checked = check_stored_log(std::move(*records), meta.last_index,
+                                  meta.last_term, hard_state->commit);
+  if (!checked) return checked.error();
+  if (checked->torn_tail) {
+    if (auto s = s_->delete_torn_record(last_stored); !s) return s.error();
+  }
+  s_->remove_stray_snapshot_files(*row ? (*row)->file : std::string());
+  if (stats != nullptr) stats->torn_records_dropped = checked->torn_tail;
+  state.entries = std::move(checked->entries);
+  return state;
+}
+
+Status SqliteStorage::write(
+    const std::optional<consensus::HardState>& hard_state,
+    const std::vector<LogEntry>& entries,
+    const std::optional<consensus::Snapshot>& snapshot) {
+  if (auto u = s_->usable(); !u) return u;
+  if (!hard_state && entries.empty() && !snapshot) return ok_status();
+  // Same order as MemoryStorage: snapshot, entries, hard state.
+  Status s = s_->in_savepoint([&]() -> Status {
+    if (snapshot) {
+      if (auto r = s_->install_snapshot(*snapshot, false); !r) return r;
+    }
+    if (auto r = s_->append_entries(entries); !r) return r;
+    if (hard_state) return s_->store_hard_state(*hard_state);
+    return ok_status();
+  });
+  if (s) {
+    for (const LogEntry& entry : entries) {
+      s_->counters.bytes_written += kEntryHeaderBytes + entry.data.size();
+    }
+    if (snapshot) s_->counters.bytes_written += snapshot->data.size();
+  }
+  return s;
+}
+
+Status SqliteStorage::sync() {
+  if (auto s = s_->usable(); !s) return s;
+  if (!s_->in_transaction) return ok_status();
+  // With synchronous=FULL, COMMIT returns after the WAL is fsynced.
+  if (auto s = Query(s_->commit.get()).run(); !s) return s_->poison(s.error());
+  s_->in_transaction = false;
+  ++s_->counters.syncs;
+  if (s_->sweep_snapshot_files) {
+    s_->sweep_snapshot_files = false;
+    auto row = s_->read_snapshot_row();
+    if (row && *row) s_->remove_stray_snapshot_files((*row)->file);
+  }
+  return ok_status();
+}
+
+Status SqliteStorage::compact(std::uint64_t index,
+                              const consensus::Snapshot& snapshot) {
+  if (index != snapshot.meta.last_index) {
+    return make_error(ErrorCode::internal,
+                      "compact at " + std::to_string(index) +
+                          " with a snapshot covering " +
+                          std::to_string(snapshot.meta.last_index));
+  }
+  Status s = s_->in_savepoint(
+      [&]() -> Status { return s_->install_snapshot(snapshot, true); });
+  if (s) s_->counters.bytes_written += snapshot.data.size();
+  return s;
+}
+
+const SqliteStorage::Counters& SqliteStorage::counters() const {
+  return s_->counters;
+}
+
+const std::string& SqliteStorage::dir() const {
+  return s_->dir;
+}
+
+}  // namespace slurp::storage
