@@ -90,18 +90,21 @@ struct Config {
   bool pre_vote = true;      // §9.6
   bool check_quorum = true;  // §6.2
 
-  std::size_t append_entries_max = 256;      // per Append message
-  std::size_t append_bytes_max = 1 << 20;    // data bytes per Append
-  std::size_t inflight_appends_max = 8;      // per follower (pipelining)
+  std::size_t append_entries_max = 256;         // per Append message
+  std::size_t append_bytes_max = 1 << 20;       // data bytes per Append
+  std::size_t inflight_appends_max = 8;         // per follower (pipelining)
   std::size_t uncommitted_entries_max = 65536;  // propose() beyond: queue_full
   std::size_t snapshot_chunk_bytes_max = 256 * 1024;
+  // The largest snapshot compact() accepts and a follower will assemble:
+  // it bounds the receive buffer (a chunk announcing more is dropped).
+  std::size_t snapshot_bytes_max = std::size_t{256} * 1024 * 1024;
   std::size_t pending_reads_max = 4096;
 
   std::uint64_t seed = 1;  // for election timeout randomization
 
   // Ok, or bad_request naming the field: election_ticks_min must exceed
-  // heartbeat_ticks, max > min, every limit > 0, id in members, members
-  // unique and non-empty.
+  // heartbeat_ticks, max > min, every limit > 0 (and the wire-bound ones
+  // within protocol/limits.h), id in members, members unique and non-empty.
   Status validate() const;
 };
 
@@ -125,7 +128,9 @@ struct Ready {
   // index, the durable log is first truncated from that index on.
   std::vector<LogEntry> entries;
   // A snapshot received from the leader: persist, then restore the state
-  // machine from it (it replaces the whole log up to meta.last_index).
+  // machine from it. It replaces the whole durable log, entries after
+  // meta.last_index included (they belonged to a conflicting history); the
+  // log continues at meta.last_index + 1 with `entries`, written after it.
   std::optional<Snapshot> snapshot;
   std::vector<Envelope> messages;   // send after persisting
   std::vector<LogEntry> committed;  // apply in order, after any snapshot
@@ -159,7 +164,7 @@ struct RaftCounters {
 class Raft {
  public:
   // Errors: the Config is invalid, or the InitialState is inconsistent
-  // (gaps, commit beyond the log).
+  // (gaps, commit beyond the log or below the snapshot, terms out of order).
   static Result<std::unique_ptr<Raft>> create(Config config,
                                               InitialState initial);
   ~Raft();
@@ -171,11 +176,16 @@ class Raft {
 
   // Appends a command on the leader; returns its index. Errors: not_leader
   // (Error::field carries the known leader id, "" when unknown), queue_full
-  // (uncommitted_entries_max reached), conflict (a transfer is under way).
+  // (uncommitted_entries_max reached), conflict (a transfer is under way),
+  // bad_request (kind 0), too_large (data over append_bytes_max).
+  // Entry kind 0 is reserved for the no-op a new leader appends (§3.6.2):
+  // the state machine must skip it.
+  static constexpr std::uint64_t kNoOpKind = 0;
   Result<std::uint64_t> propose(std::uint64_t kind, Bytes data);
 
   // Starts a read-index round (§6.4); a ReadState with this request_id
-  // appears in a later Ready. Errors: not_leader, queue_full.
+  // appears in a later Ready. Errors: not_leader, queue_full. Pending reads
+  // are forgotten if this node stops being leader: the caller times them out.
   Status read_index(std::uint64_t request_id);
 
   // Hands leadership to `to` (§3.10): stop accepting proposals, bring `to`
@@ -189,6 +199,9 @@ class Raft {
   bool has_ready() const;
   Ready ready();
   void advance(const Ready& ready);
+  // Restart: entries committed but not yet applied are re-emitted in
+  // Ready::committed. applied_index() starts at the snapshot's last_index,
+  // because the state machine is rebuilt from the snapshot plus the log.
 
   const NodeId& id() const;
   RaftRole role() const;
@@ -199,6 +212,8 @@ class Raft {
   std::uint64_t applied_index() const;
   // Empty unless leader; keyed by follower id.
   std::map<NodeId, Progress> progress() const;
+  // The target of a leadership transfer under way, if any (leader only).
+  std::optional<NodeId> transfer_target() const;
   const RaftCounters& counters() const;
 
   // Test-only fault switches that break a safety rule on purpose, so the
