@@ -1,5 +1,7 @@
 #include "bus/received_message.h"
 
+#include <algorithm>
+
 #include "bus/zap_properties.h"
 
 namespace slurp::bus {
@@ -47,18 +49,23 @@ std::optional<Result<ReceivedMessage>> receive_message(zmq::socket_t& socket,
           ErrorCode::internal, "message ended without its last frame"));
     }
     more = frame.more();
+    std::optional<Error> broken;
     if (frame.size() > limits::message_bytes_max) {
-      discard_rest(socket, more);
-      return Result<ReceivedMessage>(make_error(
-          ErrorCode::too_large, "frame of " + std::to_string(frame.size()) +
-                                    " bytes, limit is " +
-                                    std::to_string(limits::message_bytes_max)));
-    }
-    if (message.frames.size() == frames_max) {
-      discard_rest(socket, more);
-      return Result<ReceivedMessage>(
+      broken = make_error(ErrorCode::too_large,
+                          "frame of " + std::to_string(frame.size()) +
+                              " bytes, limit is " +
+                              std::to_string(limits::message_bytes_max));
+    } else if (message.frames.size() == frames_max) {
+      broken =
           make_error(ErrorCode::too_large,
-                     "more than " + std::to_string(frames_max) + " frames"));
+                     "more than " + std::to_string(frames_max) + " frames");
+    }
+    if (broken) {
+      read_identity(frame, message);
+      discard_rest(socket, more);
+      message.frames.resize(std::min<std::size_t>(message.frames.size(), 1));
+      message.rejected = std::move(broken);
+      return Result<ReceivedMessage>(std::move(message));
     }
     message.frames.push_back(std::move(frame));
   }

@@ -22,14 +22,17 @@ struct ReceivedMessage {
   std::vector<zmq::message_t> frames;  // a ROUTER's routing id is frames[0]
   std::string user_id;                 // empty: not authenticated by our ZAP
   std::optional<Role> role;            // nullopt: no (known) role
+  // Set when the message broke a limit (too_large: more than frames_max
+  // frames, or a frame over limits::message_bytes_max). Its remaining
+  // frames were read and dropped, so the socket is in step; `frames` then
+  // holds only the first frame when it was within limits (a ROUTER's
+  // routing id), so the caller can still answer with this error.
+  std::optional<Error> rejected;
 };
 
 // Takes one message without blocking.
 //   nullopt                 nothing ready (EAGAIN)
-//   error too_large         more than frames_max frames, or a frame over
-//                           limits::message_bytes_max; the rest of that
-//                           message has been read and dropped, so the next
-//                           call starts at the next message
+//   a message               check `rejected` before using its frames
 // Throws zmq::error_t on other socket errors (ETERM ...).
 std::optional<Result<ReceivedMessage>> receive_message(
     zmq::socket_t& socket,

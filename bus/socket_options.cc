@@ -58,8 +58,8 @@ Status validate_socket_options(const SocketOptions& o) {
   }
   if (o.linger_ms < 0) return bad_option("linger_ms", "must not be negative");
   if (o.message_bytes_max >
-      static_cast<std::int64_t>(limits::message_bytes_max)) {
-    return bad_option("message_bytes_max", "over the wire limit");
+      static_cast<std::int64_t>(limits::socket_frame_bytes_max)) {
+    return bad_option("message_bytes_max", "over socket_frame_bytes_max");
   }
   // libzmq keeps the TTL in deciseconds in 16 bits.
   if (o.heartbeat_ttl_ms > 6553599) {

@@ -45,9 +45,11 @@ struct SocketOptions {
   int linger_ms = limits::socket_linger_ms;
   int send_hwm_messages = limits::socket_send_hwm_messages;
   int receive_hwm_messages = limits::socket_receive_hwm_messages;
-  // libzmq drops a connection that sends a larger frame.
+  // libzmq drops a connection that sends a larger frame (ZMQ_MAXMSGSIZE).
+  // Frames between limits::message_bytes_max and this are received and
+  // answered with too_large by receive_message's caller.
   std::int64_t message_bytes_max =
-      static_cast<std::int64_t>(limits::message_bytes_max);
+      static_cast<std::int64_t>(limits::socket_frame_bytes_max);
   // Queue only to peers whose handshake completed. Unset: on for DEALER and
   // PUSH (they connect; a message must not wait in a dead peer's pipe), off
   // otherwise.

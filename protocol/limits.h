@@ -13,6 +13,12 @@ namespace slurp::limits {
 // A whole msgpack payload frame. 4 MiB leaves room for inline file content
 // (see content_bytes_max) plus the message around it.
 inline constexpr std::size_t message_bytes_max = 4 * 1024 * 1024;
+// libzmq's own cap on one frame (ZMQ_MAXMSGSIZE): a peer that sends more is
+// disconnected. It sits above message_bytes_max so that a payload a little
+// over the protocol limit still arrives and gets a typed too_large reply;
+// only a grossly oversized frame costs the connection.
+inline constexpr std::size_t socket_frame_bytes_max =
+    message_bytes_max + 1024 * 1024;
 // Routing id + empty delimiter + payload is 3; one spare for REQ envelopes.
 inline constexpr std::size_t frames_per_message_max = 4;
 // Nesting of msgpack containers; v1 messages need 4 (envelope, list, item,

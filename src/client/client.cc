@@ -137,6 +137,7 @@ Result<Message> Client::call(Message request) {
     auto received = bus::receive_message(socket_);
     if (!received) continue;
     if (!*received) return received->error();
+    if (received->value().rejected) return *received->value().rejected;
     const auto& frames = received->value().frames;
     if (frames.empty()) continue;
     const zmq::message_t& body = frames.back();

@@ -175,13 +175,21 @@ void Node::serve_api() {
     auto received = bus::receive_message(api_);
     if (!received) return;  // drained
     if (!*received) {
-      // The message was dropped whole (too many or too large frames), so
-      // there is no routing id to answer; the client times out.
       spdlog::warn("api: dropped a message: {}", received->error().describe());
       audit("request.rejected", "unknown", received->error().describe());
       continue;
     }
     bus::ReceivedMessage& message = received->value();
+    if (message.rejected) {
+      spdlog::warn("api: refused message from {}: {}", message.user_id,
+                   message.rejected->describe());
+      audit("request.rejected", message.user_id, message.rejected->describe());
+      // frames[0] is the routing id; a DEALER client reads [payload].
+      if (!message.frames.empty()) {
+        reply(message.frames[0], false, to_error_reply(0, *message.rejected));
+      }
+      continue;
+    }
     handle_request(message.frames, message.user_id, message.role);
   }
 }

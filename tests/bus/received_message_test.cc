@@ -26,9 +26,14 @@ TEST_CASE_METHOD(CurveServerFixture,
 
   auto flood = wait_for_message(server, 4);
   REQUIRE(flood);
-  REQUIRE_FALSE(flood->ok());
-  CHECK(flood->error().code == ErrorCode::too_large);
-  CHECK_THAT(flood->error().describe(), Catch::Contains("more than 4 frames"));
+  REQUIRE(flood->ok());
+  REQUIRE(flood->value().rejected);
+  CHECK(flood->value().rejected->code == ErrorCode::too_large);
+  CHECK_THAT(flood->value().rejected->describe(),
+             Catch::Contains("more than 4 frames"));
+  // The routing id survives, so the server can answer the sender.
+  REQUIRE(flood->value().frames.size() == 1);
+  CHECK(flood->value().user_id == "alice");
 
   auto next = wait_for_message(server, 4);
   REQUIRE(next);
@@ -81,8 +86,11 @@ TEST_CASE(
   push.send(zmq::str_buffer("next"));
   auto big = wait_for_message(pull);
   REQUIRE(big);
-  REQUIRE_FALSE(big->ok());
-  CHECK(big->error().code == ErrorCode::too_large);
+  REQUIRE(big->ok());
+  REQUIRE(big->value().rejected);
+  CHECK(big->value().rejected->code == ErrorCode::too_large);
+  REQUIRE(big->value().frames.size() == 1);
+  CHECK(frame_text(big->value().frames[0]) == "head");
   auto next = wait_for_message(pull);
   REQUIRE(next);
   REQUIRE(next->ok());

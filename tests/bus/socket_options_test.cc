@@ -23,7 +23,7 @@ TEST_CASE("sockets: make_socket sets every option explicitly",
   CHECK(router.get(zmq::sockopt::rcvhwm) ==
         limits::socket_receive_hwm_messages);
   CHECK(router.get(zmq::sockopt::maxmsgsize) ==
-        static_cast<std::int64_t>(limits::message_bytes_max));
+        static_cast<std::int64_t>(limits::socket_frame_bytes_max));
   CHECK_FALSE(router.get(zmq::sockopt::immediate));
   CHECK(router.get(zmq::sockopt::heartbeat_ivl) ==
         limits::zmtp_heartbeat_interval_ms);
@@ -120,7 +120,7 @@ TEST_CASE("sockets: option validation", "[bus][socket]") {
   CHECK(validate_socket_options({}).ok());
   SocketOptions options;
   options.message_bytes_max =
-      static_cast<std::int64_t>(limits::message_bytes_max) + 1;
+      static_cast<std::int64_t>(limits::socket_frame_bytes_max) + 1;
   CHECK_FALSE(validate_socket_options(options).ok());
   options = {};
   options.send_hwm_messages = 0;

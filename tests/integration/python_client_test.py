@@ -328,6 +328,17 @@ def run(c, ctx, node):
                 reply is not None and reply.get("type") == "error"
                 and reply.get("code") == code and reply.get("id") == reply_id,
                 f"reply={reply}")
+    # Over the payload limit (4 MiB) but under libzmq's frame cap: a typed
+    # reply, not a dropped connection.
+    big = msgpack.packb({"v": 1, "type": "ping", "id": 35,
+                         "pad": b"x" * (4 * 1024 * 1024)})
+    reply = alice.request(big)
+    c.check("(c) a 4 MiB + payload -> error 9 too_large",
+            reply is not None and reply.get("code") == 9, f"reply={reply}")
+    alice.sock.send_multipart([b"a", b"b", b"c", b"d", b"e"])
+    reply = alice.sock.poll(5000) and msgpack.unpackb(alice.sock.recv())
+    c.check("(c) five frames -> error 9 too_large",
+            bool(reply) and reply.get("code") == 9, f"reply={reply}")
     reply = alice.request({"type": "ping", "id": 33})
     c.check("(c) node still answers ping after malformed input",
             reply is not None and reply.get("type") == "pong"
