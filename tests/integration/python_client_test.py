@@ -14,6 +14,7 @@ sockets, exactly as a client written from protocol/PROTOCOL.md would:
   (e) a plaintext client gets no reply and sees its handshake fail
   (f) audit.log: auth.refused for mallory, request.rejected lines, every
       line JSON, seq +1 each, hash chain intact
+  (g) SIGHUP reloads the authorized keys: mallory is admitted afterwards
   and SIGTERM stops the node with exit 0 within 5 s.
 
 Only the standard library, python3-zmq and python3-msgpack. Prints one line
@@ -382,6 +383,21 @@ def run(c, ctx, node):
     c.check("(e) node log: ZAP decisions logged, no plaintext peer admitted",
             "ZAP refused CURVE" in log_text
             and "ZAP accepted NULL" not in log_text, log_text[-2000:])
+
+    # (g) SIGHUP reloads the authorized keys: mallory, added as observer,
+    # is admitted without a restart.
+    authorized = node.tmp / "authorized_keys"
+    with open(authorized, "a") as keys:
+        keys.write(f"{node.public('mallory').decode()} mallory observer\n")
+    node.proc.send_signal(signal.SIGHUP)
+
+    def mallory_admitted():
+        probe = Client(ctx, node, "mallory")
+        reply = probe.request({"type": "ping", "id": 61}, timeout_ms=300)
+        probe.close()
+        return reply is not None and reply.get("peer_role") == "observer"
+    c.check("(g) SIGHUP: a newly authorized key is admitted",
+            wait_for(mallory_admitted, 10))
 
     # Stop, then read the finished audit log.
     status = node.stop(5)
