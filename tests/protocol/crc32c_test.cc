@@ -1,7 +1,7 @@
+#include "protocol/crc32c.h"
+
 #include <catch2/catch.hpp>
 #include <string_view>
-
-#include "protocol/crc32c.h"
 
 namespace slurp {
 namespace {

@@ -81,8 +81,8 @@ std::vector<std::pair<std::string, Message>> cluster_messages() {
               57,
               1795000000500,
               Attributes{{"job_id", "1001"}, {"address", "ucxl://p/a.go"}}};
-  Append append{4, "n1", 119,
-                4, 118,  {LogEntry{120, 4, 1, Bytes{0x01, 0x02, 0x03}}}, 31};
+  Append append{
+      4, "n1", 119, 4, 118, {LogEntry{120, 4, 1, Bytes{0x01, 0x02, 0x03}}}, 31};
   Job job{1001,        1,
           30000,       "ucxl://project/src/main.go",
           "developer", Priority::high,
