@@ -1,0 +1,311 @@
+#include "tests/sim/sim_node.h"
+
+#include <algorithm>
+#include <cassert>
+#include <utility>
+
+namespace slurp::sim {
+namespace {
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+}  // namespace
+
+std::string node_name(NodeIndex node) {
+  return "n" + std::to_string(node + 1);
+}
+
+std::optional<NodeIndex> parse_node_name(std::string_view name,
+                                         std::size_t node_count) {
+  if (name.size() < 2 || name.size() > 4 || name[0] != 'n') return std::nullopt;
+  std::size_t number = 0;
+  for (char c : name.substr(1)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    number = number * 10 + static_cast<std::size_t>(c - '0');
+  }
+  if (number == 0 || number > node_count) return std::nullopt;
+  return number - 1;
+}
+
+SimNode::SimNode(NodeIndex index, NodeSettings settings, Prng& prng,
+                 NodeObserver& observer)
+    : index_(index),
+      settings_(std::move(settings)),
+      prng_(prng),
+      observer_(observer) {
+  assert(settings_.config.id == node_name(index));
+  assert(settings_.compact_entries_min <= settings_.compact_entries_max);
+}
+
+Status SimNode::start(std::uint64_t raft_seed) {
+  assert(!up());
+  storage::LoadStats stats;
+  auto loaded = storage_.load(&stats);
+  if (!loaded) return loaded.error();
+  counters_.torn_records_dropped += stats.torn_records_dropped;
+  observer_.on_loaded(*this, *loaded);
+  ++counters_.starts;
+  log_.reset(*loaded);
+  written_hs_ = synced_hs_ = loaded->hard_state;
+  synced_last_index_ = log_.last_index();
+  unsynced_from_ = UINT64_MAX;
+  state_ = LogStateMachine();
+  if (loaded->snapshot) {
+    auto restored = LogStateMachine::deserialize(loaded->snapshot->data);
+    if (!restored) return restored.error();
+    if (restored->applied_index() != loaded->snapshot->meta.last_index) {
+      return make_error(ErrorCode::internal,
+                        "stored snapshot's state does not match its index");
+    }
+    state_ = std::move(*restored);
+  }
+  consensus::Config config = settings_.config;
+  config.seed = raft_seed;
+  auto raft = consensus::Raft::create(config, *loaded);
+  if (!raft) return raft.error();
+  raft_ = std::move(*raft);
+  if (settings_.fault != consensus::Raft::Fault::none) {
+    raft_->inject_fault_for_testing(settings_.fault);
+  }
+  if (loaded->snapshot) observer_.on_restore(*this);
+  catch_up(*loaded);
+  next_compact_at_ =
+      state_.applied_index() + prng_.between(settings_.compact_entries_min,
+                                             settings_.compact_entries_max);
+  observer_.on_settled(*this);
+  run();
+  return ok_status();
+}
+
+// A core may start with applied == commit instead of re-emitting the
+// committed log in its first Ready; then the state machine is rebuilt here
+// from the loaded entries ("snapshot + committed log").
+void SimNode::catch_up(const consensus::InitialState& initial) {
+  while (state_.applied_index() < raft_->applied_index()) {
+    std::uint64_t next = state_.applied_index() + 1;
+    auto it = std::find_if(
+        initial.entries.begin(), initial.entries.end(),
+        [next](const LogEntry& entry) { return entry.index == next; });
+    if (it == initial.entries.end()) {
+      observer_.on_anomaly(*this, "core starts applied at " +
+                                      std::to_string(raft_->applied_index()) +
+                                      " but entry " + std::to_string(next) +
+                                      " is not in the loaded log");
+      return;
+    }
+    apply_entry(*it);
+  }
+}
+
+void SimNode::crash(bool tear) {
+  assert(up());
+  storage_.crash([this] { return prng_.next(); }, tear);
+  raft_.reset();
+  ready_.reset();
+  inbox_.clear();
+  reads_.clear();
+  paused_ = false;
+  ++counters_.crashes;
+  // log_, state_ and the synced marks stay until the next start(): the
+  // checker compares what storage recovers with them.
+}
+
+void SimNode::resume() {
+  paused_ = false;
+  run();
+}
+
+void SimNode::input(NodeInput input) {
+  if (!up()) return;
+  if (blocked() || paused_ || !inbox_.empty()) {
+    if (inbox_.size() >= settings_.inbox_inputs_max) {
+      ++counters_.inbox_dropped;
+      return;
+    }
+    inbox_.push_back(std::move(input));
+    return;
+  }
+  step_input(input);
+  run();
+}
+
+void SimNode::run() {
+  while (up() && !blocked() && !paused_) {
+    if (raft_->has_ready()) {
+      begin_ready();
+      continue;
+    }
+    if (inbox_.empty()) return;
+    // Everything that queued during the fsync is stepped before the next
+    // Ready, so one fsync covers the lot (group commit).
+    std::deque<NodeInput> batch;
+    batch.swap(inbox_);
+    for (const NodeInput& input : batch) {
+      if (!up()) return;
+      step_input(input);
+    }
+  }
+}
+
+void SimNode::step_input(const NodeInput& input) {
+  std::visit(Overloaded{
+                 [&](const TickInput&) { raft_->tick(); },
+                 [&](const MessageInput& m) { raft_->step(m.message); },
+                 [&](const ProposalInput& p) {
+                   auto outcome = raft_->propose(kClientCommandKind, p.payload);
+                   observer_.on_proposal(*this, p, outcome);
+                 },
+                 [&](const ReadInput& r) {
+                   observer_.on_read_index(*this, r,
+                                           raft_->read_index(r.request));
+                 },
+                 [&](const TransferInput& t) {
+                   // Refusals (not leader, a transfer under way) are the
+                   // operator's problem, not a safety matter.
+                   (void)raft_->transfer_leadership(t.to);
+                 },
+             },
+             input);
+  observer_.on_settled(*this);
+}
+
+void SimNode::begin_ready() {
+  consensus::Ready ready = raft_->ready();
+  const bool durable =
+      ready.hard_state || !ready.entries.empty() || ready.snapshot;
+  if (!durable) {
+    ready_ = std::move(ready);
+    finish_ready();
+    return;
+  }
+  observer_.on_write(*this, ready);
+  Status written =
+      storage_.write(ready.hard_state, ready.entries, ready.snapshot);
+  if (written) {
+    note_written(ready);
+  } else {
+    observer_.on_anomaly(*this, "storage write refused the Ready: " +
+                                    written.error().describe());
+  }
+  ready_ = std::move(ready);
+  observer_.on_fsync_started(*this);
+}
+
+void SimNode::note_written(const consensus::Ready& ready) {
+  std::optional<consensus::SnapshotMeta> meta;
+  if (ready.snapshot) {
+    meta = ready.snapshot->meta;
+    unsynced_from_ = std::min(unsynced_from_, meta->last_index + 1);
+  }
+  log_.write(ready.entries, meta);
+  if (!ready.entries.empty()) {
+    unsynced_from_ = std::min(unsynced_from_, ready.entries.front().index);
+  }
+  if (ready.hard_state) written_hs_ = *ready.hard_state;
+}
+
+void SimNode::sync_done(std::uint64_t life) {
+  if (!up() || life != this->life() || !blocked()) return;
+  Status synced = storage_.sync();
+  if (!synced) {
+    observer_.on_anomaly(*this, "storage sync: " + synced.error().describe());
+  }
+  synced_hs_ = written_hs_;
+  synced_last_index_ = log_.last_index();
+  unsynced_from_ = UINT64_MAX;
+  observer_.on_synced(*this);
+  finish_ready();
+  run();
+}
+
+void SimNode::finish_ready() {
+  consensus::Ready ready = std::move(*ready_);
+  ready_.reset();
+  for (const consensus::Envelope& envelope : ready.messages) {
+    observer_.on_send(*this, envelope);
+  }
+  if (ready.snapshot) restore_snapshot(*ready.snapshot);
+  for (const LogEntry& entry : ready.committed) apply_entry(entry);
+  reads_.insert(reads_.end(), ready.reads.begin(), ready.reads.end());
+  serve_reads();
+  raft_->advance(ready);
+  maybe_compact();
+  observer_.on_settled(*this);
+}
+
+void SimNode::restore_snapshot(const consensus::Snapshot& snapshot) {
+  auto restored = LogStateMachine::deserialize(snapshot.data);
+  if (!restored) {
+    observer_.on_anomaly(*this, "snapshot from the core does not restore: " +
+                                    restored.error().describe());
+    return;
+  }
+  const consensus::SnapshotMeta& meta = snapshot.meta;
+  if (restored->applied_index() != meta.last_index ||
+      restored->applied_term() != meta.last_term) {
+    observer_.on_anomaly(*this, "snapshot data does not match its meta");
+    return;
+  }
+  if (meta.last_index <= state_.applied_index()) {
+    observer_.on_anomaly(*this, "snapshot at " +
+                                    std::to_string(meta.last_index) +
+                                    " would move the state machine back from " +
+                                    std::to_string(state_.applied_index()));
+    return;
+  }
+  state_ = std::move(*restored);
+  ++counters_.snapshots_restored;
+  next_compact_at_ = state_.applied_index() + settings_.compact_entries_min;
+  observer_.on_restore(*this);
+}
+
+void SimNode::apply_entry(const LogEntry& entry) {
+  if (entry.index != state_.applied_index() + 1) {
+    observer_.on_anomaly(*this, "committed entry " +
+                                    std::to_string(entry.index) +
+                                    " handed over with the state at " +
+                                    std::to_string(state_.applied_index()));
+    return;
+  }
+  observer_.on_apply(*this, entry);
+  state_.apply(entry);
+}
+
+void SimNode::serve_reads() {
+  auto unserved = std::stable_partition(
+      reads_.begin(), reads_.end(), [this](const consensus::ReadState& r) {
+        return r.index > state_.applied_index();
+      });
+  for (auto it = unserved; it != reads_.end(); ++it) {
+    observer_.on_read_served(*this, *it);
+  }
+  reads_.erase(unserved, reads_.end());
+}
+
+// Compacts every 50-200 applied entries (drawn per compaction) so that
+// snapshots are taken, stored, sent and installed often in every run.
+void SimNode::maybe_compact() {
+  const std::uint64_t applied = state_.applied_index();
+  if (applied < next_compact_at_ || applied <= log_.snapshot_index()) return;
+  consensus::Snapshot snapshot{{applied, state_.applied_term()},
+                               state_.serialize()};
+  if (Status s = raft_->compact(applied, snapshot.data); !s) {
+    observer_.on_anomaly(*this, "Raft::compact: " + s.error().describe());
+    return;
+  }
+  if (Status s = storage_.compact(applied, snapshot); !s) {
+    observer_.on_anomaly(*this, "storage compact: " + s.error().describe());
+    return;
+  }
+  log_.compact(snapshot.meta);
+  ++counters_.compactions;
+  next_compact_at_ = applied + prng_.between(settings_.compact_entries_min,
+                                             settings_.compact_entries_max);
+}
+
+}  // namespace slurp::sim

@@ -1,0 +1,193 @@
+// One simulated server: the real consensus::Raft, a storage::MemoryStorage
+// that outlives crashes, and a LogStateMachine, driven exactly as raft.h's
+// Ready contract says:
+//   1. storage.write(hard state, entries, snapshot) at once;
+//   2. storage.sync() after a simulated fsync latency (the cluster calls
+//      sync_done()); a crash in between loses whatever the storage decides;
+//   3. then send the messages, restore the snapshot, apply the committed
+//      entries, and advance().
+// While a Ready waits for its fsync the node is blocked, as a single
+// threaded server would be: inputs queue in a bounded inbox and are all
+// stepped before the next Ready (group commit).
+//
+// The node judges nothing itself; it reports what happens to its
+// NodeObserver (the cluster, which feeds the checker and the clients).
+//
+// Threads: one owner thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "src/consensus/raft.h"
+#include "src/storage/memory_storage.h"
+#include "tests/sim/log_state_machine.h"
+#include "tests/sim/prng.h"
+#include "tests/sim/shadow_log.h"
+#include "tests/sim/sim_types.h"
+
+namespace slurp::sim {
+
+// "n1".."nN" for nodes 0..N-1.
+std::string node_name(NodeIndex node);
+// The inverse, for a cluster of `node_count`; nullopt for any other text.
+std::optional<NodeIndex> parse_node_name(std::string_view name,
+                                         std::size_t node_count);
+
+// The entry kind of client commands (kind 0, Raft::kNoOpKind, is the
+// no-op a new leader appends).
+inline constexpr std::uint64_t kClientCommandKind = 1;
+
+struct TickInput {};
+struct MessageInput {
+  consensus::RaftMessage message;
+};
+struct ProposalInput {
+  std::size_t client = 0;
+  std::uint64_t request = 0;  // the client's attempt number
+  Bytes payload;
+};
+// A client's linearizable read (read-index, §6.4).
+struct ReadInput {
+  std::size_t client = 0;
+  std::uint64_t request = 0;  // unique in the run: the ReadState's id
+};
+// An operator asks the node to hand leadership over (graceful shutdown).
+struct TransferInput {
+  consensus::NodeId to;
+};
+using NodeInput = std::variant<TickInput, MessageInput, ProposalInput,
+                               ReadInput, TransferInput>;
+
+class SimNode;
+
+class NodeObserver {
+ public:
+  virtual ~NodeObserver() = default;
+  // A Ready's durable part is about to be written; the node's log mirror
+  // and state still show the state before it.
+  virtual void on_write(const SimNode& node, const consensus::Ready& ready) = 0;
+  // start() loaded `initial` from storage; the node still shows its state
+  // from before the crash (log mirror, synced hard state) for comparison.
+  virtual void on_loaded(const SimNode& node,
+                         const consensus::InitialState& initial) = 0;
+  // The written part needs an fsync: call sync_done() after its latency.
+  virtual void on_fsync_started(const SimNode& node) = 0;
+  virtual void on_synced(const SimNode& node) = 0;
+  virtual void on_send(const SimNode& node,
+                       const consensus::Envelope& envelope) = 0;
+  // `entry` is about to be applied (state() still shows the state before).
+  virtual void on_apply(const SimNode& node, const LogEntry& entry) = 0;
+  // The state machine was just restored from a snapshot (from a Ready, or
+  // from storage at start).
+  virtual void on_restore(const SimNode& node) = 0;
+  virtual void on_proposal(const SimNode& node, const ProposalInput& proposal,
+                           const Result<std::uint64_t>& outcome) = 0;
+  virtual void on_read_index(const SimNode& node, const ReadInput& read,
+                             const Status& outcome) = 0;
+  // A read the core confirmed is served: the state machine has applied
+  // its index.
+  virtual void on_read_served(const SimNode& node,
+                              const consensus::ReadState& read) = 0;
+  // An input or a Ready was fully handled: role, term and commit may have
+  // moved.
+  virtual void on_settled(const SimNode& node) = 0;
+  // The core or the storage broke its contract in a way the node saw
+  // directly (a failed write, an out-of-order entry, a bad snapshot).
+  virtual void on_anomaly(const SimNode& node, const std::string& what) = 0;
+};
+
+struct NodeSettings {
+  consensus::Config config;  // id, members, timings; seed set per start
+  // Switched on in every Raft this node creates (the simulator's teeth).
+  consensus::Raft::Fault fault = consensus::Raft::Fault::none;
+  std::uint64_t compact_entries_min = 50;   // applied entries between
+  std::uint64_t compact_entries_max = 200;  // compactions, drawn each time
+  std::size_t inbox_inputs_max = 1024;
+};
+
+struct NodeCounters {
+  std::uint64_t starts = 0;
+  std::uint64_t crashes = 0;
+  std::uint64_t inbox_dropped = 0;
+  std::uint64_t compactions = 0;
+  std::uint64_t snapshots_restored = 0;  // from a Ready
+  std::uint64_t torn_records_dropped = 0;
+};
+
+class SimNode {
+ public:
+  SimNode(NodeIndex index, NodeSettings settings, Prng& prng,
+          NodeObserver& observer);
+
+  // Loads storage, creates a Raft from it and rebuilds the state machine.
+  // Errors: storage or the core refused the recovered state (a bug).
+  Status start(std::uint64_t raft_seed);
+  // Power loss: the Raft and the state machine vanish; storage keeps what
+  // MemoryStorage::crash decides.
+  void crash(bool tear);
+  void pause() { paused_ = true; }
+  void resume();
+
+  // Handles the input now if the node is free, queues it if it is blocked
+  // on an fsync or paused, drops it if the node is down.
+  void input(NodeInput input);
+  // The fsync for life `life` finished (ignored if the node crashed since).
+  void sync_done(std::uint64_t life);
+
+  NodeIndex index() const { return index_; }
+  const std::string& name() const { return settings_.config.id; }
+  bool up() const { return raft_ != nullptr; }
+  bool blocked() const { return ready_.has_value(); }
+  bool paused() const { return paused_; }
+  std::uint64_t life() const { return counters_.starts; }
+  // Only while up().
+  const consensus::Raft& raft() const { return *raft_; }
+  const ShadowLog& log() const { return log_; }
+  const LogStateMachine& state() const { return state_; }
+  // The hard state as of the last completed sync (kept across crashes).
+  const consensus::HardState& synced_hard_state() const { return synced_hs_; }
+  // The lowest index an unsynced write may have changed (max when none).
+  std::uint64_t unsynced_from() const { return unsynced_from_; }
+  std::uint64_t synced_last_index() const { return synced_last_index_; }
+  const NodeCounters& counters() const { return counters_; }
+
+ private:
+  void run();
+  void step_input(const NodeInput& input);
+  void begin_ready();
+  void finish_ready();
+  void restore_snapshot(const consensus::Snapshot& snapshot);
+  void apply_entry(const LogEntry& entry);
+  void catch_up(const consensus::InitialState& initial);
+  void maybe_compact();
+  void serve_reads();
+  void note_written(const consensus::Ready& ready);
+
+  NodeIndex index_;
+  NodeSettings settings_;
+  Prng& prng_;
+  NodeObserver& observer_;
+  storage::MemoryStorage storage_;  // survives crashes: the "disk"
+  std::unique_ptr<consensus::Raft> raft_;
+  LogStateMachine state_;
+  ShadowLog log_;
+  std::optional<consensus::Ready> ready_;  // waiting for its fsync
+  std::deque<NodeInput> inbox_;
+  std::vector<consensus::ReadState> reads_;  // confirmed, not yet applied
+  bool paused_ = false;
+  std::uint64_t next_compact_at_ = 0;
+  consensus::HardState written_hs_;  // last written, this life
+  consensus::HardState synced_hs_;
+  std::uint64_t unsynced_from_ = UINT64_MAX;
+  std::uint64_t synced_last_index_ = 0;
+  NodeCounters counters_;
+};
+
+}  // namespace slurp::sim
