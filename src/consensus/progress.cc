@@ -16,6 +16,7 @@ void FollowerProgress::become_probe(std::uint64_t next) {
   mode = ReplicationMode::probe;
   next_index = next;
   inflight.clear();
+  streaming.reset();  // a finished or abandoned transfer frees its snapshot
   // Answers to anything sent before this point describe an older guess.
   reject_floor_seq = next_seq;
 }
@@ -23,12 +24,15 @@ void FollowerProgress::become_probe(std::uint64_t next) {
 void FollowerProgress::become_replicate() {
   mode = ReplicationMode::replicate;
   next_index = match_index + 1;
+  streaming.reset();
 }
 
-void FollowerProgress::become_snapshot(std::uint64_t index) {
+void FollowerProgress::become_snapshot(
+    std::shared_ptr<const Snapshot> snapshot) {
   mode = ReplicationMode::snapshot;
   inflight.clear();
-  snapshot_index = index;
+  snapshot_index = snapshot->meta.last_index;
+  streaming = std::move(snapshot);
   snapshot_offset = 0;
   snapshot_chunk_bytes = 0;
   snapshot_progress = false;

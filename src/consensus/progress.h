@@ -6,6 +6,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
+
+#include "src/consensus/raft.h"
 
 namespace slurp::consensus {
 
@@ -35,6 +38,7 @@ struct FollowerProgress {
   // Snapshot transfer: which snapshot, the chunk in flight, and whether it
   // was answered since the last heartbeat (retransmit if not).
   std::uint64_t snapshot_index = 0;
+  std::shared_ptr<const Snapshot> streaming;  // pinned for the transfer
   std::uint64_t snapshot_offset = 0;
   std::size_t snapshot_chunk_bytes = 0;
   bool snapshot_progress = false;
@@ -45,7 +49,7 @@ struct FollowerProgress {
   bool inflight_full(std::size_t inflight_max) const;
   void become_probe(std::uint64_t next);
   void become_replicate();
-  void become_snapshot(std::uint64_t index);
+  void become_snapshot(std::shared_ptr<const Snapshot> snapshot);
 };
 
 }  // namespace slurp::consensus

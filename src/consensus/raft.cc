@@ -103,7 +103,7 @@ void Raft::State::init(Config c, InitialState initial) {
   if (initial.snapshot) {
     snap_index = initial.snapshot->meta.last_index;
     snap_term = initial.snapshot->meta.last_term;
-    snapshot = std::move(initial.snapshot);
+    snapshot = std::make_shared<const Snapshot>(std::move(*initial.snapshot));
   }
   log = RaftLog(snap_index, snap_term, std::move(initial.entries));
   // The state machine is rebuilt from the snapshot plus the log, so

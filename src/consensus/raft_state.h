@@ -67,8 +67,11 @@ struct Raft::State {
   std::deque<PendingRead> pending_reads;
 
   // The latest snapshot this node holds (from create, compact or install);
-  // what the leader sends to a follower behind its log.
-  std::optional<Snapshot> snapshot;
+  // what the leader starts sending to a follower behind its log. Shared so
+  // a transfer in progress keeps streaming the snapshot it started with
+  // after a compaction replaces this one (restarting would never finish
+  // while compactions come faster than a whole transfer).
+  std::shared_ptr<const Snapshot> snapshot;
   std::optional<IncomingSnapshot> incoming;
 
   // Output bookkeeping: what ready() already handed out, what advance()

@@ -18,34 +18,43 @@ Status Raft::State::compact(std::uint64_t index, Bytes data) {
     return make_error(ErrorCode::bad_request, "beyond the applied index",
                       "index");
   }
-  if (index <= log.snapshot_index()) {
+  if (index <= log.snapshot_index() ||
+      (snapshot && index <= snapshot->meta.last_index)) {
     return make_error(ErrorCode::conflict, "already compacted", "index");
   }
   if (data.size() > config.snapshot_bytes_max) {
     return make_error(ErrorCode::too_large, "over snapshot_bytes_max", "data");
   }
   const std::uint64_t index_term = *log.term_at(index);
-  snapshot = Snapshot{SnapshotMeta{index, index_term}, std::move(data)};
-  log.compact(index);
+  snapshot = std::make_shared<const Snapshot>(
+      Snapshot{SnapshotMeta{index, index_term}, std::move(data)});
+  // Keep the entries after any snapshot still being streamed: the follower
+  // that installs it continues by appends. Dropping them would send it a
+  // newer snapshot, and under steady load it would never catch up.
+  std::uint64_t keep_after = index;
+  for (const FollowerProgress& pr : progress) {
+    if (pr.mode == ReplicationMode::snapshot && pr.streaming) {
+      keep_after = std::min(keep_after, pr.streaming->meta.last_index);
+    }
+  }
+  if (keep_after > log.snapshot_index()) log.compact(keep_after);
   return ok_status();
 }
 
 void Raft::State::start_snapshot(std::size_t p) {
   // The log starts after a snapshot only if one was created, restored or
   // installed, and we keep the latest.
-  assert(snapshot.has_value());
-  progress[p].become_snapshot(snapshot->meta.last_index);
+  assert(snapshot != nullptr);
+  progress[p].become_snapshot(snapshot);
   ++counters.snapshots_sent;
   send_snapshot_chunk(p);
 }
 
 void Raft::State::send_snapshot_chunk(std::size_t p) {
   FollowerProgress& pr = progress[p];
-  const Snapshot& s = *snapshot;
-  // A newer compaction replaced the snapshot mid-transfer: start over.
-  if (pr.snapshot_index != s.meta.last_index) {
-    pr.become_snapshot(s.meta.last_index);
-  }
+  // The snapshot this transfer started with, even if a compaction has
+  // replaced ours since: the follower catches up to it, then by appends.
+  const Snapshot& s = *pr.streaming;
   const std::size_t total = s.data.size();
   const std::size_t offset = static_cast<std::size_t>(
       std::min<std::uint64_t>(pr.snapshot_offset, total));
@@ -67,7 +76,7 @@ void Raft::State::on_snapshot_reply(const SnapshotReply& m) {
   FollowerProgress& pr = progress[p];
   pr.recently_active = true;
   if (pr.mode != ReplicationMode::snapshot) return;  // late duplicate
-  const std::uint64_t total = snapshot->data.size();
+  const std::uint64_t total = pr.streaming->data.size();
   if (m.next_offset > total) return drop();
   pr.snapshot_progress = true;
   if (m.done) {
@@ -163,7 +172,7 @@ void Raft::State::install_incoming() {
   apply_emitted = s.meta.last_index;
   stable_index = std::min(stable_index, s.meta.last_index);
   unstable_from = s.meta.last_index + 1;
-  snapshot = s;
+  snapshot = std::make_shared<const Snapshot>(s);
   snapshot_to_install = std::move(s);
   ++counters.snapshots_installed;
 }
