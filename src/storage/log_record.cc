@@ -91,4 +91,15 @@ Result<CheckedLog> check_stored_log(std::vector<StoredRecord> records,
   return out;
 }
 
+Status check_compact_args(std::uint64_t index,
+                          const consensus::Snapshot& snapshot) {
+  if (index != snapshot.meta.last_index) {
+    return make_error(ErrorCode::internal,
+                      "compact at " + std::to_string(index) +
+                          " with a snapshot covering " +
+                          std::to_string(snapshot.meta.last_index));
+  }
+  return ok_status();
+}
+
 }  // namespace slurp::storage

@@ -13,6 +13,7 @@
 
 #include "protocol/messages.h"
 #include "protocol/result.h"
+#include "src/consensus/raft.h"
 
 namespace slurp::storage {
 
@@ -34,6 +35,11 @@ struct LogBounds {
 // [snapshot_index + 1, last_index + 1] (at or below last_index means the
 // stored log is truncated from there first). Otherwise internal: the Raft
 // core asked for a gap or to rewrite what a snapshot covers, a bug.
+// compact(index, snapshot) is only meaningful with the snapshot that
+// covers exactly `index`.
+Status check_compact_args(std::uint64_t index,
+                          const consensus::Snapshot& snapshot);
+
 Status check_new_entries(const std::vector<LogEntry>& entries,
                          const LogBounds& bounds);
 

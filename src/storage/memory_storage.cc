@@ -84,12 +84,7 @@ Status MemoryStorage::sync() {
 
 Status MemoryStorage::compact(std::uint64_t index,
                               const consensus::Snapshot& snapshot) {
-  if (index != snapshot.meta.last_index) {
-    return make_error(ErrorCode::internal,
-                      "compact at " + std::to_string(index) +
-                          " with a snapshot covering " +
-                          std::to_string(snapshot.meta.last_index));
-  }
+  if (Status s = check_compact_args(index, snapshot); !s) return s;
   if (auto s = check_snapshot(snapshot); !s) return s;
   auto it = current_.log.find(index);
   if (it != current_.log.end() &&

@@ -535,12 +535,7 @@ Status SqliteStorage::sync() {
 
 Status SqliteStorage::compact(std::uint64_t index,
                               const consensus::Snapshot& snapshot) {
-  if (index != snapshot.meta.last_index) {
-    return make_error(ErrorCode::internal,
-                      "compact at " + std::to_string(index) +
-                          " with a snapshot covering " +
-                          std::to_string(snapshot.meta.last_index));
-  }
+  if (Status s = check_compact_args(index, snapshot); !s) return s;
   Status s = s_->in_savepoint(
       [&]() -> Status { return s_->install_snapshot(snapshot, true); });
   if (s) s_->counters.bytes_written += snapshot.data.size();

@@ -20,34 +20,13 @@
 #include "bus/poll.h"
 #include "bus/received_message.h"
 #include "bus/zap_authenticator.h"
+#include "tests/support/temp_dir.h"
 
 namespace slurp::bus::testing {
 
 inline constexpr int deadline_ms = 5000;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "slurp-bus-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr)
-      throw std::runtime_error("mkdtemp");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const {
-    return path_ / name;
-  }
-
- private:
-  std::filesystem::path path_;
-};
+using slurp::testing::TempDir;
 
 inline void write_text(const std::filesystem::path& path,
                        const std::string& text, mode_t mode = 0644) {

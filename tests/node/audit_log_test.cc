@@ -8,19 +8,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support/temp_dir.h"
+
 namespace slurp::security {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char pattern[] = "/tmp/slurp-audit-XXXXXX";
-    path = ::mkdtemp(pattern);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using slurp::testing::TempDir;
 
 std::string read_all(const fs::path& p) {
   std::ifstream in(p);
@@ -35,7 +30,7 @@ void write_all(const fs::path& p, const std::string& text) {
 
 TEST_CASE("records chain across reopen and verify", "[audit]") {
   TempDir dir;
-  const std::string path = (dir.path / "audit.log").string();
+  const std::string path = (dir.path() / "audit.log").string();
   {
     auto log = AuditLog::open(path);
     REQUIRE(log.ok());
@@ -53,7 +48,7 @@ TEST_CASE("records chain across reopen and verify", "[audit]") {
 
 TEST_CASE("an edited record breaks the chain", "[audit]") {
   TempDir dir;
-  const std::string path = (dir.path / "audit.log").string();
+  const std::string path = (dir.path() / "audit.log").string();
   {
     auto log = AuditLog::open(path);
     REQUIRE(log.ok());
@@ -74,7 +69,7 @@ TEST_CASE("an edited record breaks the chain", "[audit]") {
 
 TEST_CASE("a dropped record and a torn tail are detected", "[audit]") {
   TempDir dir;
-  const std::string path = (dir.path / "audit.log").string();
+  const std::string path = (dir.path() / "audit.log").string();
   {
     auto log = AuditLog::open(path);
     REQUIRE(log.ok());

@@ -5,19 +5,9 @@
 #include <cmath>
 
 #include "tests/sim/message_trace.h"
+#include "tests/sim/overloaded.h"
 
 namespace slurp::sim {
-namespace {
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
-
-}  // namespace
-
 Cluster::Cluster(ClusterSettings settings, Prng& prng, Trace& trace)
     : settings_(std::move(settings)),
       prng_(prng),

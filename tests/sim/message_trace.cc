@@ -1,14 +1,9 @@
 #include "tests/sim/message_trace.h"
 
+#include "tests/sim/overloaded.h"
+
 namespace slurp::sim {
 namespace {
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 std::uint64_t flag(bool value) {
   return value ? 1 : 0;

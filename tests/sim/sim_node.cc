@@ -4,18 +4,9 @@
 #include <cassert>
 #include <utility>
 
+#include "tests/sim/overloaded.h"
+
 namespace slurp::sim {
-namespace {
-
-template <class... F>
-struct Overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
-
-}  // namespace
-
 std::string node_name(NodeIndex node) {
   return "n" + std::to_string(node + 1);
 }

@@ -85,7 +85,7 @@ TEST_CASE("sqlite: one process per directory", "[storage][sqlite]") {
 
 TEST_CASE("sqlite: open reports an unusable directory", "[storage][sqlite]") {
   TempDir dir;
-  const std::string file = dir.path() + "/plain-file";
+  const std::string file = dir.str() + "/plain-file";
   std::ofstream(file) << "x";
   auto store = SqliteStorage::open(file + "/data");
   REQUIRE_FALSE(store);
@@ -136,7 +136,7 @@ TEST_CASE("sqlite: a tampered snapshot file fails load()",
           "[storage][sqlite]") {
   TempDir dir;
   prepare_compacted(dir.path());
-  const std::string file = dir.path() + "/snapshot-6.bin";
+  const std::string file = dir.str() + "/snapshot-6.bin";
   REQUIRE(fs::exists(file));
 
   std::string expected;
@@ -181,8 +181,8 @@ TEST_CASE("sqlite: snapshot files other than the current one are removed",
   CHECK(names() == std::vector<std::string>{"snapshot-6.bin"});
 
   SECTION("strays left by a crash go at load()") {
-    std::ofstream(dir.path() + "/snapshot-9.tmp") << "half";
-    std::ofstream(dir.path() + "/snapshot-9.bin") << "never committed";
+    std::ofstream(dir.str() + "/snapshot-9.tmp") << "half";
+    std::ofstream(dir.str() + "/snapshot-9.bin") << "never committed";
     auto store = open_ok(dir.path());
     InitialState state = load_ok(*store);
     REQUIRE(state.snapshot);
@@ -228,8 +228,8 @@ TEST_CASE(
     "all survive",
     "[storage][sqlite]") {
   TempDir dir;
-  const std::string pristine = dir.path() + "/pristine";
-  const std::string live = dir.path() + "/live";
+  const std::string pristine = dir.str() + "/pristine";
+  const std::string live = dir.str() + "/live";
   const std::string wal = "/raft.db-wal";
   const std::uint64_t commits = 20;
   // wal_end[i]: WAL size once commit i (entries 1..i) returned; [0] = schema.
@@ -261,7 +261,7 @@ TEST_CASE(
   for (std::uint64_t cut : cuts) {
     if (cut > wal_end.back()) continue;
     CAPTURE(cut);
-    const std::string crashed = dir.path() + "/crashed";
+    const std::string crashed = dir.str() + "/crashed";
     fs::remove_all(crashed);
     copy_crash_image(pristine, crashed);
     fs::resize_file(crashed + wal, cut);
@@ -278,7 +278,7 @@ TEST_CASE(
   }
 
   {  // garbage appended after the last frame is ignored
-    const std::string crashed = dir.path() + "/garbage";
+    const std::string crashed = dir.str() + "/garbage";
     copy_crash_image(pristine, crashed);
     {
       std::ofstream out(crashed + wal, std::ios::binary | std::ios::app);
@@ -288,7 +288,7 @@ TEST_CASE(
     CHECK(indexes(load_ok(*store)) == range(1, commits));
   }
   {  // a flipped byte in a frame ends recovery at the commit before
-    const std::string crashed = dir.path() + "/flipped";
+    const std::string crashed = dir.str() + "/flipped";
     copy_crash_image(pristine, crashed);
     // Inside commit 10's frames: after commit 9 ended, before 10 ended.
     flip_byte(crashed + wal, wal_end[9] + 100);

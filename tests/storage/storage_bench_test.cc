@@ -45,7 +45,7 @@ Rate measure(std::uint64_t batch, std::uint64_t rounds) {
 // log file could do no better per sync than this.
 double raw_appends_per_s(std::uint64_t rounds) {
   TempDir dir;
-  const std::string path = dir.path() + "/raw.log";
+  const std::string path = dir.str() + "/raw.log";
   const int fd =
       ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   REQUIRE(fd >= 0);

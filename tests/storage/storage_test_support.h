@@ -17,31 +17,11 @@
 
 #include "src/storage/memory_storage.h"
 #include "src/storage/sqlite_storage.h"
+#include "tests/support/temp_dir.h"
 
 namespace slurp::storage::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "slurp-storage-XXXXXX")
-            .string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      throw std::runtime_error("mkdtemp");
-    }
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using slurp::testing::TempDir;
 
 // Catch's --rng-seed when given, else a fresh one: randomized tests CAPTURE
 // it so a failure can be replayed with --rng-seed <seed>.
