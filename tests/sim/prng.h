@@ -13,18 +13,16 @@
 #include <cassert>
 #include <cstdint>
 
+#include "src/consensus/prng.h"
+
 namespace slurp::sim {
 
 class Prng {
  public:
-  explicit Prng(std::uint64_t seed) : state_(seed) {}
+  explicit Prng(std::uint64_t seed) : source_(seed) {}
 
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
+  // The core's generator: one algorithm for the whole run.
+  std::uint64_t next() { return source_.next(); }
 
   // Uniform in [0, bound). Multiply-shift instead of modulo: the bias is
   // below 2^-32 for the small bounds used here, and it is one multiply.
@@ -46,7 +44,7 @@ class Prng {
   bool chance(double probability) { return unit() < probability; }
 
  private:
-  std::uint64_t state_;
+  consensus::SplitMix64 source_;
 };
 
 }  // namespace slurp::sim
