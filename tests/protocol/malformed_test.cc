@@ -3,6 +3,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <limits>
 #include <new>
 
 #include "protocol/codec.h"
@@ -178,6 +179,20 @@ TEST_CASE("malformed frames give typed errors with bounded memory",
     if (kCountingAllocations) {
       CHECK(allocated <= 64 * c.input.size() + 64 * 1024);
     }
+  }
+}
+
+TEST_CASE("non-finite floats are refused", "[codec][malformed]") {
+  for (double bad : {std::numeric_limits<double>::quiet_NaN(),
+                     std::numeric_limits<double>::infinity(),
+                     -std::numeric_limits<double>::infinity()}) {
+    Context context;
+    context.address = "ucxl://p/a.c";
+    context.confidence = bad;
+    auto result = decode(encode(ContextReply{1, context}));
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.error().code == ErrorCode::bad_request);
+    CHECK(result.error().field == "context.confidence");
   }
 }
 
