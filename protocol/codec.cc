@@ -3,6 +3,8 @@
 #include <exception>
 #include <utility>
 
+#include "protocol/record_codec.h"
+
 namespace slurp {
 namespace {
 
@@ -11,21 +13,6 @@ msgpack::unpack_limit tree_limits(const MsgpackLimits& l) {
   return msgpack::unpack_limit(l.array_items_max, l.map_entries_max,
                                l.string_bytes_max, l.bin_bytes_max, 0,
                                l.depth_max + 1);
-}
-
-// Unpacks bytes that scan_msgpack already accepted. msgpack-cxx reports
-// limits by exception; none should fire after the scan, but an exception
-// must never escape into an event loop, so it becomes a typed error.
-Result<msgpack::object_handle> unpack_checked(std::span<const std::uint8_t> b,
-                                              const MsgpackLimits& limits) {
-  if (Status s = scan_msgpack(b, limits); !s) return s.error();
-  try {
-    return msgpack::unpack(reinterpret_cast<const char*>(b.data()), b.size(),
-                           nullptr, nullptr, tree_limits(limits));
-  } catch (const std::exception& e) {
-    return make_error(ErrorCode::bad_request,
-                      std::string("msgpack: ") + e.what());
-  }
 }
 
 struct Envelope {
@@ -54,6 +41,21 @@ Result<Message> decode_as(std::string_view type, const msgpack::object& obj) {
 }
 
 }  // namespace
+
+// Unpacks bytes after scan_msgpack accepted them. msgpack-cxx reports
+// limits by exception; none should fire after the scan, but an exception
+// must never escape into an event loop, so it becomes a typed error.
+Result<msgpack::object_handle> unpack_checked(std::span<const std::uint8_t> b,
+                                              const MsgpackLimits& limits) {
+  if (Status s = scan_msgpack(b, limits); !s) return s.error();
+  try {
+    return msgpack::unpack(reinterpret_cast<const char*>(b.data()), b.size(),
+                           nullptr, nullptr, tree_limits(limits));
+  } catch (const std::exception& e) {
+    return make_error(ErrorCode::bad_request,
+                      std::string("msgpack: ") + e.what());
+  }
+}
 
 std::string_view message_type(const Message& message) {
   return std::visit(
