@@ -11,11 +11,16 @@
 // Threads: one owner thread (the node thread, or the simulator's).
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "protocol/messages.h"
@@ -36,10 +41,19 @@ struct StateLimits {
   std::uint64_t ended_jobs_max = 100000;
 };
 
-enum class JobState { queued, active, completed, failed, dead_lettered,
-                      cancelled };
+enum class JobState {
+  queued,
+  active,
+  completed,
+  failed,
+  dead_lettered,
+  cancelled
+};
 std::string_view job_state_name(JobState state);
 bool job_state_ended(JobState state);
+// Wire form (the snapshot's job records): the job_state_name strings.
+std::string_view enum_to_wire(JobState state);
+bool enum_from_wire(std::string_view text, JobState& out);
 
 struct JobRecord {
   std::uint64_t job_id = 0;
@@ -55,8 +69,28 @@ struct JobRecord {
   std::vector<std::string> depends_on;
   std::optional<std::uint64_t> deadline_ms;
   std::uint64_t accepted_ms = 0;
-  std::uint64_t ended_ms = 0;  // 0 while not ended
+  std::uint64_t ended_ms = 0;        // 0 while not ended
   std::optional<std::string> error;  // why it failed or was cancelled
+  // The snapshot's form of a job (src/state/snapshot_format.h).
+  template <class V>
+  void fields(V& v) {
+    v.req("job_id", job_id);
+    v.req("request_id", request_id);
+    v.req("requester", requester);
+    v.req("role", role);
+    v.req("address", address);
+    v.req("priority", priority);
+    v.req("state", state);
+    v.opt("content", content);
+    v.opt("content_hash", content_hash);
+    v.opt("file_path", file_path);
+    v.def("depends_on", depends_on);
+    v.opt("deadline_ms", deadline_ms);
+    v.req("accepted_ms", accepted_ms);
+    v.def("ended_ms", ended_ms);
+    v.opt("error", error);
+  }
+  bool operator==(const JobRecord&) const = default;
 };
 
 // A state change worth an event; the node publishes it with its own
@@ -125,11 +159,40 @@ class StateMachine {
   bool operator==(const StateMachine&) const;
 
  private:
-  // Implementation-defined members; see state_machine.cc.
-  struct Data;
-  StateLimits limits_;
+  static constexpr std::size_t kPriorities = 5;  // Priority::low..emergency
+  static constexpr std::size_t kJobStates = 6;   // JobState::queued..cancelled
+  // Who asked (the authenticated key's name) and their idempotency key.
+  using RequestKey = std::pair<std::string, std::string>;
+
+  ApplyOutcome apply_enqueue(EnqueueCommand command);
+  ApplyOutcome apply_cancel(const CancelCommand& command);
+  ApplyOutcome apply_update_context(UpdateContextCommand command);
+  void remember_request(RequestKey key, std::uint64_t job_id);
+  void end_job(JobRecord& job, JobState state, std::uint64_t time_ms,
+               std::string error, ApplyOutcome& out);
+  void forget_ended_beyond_limit();
+  void count_job(const JobRecord& job);
+  void uncount_job(const JobRecord& job);
+  std::uint64_t count_in_state(JobState state) const;
+
+  StateLimits limits_;  // configuration: not replicated, not compared
+
+  // The replicated state: written to snapshots, compared by operator==.
   std::uint64_t applied_index_ = 0;
-  std::shared_ptr<const Data> placeholder_;  // replaced by the implementer
+  std::uint64_t next_job_id_ = 1;
+  std::map<std::uint64_t, JobRecord> jobs_;  // every job still remembered
+  std::map<std::string, Context> contexts_;  // by canonical address
+  std::map<RequestKey, std::uint64_t> request_jobs_;  // dedup: the job made
+  std::deque<RequestKey> request_order_;   // request_jobs_ keys, oldest first
+  std::deque<std::uint64_t> ended_order_;  // ended jobs_ ids, oldest first
+  // Completed / failed (+ dead-lettered) jobs already forgotten, per
+  // priority, so queue_counts() never drops when ended jobs are forgotten.
+  std::array<std::uint64_t, kPriorities> forgotten_completed_{};
+  std::array<std::uint64_t, kPriorities> forgotten_failed_{};
+
+  // Derived from jobs_ (rebuilt by restore): jobs per priority and state, so
+  // admission and status need no scan of the queue.
+  std::array<std::array<std::uint64_t, kJobStates>, kPriorities> counts_{};
 };
 
 }  // namespace slurp::state

@@ -1,0 +1,98 @@
+// The state machine's snapshot format and the limits it is decoded with.
+//
+// A snapshot is one bare msgpack map (protocol/record_codec.h), the
+// SnapshotData record below. Containers are written in a fixed order (jobs
+// by id, contexts by address, requests and ended jobs oldest first), so two
+// equal states give identical bytes. `format` is checked on restore; a
+// change to the layout takes the next number. Plain data; any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "protocol/limits.h"
+#include "protocol/messages.h"
+#include "protocol/msgpack_scan.h"
+#include "src/state/state_machine.h"
+
+namespace slurp::state {
+
+inline constexpr std::uint64_t snapshot_format_version = 1;
+
+// A snapshot holds the whole state in one buffer, far above one message.
+inline constexpr std::size_t snapshot_bytes_max = 256 * 1024 * 1024;
+// The longest array is the request-id FIFO (StateLimits::request_ids_max,
+// 1'000'000 by default); the jobs array holds queued + active + ended jobs.
+inline constexpr std::size_t snapshot_array_items_max = 4 * 1024 * 1024;
+// Bounds the decoded tree (~24 bytes per object): at most ~800 MiB.
+inline constexpr std::size_t snapshot_objects_max = 32 * 1024 * 1024;
+// The deepest path is snapshot → contexts → context → symbols → symbol
+// (5 containers), inside the wire limit of 8.
+inline constexpr std::size_t snapshot_depth_max = limits::msgpack_depth_max;
+
+inline constexpr MsgpackLimits snapshot_msgpack_limits{
+    .bytes_max = snapshot_bytes_max,
+    .depth_max = snapshot_depth_max,
+    .array_items_max = snapshot_array_items_max,
+    .objects_max = snapshot_objects_max,
+};
+
+static_assert(StateLimits{}.request_ids_max <= snapshot_array_items_max);
+static_assert(StateLimits{}.queue_depth_max + StateLimits{}.ended_jobs_max <=
+              snapshot_array_items_max);
+
+// One remembered deduplication key and the job it created.
+struct RememberedRequest {
+  std::string requester;
+  std::string request_id;
+  std::uint64_t job_id = 0;
+  template <class V>
+  void fields(V& v) {
+    v.req("requester", requester);
+    v.req("request_id", request_id);
+    v.req("job_id", job_id);
+  }
+  bool operator==(const RememberedRequest&) const = default;
+};
+
+// Ended jobs of one priority that are no longer remembered but still count
+// in queue_counts().
+struct ForgottenEnded {
+  Priority priority = Priority::normal;
+  std::uint64_t completed = 0;
+  std::uint64_t failed = 0;  // failed + dead_lettered
+  template <class V>
+  void fields(V& v) {
+    v.req("priority", priority);
+    v.req("completed", completed);
+    v.req("failed", failed);
+  }
+  bool operator==(const ForgottenEnded&) const = default;
+};
+
+struct SnapshotData {
+  std::uint64_t format = snapshot_format_version;
+  std::uint64_t applied_index = 0;
+  std::uint64_t next_job_id = 1;
+  std::vector<JobRecord> jobs;                  // ascending job_id
+  std::vector<Context> contexts;                // ascending address
+  std::vector<RememberedRequest> requests;      // oldest first
+  std::vector<std::uint64_t> ended_order;       // job ids, oldest end first
+  std::vector<ForgottenEnded> forgotten_ended;  // low..emergency, all five
+  template <class V>
+  void fields(V& v) {
+    v.req("format", format);
+    v.req("applied_index", applied_index);
+    v.req("next_job_id", next_job_id);
+    v.req("jobs", jobs);
+    v.req("contexts", contexts);
+    v.req("requests", requests);
+    v.req("ended_order", ended_order);
+    v.req("forgotten_ended", forgotten_ended);
+  }
+  bool operator==(const SnapshotData&) const = default;
+};
+
+}  // namespace slurp::state

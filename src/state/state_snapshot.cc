@@ -1,0 +1,180 @@
+// StateMachine::snapshot() and restore(): the whole replicated state as one
+// SnapshotData record (src/state/snapshot_format.h).
+#include <algorithm>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "protocol/record_codec.h"
+#include "src/state/snapshot_format.h"
+#include "src/state/state_machine.h"
+
+namespace slurp::state {
+namespace {
+
+constexpr Priority kPriorityOrder[] = {Priority::low, Priority::normal,
+                                       Priority::high, Priority::critical,
+                                       Priority::emergency};
+
+Error not_a_snapshot(std::string reason, std::string field) {
+  return make_error(ErrorCode::bad_request, std::move(reason),
+                    std::move(field));
+}
+
+std::string at(std::string_view array, std::size_t i) {
+  return std::string(array) + "[" + std::to_string(i) + "]";
+}
+
+// Ascending ids (hence unique), each issued: 0 < id < next_job_id.
+Status check_jobs(const SnapshotData& data) {
+  std::uint64_t previous = 0;
+  for (std::size_t i = 0; i < data.jobs.size(); ++i) {
+    const std::uint64_t id = data.jobs[i].job_id;
+    if (id <= previous || id >= data.next_job_id) {
+      return not_a_snapshot("job ids must ascend and stay below next_job_id " +
+                                std::to_string(data.next_job_id),
+                            at("jobs", i) + ".job_id");
+    }
+    previous = id;
+  }
+  return ok_status();
+}
+
+Status check_contexts(const SnapshotData& data) {
+  for (std::size_t i = 1; i < data.contexts.size(); ++i) {
+    if (data.contexts[i].address <= data.contexts[i - 1].address) {
+      return not_a_snapshot("context addresses must ascend (no duplicates)",
+                            at("contexts", i) + ".address");
+    }
+  }
+  return ok_status();
+}
+
+Status check_requests(const SnapshotData& data) {
+  std::set<std::pair<std::string, std::string>> seen;
+  for (std::size_t i = 0; i < data.requests.size(); ++i) {
+    const RememberedRequest& r = data.requests[i];
+    if (!seen.emplace(r.requester, r.request_id).second) {
+      return not_a_snapshot("request remembered twice", at("requests", i));
+    }
+    if (r.job_id == 0 || r.job_id >= data.next_job_id) {
+      return not_a_snapshot("job id never issued",
+                            at("requests", i) + ".job_id");
+    }
+  }
+  return ok_status();
+}
+
+// ended_order lists every ended job in jobs exactly once, and nothing else.
+Status check_ended_order(const SnapshotData& data) {
+  auto by_id = [](const JobRecord& job, std::uint64_t id) {
+    return job.job_id < id;
+  };
+  std::set<std::uint64_t> seen;
+  for (std::size_t i = 0; i < data.ended_order.size(); ++i) {
+    const std::uint64_t id = data.ended_order[i];
+    auto it = std::lower_bound(data.jobs.begin(), data.jobs.end(), id, by_id);
+    if (it == data.jobs.end() || it->job_id != id ||
+        !job_state_ended(it->state) || !seen.insert(id).second) {
+      return not_a_snapshot("not an ended job, or listed twice",
+                            at("ended_order", i));
+    }
+  }
+  const auto ended = std::count_if(
+      data.jobs.begin(), data.jobs.end(),
+      [](const JobRecord& job) { return job_state_ended(job.state); });
+  if (static_cast<std::size_t>(ended) != seen.size()) {
+    return not_a_snapshot("an ended job is missing from the end order",
+                          "ended_order");
+  }
+  return ok_status();
+}
+
+Status check_forgotten(const SnapshotData& data) {
+  if (data.forgotten_ended.size() != std::size(kPriorityOrder)) {
+    return not_a_snapshot("one entry per priority expected", "forgotten_ended");
+  }
+  for (std::size_t i = 0; i < data.forgotten_ended.size(); ++i) {
+    if (data.forgotten_ended[i].priority != kPriorityOrder[i]) {
+      return not_a_snapshot("priorities must run low..emergency",
+                            at("forgotten_ended", i) + ".priority");
+    }
+  }
+  return ok_status();
+}
+
+Status check_snapshot(const SnapshotData& data) {
+  if (data.format != snapshot_format_version) {
+    return not_a_snapshot("unknown snapshot format " +
+                              std::to_string(data.format) + "; expected " +
+                              std::to_string(snapshot_format_version),
+                          "format");
+  }
+  if (data.next_job_id == 0) {
+    return not_a_snapshot("job ids start at 1", "next_job_id");
+  }
+  for (auto check : {check_jobs, check_contexts, check_requests,
+                     check_ended_order, check_forgotten}) {
+    if (Status s = check(data); !s) return s;
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Bytes StateMachine::snapshot() const {
+  SnapshotData data;
+  data.applied_index = applied_index_;
+  data.next_job_id = next_job_id_;
+  data.jobs.reserve(jobs_.size());
+  for (const auto& [id, job] : jobs_) data.jobs.push_back(job);
+  data.contexts.reserve(contexts_.size());
+  for (const auto& [address, context] : contexts_) {
+    data.contexts.push_back(context);
+  }
+  data.requests.reserve(request_order_.size());
+  for (const RequestKey& key : request_order_) {
+    data.requests.push_back({key.first, key.second, request_jobs_.at(key)});
+  }
+  data.ended_order.assign(ended_order_.begin(), ended_order_.end());
+  for (std::size_t p = 0; p < kPriorities; ++p) {
+    data.forgotten_ended.push_back(
+        {kPriorityOrder[p], forgotten_completed_[p], forgotten_failed_[p]});
+  }
+  return encode_record(data);
+}
+
+Status StateMachine::restore(std::span<const std::uint8_t> bytes) {
+  Result<SnapshotData> data =
+      decode_record<SnapshotData>(bytes, snapshot_msgpack_limits);
+  if (!data) {
+    // too_large included: bytes this node cannot load are not a snapshot.
+    return not_a_snapshot(data.error().reason, data.error().field);
+  }
+  if (Status s = check_snapshot(*data); !s) return s;
+  // Built aside and swapped in, so a failure above leaves the state as is.
+  StateMachine next(limits_);
+  next.applied_index_ = data->applied_index;
+  next.next_job_id_ = data->next_job_id;
+  for (JobRecord& job : data->jobs) {
+    next.count_job(job);
+    next.jobs_.emplace(job.job_id, std::move(job));
+  }
+  for (Context& context : data->contexts) {
+    next.contexts_.emplace(context.address, std::move(context));
+  }
+  for (RememberedRequest& r : data->requests) {
+    RequestKey key{std::move(r.requester), std::move(r.request_id)};
+    next.request_jobs_.emplace(key, r.job_id);
+    next.request_order_.push_back(std::move(key));
+  }
+  next.ended_order_.assign(data->ended_order.begin(), data->ended_order.end());
+  for (std::size_t p = 0; p < kPriorities; ++p) {
+    next.forgotten_completed_[p] = data->forgotten_ended[p].completed;
+    next.forgotten_failed_[p] = data->forgotten_ended[p].failed;
+  }
+  *this = std::move(next);
+  return ok_status();
+}
+
+}  // namespace slurp::state
