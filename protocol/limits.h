@@ -70,4 +70,30 @@ inline constexpr int tcp_keepalive_idle_s = 30;
 inline constexpr int tcp_keepalive_interval_s = 10;
 inline constexpr int tcp_keepalive_count = 3;
 
+// --- the node shell (src/node) ---------------------------------------------
+// Client requests a node holds while no leader is known; more: no_quorum.
+inline constexpr std::size_t held_requests_max = 1024;
+// How long a held request waits for a leader before no_quorum.
+inline constexpr std::uint64_t request_hold_ms = 5000;
+// Requests a follower has forwarded and not yet seen answered.
+inline constexpr std::size_t forwarded_requests_max = 4096;
+// A forwarded request unanswered for this long is sent again (to the
+// leader then known); generate is idempotent by request_id.
+inline constexpr std::uint64_t forward_retry_ms = 2000;
+// A request (forwarded, proposed or read) unanswered for this long gets
+// `timeout`; the client may retry with the same request_id.
+inline constexpr std::uint64_t request_timeout_ms = 10000;
+// Clients waiting for job_done (generate with wait) per node.
+inline constexpr std::size_t job_waiters_max = 65536;
+// Events kept for fetch_events, and the most one events_reply carries.
+inline constexpr std::size_t event_history_events_max = 10000;
+inline constexpr std::size_t events_per_reply_max = 1000;
+// How often the leader publishes a beacon.
+inline constexpr std::uint64_t beacon_interval_ms = 200;
+// A leader that is asked to stop waits at most this long for its
+// successor to take over before it exits anyway.
+inline constexpr std::uint64_t leadership_transfer_ms = 2000;
+// Applied entries between two snapshots of the state machine.
+inline constexpr std::uint64_t snapshot_interval_entries = 10000;
+
 }  // namespace slurp::limits

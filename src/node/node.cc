@@ -2,33 +2,19 @@
 
 #include <spdlog/spdlog.h>
 
-#include <array>
-#include <chrono>
 #include <fstream>
+#include <random>
 
 #include "bus/authorized_keys.h"
-#include "bus/curve_keys.h"
 #include "bus/poll.h"
 #include "bus/received_message.h"
 #include "bus/signal_flags.h"
 #include "bus/socket.h"
 #include "protocol/codec.h"
-#include "src/security/policy.h"
+#include "protocol/limits.h"
 
 namespace slurp::node {
 namespace {
-
-// Requests served per loop turn before signals are checked again; bounds the
-// time a flood can keep the loop from noticing SIGTERM.
-constexpr std::size_t kRequestsPerTurnMax = 256;
-constexpr std::chrono::milliseconds kPollTimeout{100};
-
-std::uint64_t now_ms() {
-  using namespace std::chrono;
-  return static_cast<std::uint64_t>(
-      duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-          .count());
-}
 
 // Writes the bound endpoint for scripts and tests that bind port '*':
 // temp file + rename, so a reader never sees half a line.
@@ -54,6 +40,12 @@ Status write_endpoint_file(const std::filesystem::path& path,
   return ok_status();
 }
 
+// A bind endpoint as others reach it: a wildcard host (0.0.0.0, *) is no
+// address to connect to, so the advertised one keeps the configured host.
+std::string bound_endpoint(zmq::socket_t& socket) {
+  return socket.get(zmq::sockopt::last_endpoint);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Node>> Node::start(const NodeOptions& options) {
@@ -63,18 +55,37 @@ Result<std::unique_ptr<Node>> Node::start(const NodeOptions& options) {
 }
 
 Node::Node(const NodeOptions& options)
-    : node_id_(options.node_id), api_service_(options.node_id) {}
+    : options_(options),
+      state_(state::StateLimits{options.limits.queue_depth_max}),
+      journal_(options.node_id, limits::event_history_events_max) {
+  if (options_.members.empty()) {
+    MemberOptions alone;
+    alone.id = options_.node_id;
+    options_.members.push_back(alone);
+  }
+  for (const MemberOptions& m : options_.members) {
+    if (m.id == options_.node_id) self_ = m;
+  }
+}
 
 Node::~Node() {
   if (zap_) zap_->stop();
 }
 
 Status Node::open(const NodeOptions& options) {
-  bus::CurveKeyPair keys;
+  started_ms_ = now_ms();
   if (!options.insecure) {
     auto loaded = bus::load_keypair(options.secret_key);
     if (!loaded) return loaded.error();
-    keys = *loaded;
+    keys_ = *loaded;
+    if (!self_.public_key_z85.empty() &&
+        self_.public_key_z85 != keys_.public_z85) {
+      return make_error(ErrorCode::bad_request,
+                        "the secret key " + options.secret_key.string() +
+                            " does not belong to node " + options.node_id +
+                            " (its public key differs from the config's)",
+                        "secret_key");
+    }
   }
   bus::AuthorizedKeys authorized;
   if (!options.authorized_keys.empty()) {
@@ -98,6 +109,7 @@ Status Node::open(const NodeOptions& options) {
       security::AuditLog::open((options.data_dir / "audit.log").string());
   if (!log) return log.error();
   audit_log_ = std::move(*log);
+  if (Status s = open_storage(); !s) return s;
 
   // ZAP first: with nothing bound at the ZAP endpoint libzmq would admit
   // every CURVE peer.
@@ -110,87 +122,248 @@ Status Node::open(const NodeOptions& options) {
         audit(d.accepted ? "auth.accepted" : "auth.refused", actor,
               d.mechanism + " from " + d.peer_address + ": " + d.reason +
                   (d.accepted ? " as " + d.name : ""));
+        // The ZAP thread calls this; events are published by the node
+        // thread, which learns of refusals from the api monitor instead.
       });
   if (Status s = zap_->start(); !s) return s;
-
-  bus::SocketSecurity security =
-      options.insecure ? bus::SocketSecurity(bus::Insecure{
-                             bus::ZapAuthenticator::default_domain})
-                       : bus::SocketSecurity(bus::CurveServer{
-                             keys.public_z85, keys.secret_z85,
-                             bus::ZapAuthenticator::default_domain});
-  try {
-    api_ = bus::make_socket(context_, zmq::socket_type::router, security);
-    // Monitor before binding so no handshake failure goes unrecorded: a
-    // plaintext client or a wrong server key fails before ZAP is asked.
-    api_monitor_ = std::make_unique<bus::SocketMonitor>(
-        context_, api_,
-        ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-            ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_DISCONNECTED);
-    api_.bind(options.api_endpoint);
-    api_endpoint_ = api_.get(zmq::sockopt::last_endpoint);
-  } catch (const zmq::error_t& e) {
-    return make_error(ErrorCode::bad_request,
-                      "cannot bind " + options.api_endpoint + ": " + e.what(),
-                      "api");
-  }
+  if (Status s = bind_sockets(options); !s) return s;
+  if (Status s = connect_peers(); !s) return s;
   if (!options.endpoint_file.empty()) {
-    if (Status s = write_endpoint_file(options.endpoint_file, api_endpoint_);
+    if (Status s =
+            write_endpoint_file(options.endpoint_file, self_.api_endpoint);
         !s) {
       return s;
     }
   }
-  spdlog::info("node {} serving api on {} ({})", node_id_, api_endpoint_,
-               options.insecure ? "PLAINTEXT, --insecure" : "CURVE");
-  audit("node.started", node_id_, "api " + api_endpoint_);
+  spdlog::info("node {} serving api on {}, events on {} ({}; {} members)",
+               options_.node_id, self_.api_endpoint, self_.events_endpoint,
+               options.insecure ? "PLAINTEXT, --insecure" : "CURVE",
+               options_.members.size());
+  audit("node.started", options_.node_id, "api " + self_.api_endpoint);
+  publish("node.up", {{"api", self_.api_endpoint}});
+  next_tick_ = std::chrono::steady_clock::now();
+  return ok_status();
+}
+
+Status Node::open_storage() {
+  auto opened = storage::SqliteStorage::open(options_.data_dir.string());
+  if (!opened) return opened.error();
+  storage_ = std::move(*opened);
+  storage::LoadStats stats;
+  auto loaded = storage_->load(&stats);
+  if (!loaded) return loaded.error();
+  if (stats.torn_records_dropped > 0) {
+    spdlog::warn("storage: dropped {} torn record(s) at the log's tail",
+                 stats.torn_records_dropped);
+  }
+  if (loaded->snapshot) {
+    if (Status s = state_.restore(loaded->snapshot->data); !s) {
+      return make_error(
+          ErrorCode::internal,
+          "stored snapshot does not restore: " + s.error().describe());
+    }
+    applied_term_ = loaded->snapshot->meta.last_term;
+    snapshot_index_ = loaded->snapshot->meta.last_index;
+  }
+  consensus::Config config;
+  config.id = options_.node_id;
+  for (const MemberOptions& m : options_.members)
+    config.members.push_back(m.id);
+  config.election_ticks_min = options_.timing.election_ticks_min;
+  config.election_ticks_max = options_.timing.election_ticks_max;
+  config.heartbeat_ticks = options_.timing.heartbeat_ticks;
+  config.append_entries_max = options_.limits.append_entries_max;
+  config.append_bytes_max = options_.limits.append_bytes_max;
+  config.uncommitted_entries_max = options_.limits.uncommitted_entries_max;
+  config.snapshot_bytes_max = options_.limits.snapshot_bytes_max;
+  // Election timeouts must differ between nodes and between restarts.
+  std::random_device entropy;
+  config.seed = (std::uint64_t{entropy()} << 32) | entropy();
+  auto raft = consensus::Raft::create(config, *loaded);
+  if (!raft) return raft.error();
+  raft_ = std::move(*raft);
+  spdlog::info("storage: term {}, {} log entries after snapshot {}, commit {}",
+               loaded->hard_state.term, loaded->entries.size(), snapshot_index_,
+               loaded->hard_state.commit);
+  return ok_status();
+}
+
+Status Node::bind_sockets(const NodeOptions& options) {
+  bus::SocketSecurity security =
+      options.insecure ? bus::SocketSecurity(bus::Insecure{
+                             bus::ZapAuthenticator::default_domain})
+                       : bus::SocketSecurity(bus::CurveServer{
+                             keys_.public_z85, keys_.secret_z85,
+                             bus::ZapAuthenticator::default_domain});
+  struct Binding {
+    zmq::socket_t* socket;
+    zmq::socket_type type;
+    const std::string* endpoint;
+    std::string* advertised;
+    const char* field;
+  };
+  std::string api, events, jobs, results;
+  Binding bindings[] = {
+      {&api_, zmq::socket_type::router, &options.api_bind, &api, "api"},
+      {&events_, zmq::socket_type::pub, &options.events_bind, &events,
+       "events"},
+      {&jobs_, zmq::socket_type::push, &options.jobs_bind, &jobs, "jobs"},
+      {&results_, zmq::socket_type::pull, &options.results_bind, &results,
+       "results"},
+  };
+  for (Binding& b : bindings) {
+    try {
+      *b.socket = bus::make_socket(context_, b.type, security);
+      if (b.socket == &api_) {
+        // Monitor before binding so no handshake failure goes unrecorded: a
+        // plaintext client or a wrong server key fails before ZAP is asked.
+        api_monitor_ = std::make_unique<bus::SocketMonitor>(
+            context_, api_,
+            ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED);
+      }
+      b.socket->bind(*b.endpoint);
+      *b.advertised = bound_endpoint(*b.socket);
+    } catch (const zmq::error_t& e) {
+      return make_error(ErrorCode::bad_request,
+                        "cannot bind " + *b.endpoint + ": " + e.what(),
+                        b.field);
+    }
+  }
+  // From the config, members advertise their host; a node started from
+  // flags alone advertises what it bound.
+  if (self_.api_endpoint.empty()) self_.api_endpoint = api;
+  if (self_.events_endpoint.empty()) self_.events_endpoint = events;
+  if (self_.jobs_endpoint.empty()) self_.jobs_endpoint = jobs;
+  if (self_.results_endpoint.empty()) self_.results_endpoint = results;
+  if (self_.public_key_z85.empty()) self_.public_key_z85 = keys_.public_z85;
+  return ok_status();
+}
+
+Status Node::connect_peers() {
+  for (const MemberOptions& m : options_.members) {
+    if (m.id == options_.node_id) continue;
+    bus::SocketSecurity security =
+        bus::CurveClient{keys_.public_z85, keys_.secret_z85, m.public_key_z85};
+    try {
+      zmq::socket_t dealer =
+          bus::make_socket(context_, zmq::socket_type::dealer, security);
+      dealer.connect(m.api_endpoint);
+      peers_.emplace(m.id, std::move(dealer));
+      if (!beacons_) {
+        beacons_ = bus::make_socket(context_, zmq::socket_type::sub, security);
+        beacons_.set(zmq::sockopt::subscribe, "beacon");
+      }
+    } catch (const zmq::error_t& e) {
+      return make_error(ErrorCode::bad_request,
+                        "cannot connect to " + m.id + " at " + m.api_endpoint +
+                            ": " + e.what(),
+                        "members");
+    }
+  }
+  // One SUB reaches every peer's events; its CURVE server key must match
+  // each peer's, so a SUB per peer would be needed with distinct keys.
+  // libzmq sets CURVE_SERVERKEY per connect() call (it is read when the
+  // connection is made), so we set it before each connect.
+  for (const MemberOptions& m : options_.members) {
+    if (m.id == options_.node_id || !beacons_) continue;
+    try {
+      beacons_.set(zmq::sockopt::curve_serverkey, m.public_key_z85);
+      beacons_.connect(m.events_endpoint);
+    } catch (const zmq::error_t& e) {
+      return make_error(ErrorCode::bad_request,
+                        "cannot subscribe to " + m.id + " at " +
+                            m.events_endpoint + ": " + e.what(),
+                        "members");
+    }
+  }
   return ok_status();
 }
 
 int Node::run() {
-  std::array<zmq_pollitem_t, 2> items{
-      zmq_pollitem_t{api_.handle(), 0, ZMQ_POLLIN, 0},
-      api_monitor_->pollitem()};
-  while (!stop_.load() && !bus::stop_requested()) {
+  while (true) {
+    if ((stop_.load() || bus::stop_requested()) && !stopping_) {
+      begin_shutdown();
+    }
+    if (stopping_ && shutdown_done()) break;
     if (bus::take_reload_request()) {
       Status s = zap_->reload();
       if (s) {
         spdlog::info("authorized keys reloaded: {} keys", zap_->key_count());
       }
-      audit("auth.reload", node_id_, s ? "ok" : s.error().describe());
+      audit("auth.reload", options_.node_id, s ? "ok" : s.error().describe());
     }
-    if (bus::poll_items(items, kPollTimeout) == 0) continue;
+    loop_once();
+  }
+  spdlog::info("node {} stopping", options_.node_id);
+  audit("node.stopped", options_.node_id, "");
+  return 0;
+}
+
+void Node::loop_once() {
+  std::vector<zmq_pollitem_t> items{
+      zmq_pollitem_t{api_.handle(), 0, ZMQ_POLLIN, 0}, api_monitor_->pollitem(),
+      zmq_pollitem_t{results_.handle(), 0, ZMQ_POLLIN, 0}};
+  if (beacons_) items.push_back({beacons_.handle(), 0, ZMQ_POLLIN, 0});
+  const std::size_t first_peer = items.size();
+  for (auto& [id, socket] : peers_) {
+    items.push_back({socket.handle(), 0, ZMQ_POLLIN, 0});
+  }
+  auto now = std::chrono::steady_clock::now();
+  auto wait =
+      std::chrono::duration_cast<std::chrono::milliseconds>(next_tick_ - now);
+  if (wait.count() < 0) wait = std::chrono::milliseconds(0);
+  if (raft_->has_ready()) wait = std::chrono::milliseconds(0);
+  if (bus::poll_items(items, wait) > 0) {
     if (items[0].revents & ZMQ_POLLIN) serve_api();
     if (items[1].revents & ZMQ_POLLIN) {
       api_monitor_->drain(
           [this](const bus::MonitorEvent& e) { on_api_event(e); });
     }
-  }
-  spdlog::info("node {} stopping", node_id_);
-  audit("node.stopped", node_id_, "");
-  return 0;
-}
-
-void Node::serve_api() {
-  for (std::size_t n = 0; n < kRequestsPerTurnMax; ++n) {
-    auto received = bus::receive_message(api_);
-    if (!received) return;  // drained
-    if (!*received) {
-      spdlog::warn("api: dropped a message: {}", received->error().describe());
-      audit("request.rejected", "unknown", received->error().describe());
-      continue;
-    }
-    bus::ReceivedMessage& message = received->value();
-    if (message.rejected) {
-      spdlog::warn("api: refused message from {}: {}", message.user_id,
-                   message.rejected->describe());
-      audit("request.rejected", message.user_id, message.rejected->describe());
-      // frames[0] is the routing id; a DEALER client reads [payload].
-      if (!message.frames.empty()) {
-        reply(message.frames[0], false, to_error_reply(0, *message.rejected));
+    if (items[2].revents & ZMQ_POLLIN) {
+      // Results belong to the pipeline (next issue); drain so workers are
+      // not blocked by a full pipe, and say so.
+      while (auto r = bus::receive_message(results_)) {
+        spdlog::debug("results: ignored a batch (no pipeline yet)");
       }
-      continue;
     }
-    handle_request(message.frames, message.user_id, message.role);
+    if (beacons_ && (items[3].revents & ZMQ_POLLIN)) {
+      while (auto r = bus::receive_message(beacons_)) {
+        if (*r && (*r)->frames.size() == 2) {
+          auto m = decode(std::string_view((*r)->frames[1].data<char>(),
+                                           (*r)->frames[1].size()));
+          if (m && std::holds_alternative<Beacon>(*m)) {
+            const Beacon& b = std::get<Beacon>(*m);
+            if (b.leader && raft_->leader() && *b.leader == *raft_->leader()) {
+              last_leader_contact_ms_ = now_ms();
+            }
+          }
+        }
+      }
+    }
+    bool peer_ready = false;
+    for (std::size_t i = first_peer; i < items.size(); ++i) {
+      if (items[i].revents & ZMQ_POLLIN) peer_ready = true;
+    }
+    if (peer_ready) serve_peer_replies();
+  }
+  tick_until_now();
+  process_ready();
+  after_consensus_change();
+  finish_reads();
+  retry_held();
+  expire_requests();
+  const std::uint64_t now_steady = now_ms();
+  if (raft_->role() == consensus::RaftRole::leader &&
+      now_steady >= next_beacon_ms_) {
+    publish_beacon();
+    next_beacon_ms_ = now_steady + limits::beacon_interval_ms;
+  }
+  if (now_steady >= next_health_ms_) {
+    check_health();
+    next_health_ms_ =
+        now_steady + options_.timing.tick_ms * options_.timing.heartbeat_ticks;
   }
 }
 
@@ -198,6 +371,11 @@ void Node::serve_api() {
 // (plaintext client, wrong server key, garbage) are audited here because
 // ZAP never saw them. Refusals by ZAP itself are audited by its callback.
 void Node::on_api_event(const bus::MonitorEvent& event) {
+  if (event.id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+    publish("auth.failed",
+            {{"peer", event.endpoint}, {"reason", "key refused by ZAP"}});
+    return;
+  }
   if (event.id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL ||
       event.id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
     std::string detail(event.name);
@@ -206,59 +384,7 @@ void Node::on_api_event(const bus::MonitorEvent& event) {
       detail += bus::protocol_error_name(event.value);
     }
     audit("auth.handshake_failed", event.endpoint, detail);
-  }
-}
-
-void Node::handle_request(std::vector<zmq::message_t>& frames,
-                          const std::string& user_id,
-                          std::optional<Role> role) {
-  // [routing id, payload] from DEALER; [routing id, "", payload] from REQ.
-  const bool with_delimiter = frames.size() == 3 && frames[1].size() == 0;
-  auto refuse = [&](std::uint64_t id, const Error& error) {
-    spdlog::warn("api: refused request from {}: {}", user_id, error.describe());
-    audit("request.rejected", user_id, error.describe());
-    reply(frames[0], with_delimiter, to_error_reply(id, error));
-  };
-  if (frames.size() != 2 && !with_delimiter) {
-    refuse(0, make_error(ErrorCode::bad_request,
-                         "expected frames [payload] or ['', payload], got " +
-                             std::to_string(frames.size() - 1)));
-    return;
-  }
-  const zmq::message_t& body = frames.back();
-  std::string_view payload(body.data<char>(), body.size());
-  if (!role) {
-    refuse(peek_request_id(payload),
-           make_error(ErrorCode::unauthenticated,
-                      "connection has no authenticated role"));
-    return;
-  }
-  auto request = decode(payload);
-  if (!request) {
-    refuse(peek_request_id(payload), request.error());
-    return;
-  }
-  if (Status s = security::authorize(*role, *request); !s) {
-    std::uint64_t id = peek_request_id(payload);
-    refuse(id, s.error());
-    return;
-  }
-  Peer peer{user_id, *role};
-  reply(frames[0], with_delimiter,
-        api_service_.handle(peer, *request, now_ms()));
-}
-
-void Node::reply(const zmq::message_t& routing_id, bool with_delimiter,
-                 const Message& message) {
-  const std::string payload = encode(message);
-  try {
-    api_.send(zmq::buffer(routing_id.data(), routing_id.size()),
-              zmq::send_flags::sndmore);
-    if (with_delimiter) api_.send(zmq::message_t(), zmq::send_flags::sndmore);
-    api_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
-  } catch (const zmq::error_t& e) {
-    // router_mandatory: the client left before its answer was ready.
-    spdlog::debug("api: reply not delivered: {}", e.what());
+    publish("auth.failed", {{"peer", event.endpoint}, {"reason", detail}});
   }
 }
 

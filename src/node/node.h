@@ -1,11 +1,22 @@
-// The node shell: where the bus, the security policy, the audit log and the
-// (sans-IO) services meet. It owns the ZeroMQ context, the ZAP
-// authenticator and the api ROUTER socket, and runs one event loop.
+// The node shell: where the bus, storage, the security policy, the audit
+// log and the sans-IO cores (Raft, the state machine, the event journal)
+// meet. It owns the ZeroMQ context, the ZAP authenticator and every socket,
+// and runs one event loop on one thread.
 //
-// Order at start (fail closed): load keys -> start ZAP -> bind api. A
-// request is decoded, then authorized by the role ZAP bound to the sender's
-// key, then handled; every failure is answered with a typed error and
-// written to the log, and rejections to the audit log.
+// Sockets (protocol/PROTOCOL.md, "Transports and sockets"): it binds the
+// api ROUTER, the events PUB, the jobs PUSH and the results PULL; it
+// connects one DEALER to every peer's api (consensus RPCs, forwarding) and
+// one SUB to every peer's events (beacons). Every one is CURVE.
+//
+// Order at start (fail closed): load keys -> open storage and recover ->
+// start ZAP -> bind. A request is decoded, then authorized by the role ZAP
+// bound to the sender's key, then served: here if this node leads (writes
+// go through the Raft log, reads through read-index), else forwarded to the
+// leader, or held until one is elected. Failures are answered with a typed
+// error, logged, and rejections audited.
+//
+// The loop's order of work follows src/consensus/raft.h: persist + fsync a
+// Ready, then send its messages, then apply, then advance.
 //
 // Threads: create and run() on one thread; the ZAP authenticator has its own
 // thread; stop comes from the signal flags (SIGTERM/SIGINT) or request_stop()
@@ -13,22 +24,61 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 #include <zmq.hpp>
 
+#include "bus/curve_keys.h"
 #include "bus/socket_monitor.h"
 #include "bus/zap_authenticator.h"
+#include "protocol/messages.h"
 #include "protocol/result.h"
-#include "src/node/api_service.h"
+#include "protocol/role.h"
+#include "src/consensus/raft.h"
+#include "src/node/clock.h"
+#include "src/node/event_journal.h"
 #include "src/node/node_options.h"
 #include "src/security/audit_log.h"
+#include "src/state/state_machine.h"
+#include "src/storage/sqlite_storage.h"
 
 namespace slurp::node {
 
+// Where the answer to one client request goes.
+struct ReplyRoute {
+  Bytes routing_id;        // on the api ROUTER: the client, or the peer
+  bool delimiter = false;  // the client used REQ framing ['', payload]
+  // Set when a follower forwarded the request: the answer goes back to it
+  // as forward_reply with this id, and it relays it to its client.
+  std::optional<std::uint64_t> forward_id;
+};
+
+// A client request this node must see answered.
+struct ClientRequest {
+  ReplyRoute route;
+  std::string requester;  // the authenticated key name
+  Role role = Role::observer;
+  Message request;
+  std::string payload;  // as received, for forwarding unchanged
+  std::uint64_t id = 0;
+  std::uint64_t received_ms = 0;  // steady clock
+  // The first reply went out; only job_done (wait) remains.
+  bool replied = false;
+  std::uint64_t not_before_ms = 0;  // held: do not retry before this
+  // Proposed or forwarded at least once. Resending is safe for everything
+  // but update_context (it would store a second version), which is
+  // answered `unavailable` instead when its first attempt is in doubt.
+  bool sent = false;
+};
+
 class Node {
  public:
-  // Loads keys, opens the audit log, starts ZAP and binds the api socket.
   static Result<std::unique_ptr<Node>> start(const NodeOptions& options);
   ~Node();
   Node(const Node&) = delete;
@@ -37,30 +87,127 @@ class Node {
   // Serves until a stop is requested; returns the process exit status.
   int run();
   void request_stop() { stop_.store(true); }
-  const std::string& api_endpoint() const { return api_endpoint_; }
+  const std::string& api_endpoint() const { return self_.api_endpoint; }
 
  private:
+  struct Forwarded {
+    ClientRequest request;
+    std::string to;  // the leader it went to
+    std::uint64_t sent_ms = 0;
+  };
+  struct Proposal {
+    std::uint64_t term = 0;
+    ClientRequest request;
+  };
+
   explicit Node(const NodeOptions& options);
+
+  // node.cc: start-up, sockets, the loop.
   Status open(const NodeOptions& options);
-  void serve_api();
+  Status open_storage();
+  Status bind_sockets(const NodeOptions& options);
+  Status connect_peers();
+  void loop_once();
+  std::uint64_t now_ms() const { return steady_ms(); }
   void on_api_event(const bus::MonitorEvent& event);
-  void handle_request(std::vector<zmq::message_t>& frames,
-                      const std::string& user_id, std::optional<Role> role);
-  void reply(const zmq::message_t& routing_id, bool with_delimiter,
-             const Message& message);
   void audit(std::string_view kind, std::string_view actor,
              std::string_view detail);
 
-  std::string node_id_;
+  // node_consensus.cc: driving Raft.
+  void tick_until_now();
+  void process_ready();
+  void apply_entry(const LogEntry& entry);
+  void maybe_compact();
+  void send_raft(const consensus::Envelope& envelope);
+  void step_raft(const std::string& sender, Message message);
+  void after_consensus_change();
+
+  // node_api.cc: requests arriving on the api socket.
+  void serve_api();
+  void handle_api_message(std::vector<zmq::message_t>& frames,
+                          const std::string& user_id, std::optional<Role> role);
+  void handle_forward(const ReplyRoute& peer_route, const std::string& peer,
+                      const Forward& forward);
+  void serve_peer_replies();
+
+  // node_requests.cc: where a client request is served.
+  void route_request(ClientRequest request);
+  void serve_locally(ClientRequest request);
+  void serve_as_leader(ClientRequest request);
+  void propose(ClientRequest request, state::CommandKind kind, Bytes data);
+  void start_read(ClientRequest request);
+  void finish_reads();
+  void forward(ClientRequest request, const std::string& leader);
+  void hold(ClientRequest request);
+  void retry_held();
+  void expire_requests();
+  void reroute_after_step_down();
+  void reply_to(const ClientRequest& request, const Message& reply);
+  void send_route(const ReplyRoute& route, const std::string& payload);
+  void refuse(const ClientRequest& request, const Error& error);
+  void answer_applied(ClientRequest request, const LogEntry& entry,
+                      const state::ApplyOutcome& outcome);
+  void notify_job_ended(const state::JobEnded& ended);
+  ErrorReply not_leader_reply(std::uint64_t id) const;
+
+  // node_status.cc: reads, events, beacons, health.
+  StatusReply build_status(std::uint64_t id, bool stale) const;
+  Message answer_read(const ClientRequest& request, bool stale) const;
+  void publish(std::string topic, Attributes attrs);
+  void publish_beacon();
+  void check_health();
+  const MemberOptions* member(const std::string& id) const;
+
+  // node_shutdown.cc
+  void begin_shutdown();
+  bool shutdown_done();
+
+  NodeOptions options_;
+  MemberOptions self_;  // this node as others reach it (bound endpoints)
   std::atomic<bool> stop_{false};
+
   zmq::context_t context_;
+  bus::CurveKeyPair keys_;  // ours; empty when insecure
   std::unique_ptr<security::AuditLog> audit_log_;
   std::unique_ptr<bus::ZapAuthenticator> zap_;
-  zmq::socket_t api_;
+  zmq::socket_t api_, events_, jobs_, results_, beacons_;
+  std::map<std::string, zmq::socket_t> peers_;  // DEALER per peer id
   // Declared after api_ so it is destroyed first (it stops monitoring api_).
   std::unique_ptr<bus::SocketMonitor> api_monitor_;
-  std::string api_endpoint_;
-  ApiService api_service_;
+
+  std::unique_ptr<storage::SqliteStorage> storage_;
+  std::unique_ptr<consensus::Raft> raft_;
+  state::StateMachine state_;
+  std::uint64_t applied_term_ = 0;
+  std::uint64_t snapshot_index_ = 0;
+  EventJournal journal_;
+
+  // Consensus view as of the last loop turn, to notice changes.
+  consensus::RaftRole last_role_ = consensus::RaftRole::follower;
+  std::optional<std::string> last_leader_;
+  std::map<std::string, bool> peer_healthy_;
+  std::uint64_t last_leader_contact_ms_ = 0;  // steady; a message from it
+  std::uint64_t started_ms_ = 0;
+  std::uint64_t leader_since_ms_ = 0;  // steady; when this node was elected
+
+  // Requests in flight, by where they wait.
+  std::deque<ClientRequest> held_;                // no leader known
+  std::map<std::uint64_t, Forwarded> forwarded_;  // follower -> leader
+  std::uint64_t next_forward_id_ = 1;
+  std::map<std::uint64_t, Proposal> proposals_;    // leader: by log index
+  std::map<std::uint64_t, ClientRequest> reads_;   // leader: by read id
+  std::vector<consensus::ReadState> read_states_;  // confirmed, not served
+  std::uint64_t next_read_id_ = 1;
+  std::multimap<std::uint64_t, ClientRequest> waiters_;  // by job id
+
+  std::chrono::steady_clock::time_point next_tick_;
+  std::uint64_t next_beacon_ms_ = 0;
+  std::uint64_t next_health_ms_ = 0;
+  std::uint64_t next_expiry_ms_ = 0;
+
+  // Shutdown: a leader hands over first, then in-flight requests drain.
+  bool stopping_ = false;
+  std::uint64_t stop_deadline_ms_ = 0;
 };
 
 }  // namespace slurp::node

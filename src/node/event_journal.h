@@ -1,0 +1,46 @@
+// The node's event sequence: every state change it publishes gets the next
+// sequence number (from 1, no gaps) and is kept in a bounded history so a
+// subscriber that saw a gap on PUB can fetch what it missed (fetch_events).
+//
+// Sans-IO: the caller publishes the returned Event on the events socket.
+// The history is per process: a restarted node starts again from seq 1, and
+// subscribers see the seq go back to 1 with a new start time (documented in
+// PROTOCOL.md under `event`).
+//
+// Threads: the node thread only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "protocol/messages.h"
+
+namespace slurp::node {
+
+class EventJournal {
+ public:
+  EventJournal(std::string node_id, std::size_t history_events_max);
+
+  // Records an event and returns it, numbered.
+  const Event& record(std::string topic, std::uint64_t term,
+                      std::uint64_t time_ms, Attributes attrs);
+
+  // Up to `limit` events with seq >= from_seq, oldest first.
+  std::vector<Event> since(std::uint64_t from_seq, std::size_t limit) const;
+
+  // The latest seq handed out (0 before the first event).
+  std::uint64_t last_seq() const { return next_seq_ - 1; }
+  // The oldest seq still kept (last_seq() + 1 when the history is empty).
+  std::uint64_t first_available_seq() const;
+
+ private:
+  std::string node_id_;
+  std::size_t history_events_max_;
+  std::uint64_t next_seq_ = 1;
+  std::deque<Event> history_;
+};
+
+}  // namespace slurp::node

@@ -1,0 +1,218 @@
+// What arrives on the api ROUTER (client requests, peers' consensus
+// messages and forwards) and on the peer DEALERs (forward replies).
+#include <spdlog/spdlog.h>
+
+#include "bus/received_message.h"
+#include "protocol/codec.h"
+#include "protocol/limits.h"
+#include "src/node/clock.h"
+#include "src/node/node.h"
+#include "src/security/policy.h"
+
+namespace slurp::node {
+namespace {
+
+// Requests served per loop turn before the core gets its turn; bounds the
+// time a flood can keep Raft from ticking or the loop from seeing SIGTERM.
+constexpr std::size_t kRequestsPerTurnMax = 256;
+
+Bytes to_bytes(const zmq::message_t& frame) {
+  const auto* p = frame.data<std::uint8_t>();
+  return Bytes(p, p + frame.size());
+}
+
+bool is_consensus(const Message& m) {
+  return std::holds_alternative<Vote>(m) ||
+         std::holds_alternative<VoteReply>(m) ||
+         std::holds_alternative<Append>(m) ||
+         std::holds_alternative<AppendReply>(m) ||
+         std::holds_alternative<SnapshotChunk>(m) ||
+         std::holds_alternative<SnapshotReply>(m) ||
+         std::holds_alternative<TimeoutNow>(m);
+}
+
+}  // namespace
+
+void Node::serve_api() {
+  for (std::size_t n = 0; n < kRequestsPerTurnMax; ++n) {
+    auto received = bus::receive_message(api_);
+    if (!received) return;  // drained
+    if (!*received) {
+      spdlog::warn("api: dropped a message: {}", received->error().describe());
+      audit("request.rejected", "unknown", received->error().describe());
+      continue;
+    }
+    bus::ReceivedMessage& message = received->value();
+    if (message.rejected) {
+      spdlog::warn("api: refused message from {}: {}", message.user_id,
+                   message.rejected->describe());
+      audit("request.rejected", message.user_id, message.rejected->describe());
+      publish("request.rejected", {{"requester", message.user_id},
+                                   {"reason", message.rejected->describe()}});
+      // frames[0] is the routing id; a DEALER client reads [payload].
+      if (!message.frames.empty()) {
+        send_route(ReplyRoute{to_bytes(message.frames[0]), false, {}},
+                   encode(to_error_reply(0, *message.rejected)));
+      }
+      continue;
+    }
+    handle_api_message(message.frames, message.user_id, message.role);
+  }
+}
+
+void Node::handle_api_message(std::vector<zmq::message_t>& frames,
+                              const std::string& user_id,
+                              std::optional<Role> role) {
+  // [routing id, payload] from DEALER; [routing id, "", payload] from REQ.
+  const bool with_delimiter = frames.size() == 3 && frames[1].size() == 0;
+  ClientRequest request;
+  request.route = ReplyRoute{to_bytes(frames[0]), with_delimiter, {}};
+  request.requester = user_id;
+  request.received_ms = steady_ms();
+  if (frames.size() != 2 && !with_delimiter) {
+    refuse(request, make_error(ErrorCode::bad_request,
+                               "expected frames [payload] or ['', payload], "
+                               "got " +
+                                   std::to_string(frames.size() - 1)));
+    return;
+  }
+  const zmq::message_t& body = frames.back();
+  request.payload.assign(body.data<char>(), body.size());
+  request.id = peek_request_id(request.payload);
+  if (!role) {
+    refuse(request, make_error(ErrorCode::unauthenticated,
+                               "connection has no authenticated role"));
+    return;
+  }
+  request.role = *role;
+  auto decoded = decode(request.payload);
+  if (!decoded) {
+    refuse(request, decoded.error());
+    return;
+  }
+  if (Status s = security::authorize(*role, *decoded); !s) {
+    refuse(request, s.error());
+    return;
+  }
+  if (is_consensus(*decoded)) {
+    step_raft(user_id, std::move(*decoded));
+    return;
+  }
+  if (auto* f = std::get_if<Forward>(&*decoded)) {
+    handle_forward(request.route, user_id, *f);
+    return;
+  }
+  if (std::holds_alternative<ResultBatch>(*decoded) ||
+      std::holds_alternative<ForwardReply>(*decoded)) {
+    // Results travel on the results socket; forward replies on DEALERs.
+    refuse(request, make_error(ErrorCode::bad_request,
+                               "'" + std::string(message_type(*decoded)) +
+                                   "' is not accepted on the api socket",
+                               "type"));
+    return;
+  }
+  request.request = std::move(*decoded);
+  route_request(std::move(request));
+}
+
+// A follower relays a client's request. The follower authenticated as a
+// node, so the requester and role it names are trusted; the inner request
+// is still decoded and authorized here against that role.
+void Node::handle_forward(const ReplyRoute& peer_route, const std::string& peer,
+                          const Forward& forward) {
+  ClientRequest request;
+  request.route = peer_route;
+  request.route.delimiter = false;
+  request.route.forward_id = forward.forward_id;
+  request.requester = forward.requester;
+  request.received_ms = steady_ms();
+  request.payload.assign(forward.request.begin(), forward.request.end());
+  request.id = peek_request_id(request.payload);
+  auto role = role_from_name(forward.requester_role);
+  if (!role) {
+    refuse(request, make_error(ErrorCode::bad_request,
+                               "unknown role '" + forward.requester_role + "'",
+                               "requester_role"));
+    return;
+  }
+  request.role = *role;
+  auto decoded = decode(request.payload);
+  if (!decoded) {
+    refuse(request, decoded.error());
+    return;
+  }
+  if (Status s = security::authorize(*role, *decoded); !s) {
+    refuse(request, s.error());
+    return;
+  }
+  if (is_consensus(*decoded) || std::holds_alternative<Forward>(*decoded)) {
+    refuse(request, make_error(ErrorCode::bad_request,
+                               "a forward must carry a client request"));
+    return;
+  }
+  request.request = std::move(*decoded);
+  if (raft_->role() != consensus::RaftRole::leader) {
+    // No chains: the follower that sent it re-routes on not_leader.
+    spdlog::debug("forward {} from {}: not leader", forward.forward_id, peer);
+    reply_to(request, not_leader_reply(request.id));
+    return;
+  }
+  serve_as_leader(std::move(request));
+}
+
+// Forward replies come back on the DEALER the forward went out on.
+void Node::serve_peer_replies() {
+  for (auto& [peer, socket] : peers_) {
+    for (std::size_t n = 0; n < kRequestsPerTurnMax; ++n) {
+      auto received = bus::receive_message(socket);
+      if (!received) break;
+      if (!*received || (*received)->rejected ||
+          (*received)->frames.size() != 1) {
+        spdlog::warn("from {}: dropped a malformed message", peer);
+        continue;
+      }
+      const zmq::message_t& frame = (*received)->frames[0];
+      auto decoded = decode(std::string_view(frame.data<char>(), frame.size()));
+      if (!decoded || !std::holds_alternative<ForwardReply>(*decoded)) {
+        spdlog::warn("from {}: expected forward_reply", peer);
+        continue;
+      }
+      const ForwardReply& fr = std::get<ForwardReply>(*decoded);
+      auto it = forwarded_.find(fr.forward_id);
+      if (it == forwarded_.end()) continue;  // answered or given up
+      std::string payload(fr.reply.begin(), fr.reply.end());
+      auto reply = decode(payload);
+      if (!reply) {
+        spdlog::warn("from {}: undecodable reply to forward {}", peer,
+                     fr.forward_id);
+        continue;
+      }
+      ClientRequest& request = it->second.request;
+      if (auto* e = std::get_if<ErrorReply>(&*reply);
+          e && e->code == static_cast<std::uint64_t>(ErrorCode::not_leader)) {
+        // It lost leadership before our forward arrived: try again once our
+        // own view has caught up, a little later.
+        ClientRequest again = std::move(request);
+        forwarded_.erase(it);
+        again.not_before_ms = steady_ms() + options_.timing.tick_ms *
+                                                options_.timing.heartbeat_ticks;
+        hold(std::move(again));
+        continue;
+      }
+      const bool is_done = std::holds_alternative<JobDone>(*reply);
+      const bool waits = std::holds_alternative<Generate>(request.request) &&
+                         std::get<Generate>(request.request).wait &&
+                         std::holds_alternative<GenerateReply>(*reply);
+      // After a leader change a waiting generate is forwarded again to
+      // register with the new leader; its second generate_reply is not news.
+      if (!(request.replied && !is_done)) send_route(request.route, payload);
+      if (waits && !is_done) {
+        request.replied = true;
+      } else {
+        forwarded_.erase(it);
+      }
+    }
+  }
+}
+
+}  // namespace slurp::node

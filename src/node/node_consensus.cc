@@ -1,0 +1,212 @@
+// Driving the Raft core: ticks, persisting and applying its Ready, peer
+// messages in and out, snapshots.
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+#include "protocol/codec.h"
+#include "protocol/limits.h"
+#include "src/node/node.h"
+
+namespace slurp::node {
+namespace {
+
+// After a stall (a slow fsync, a stopped process) the core is not asked
+// to catch up more than this many ticks at once: an election storm helps
+// nobody.
+constexpr int kTicksPerTurnMax = 10;
+
+const std::string& sender_of(const Message& m) {
+  static const std::string none;
+  if (auto* v = std::get_if<Vote>(&m)) return v->candidate;
+  if (auto* v = std::get_if<VoteReply>(&m)) return v->voter;
+  if (auto* v = std::get_if<Append>(&m)) return v->leader;
+  if (auto* v = std::get_if<AppendReply>(&m)) return v->follower;
+  if (auto* v = std::get_if<SnapshotChunk>(&m)) return v->leader;
+  if (auto* v = std::get_if<SnapshotReply>(&m)) return v->follower;
+  if (auto* v = std::get_if<TimeoutNow>(&m)) return v->leader;
+  return none;
+}
+
+}  // namespace
+
+void Node::tick_until_now() {
+  const auto period = std::chrono::milliseconds(options_.timing.tick_ms);
+  auto now = std::chrono::steady_clock::now();
+  int ticks = 0;
+  while (now >= next_tick_) {
+    if (ticks < kTicksPerTurnMax) {
+      raft_->tick();
+      ++ticks;
+    }
+    next_tick_ += period;
+  }
+}
+
+// Raft's contract: persist (one fsync), then send, then apply, then
+// advance. A storage failure is fatal: continuing could acknowledge what
+// is not on disk.
+void Node::process_ready() {
+  while (raft_->has_ready()) {
+    consensus::Ready ready = raft_->ready();
+    if (ready.hard_state || !ready.entries.empty() || ready.snapshot) {
+      Status s =
+          storage_->write(ready.hard_state, ready.entries, ready.snapshot);
+      if (s) s = storage_->sync();
+      if (!s) {
+        spdlog::critical("storage failed, stopping at once: {}",
+                         s.error().describe());
+        audit("storage.failed", options_.node_id, s.error().describe());
+        std::_Exit(3);
+      }
+    }
+    for (const consensus::Envelope& envelope : ready.messages) {
+      send_raft(envelope);
+    }
+    if (ready.snapshot) {
+      if (Status s = state_.restore(ready.snapshot->data); !s) {
+        spdlog::critical("snapshot from the leader does not restore: {}",
+                         s.error().describe());
+        std::_Exit(3);
+      }
+      applied_term_ = ready.snapshot->meta.last_term;
+      snapshot_index_ = ready.snapshot->meta.last_index;
+      publish("snapshot.installed",
+              {{"index", std::to_string(snapshot_index_)}});
+    }
+    for (const LogEntry& entry : ready.committed) apply_entry(entry);
+    read_states_.insert(read_states_.end(), ready.reads.begin(),
+                        ready.reads.end());
+    raft_->advance(ready);
+    maybe_compact();
+  }
+}
+
+void Node::apply_entry(const LogEntry& entry) {
+  state::ApplyOutcome outcome = state_.apply(entry);
+  applied_term_ = entry.term;
+  const bool leading = raft_->role() == consensus::RaftRole::leader;
+  // State-machine events come from the leader alone, so a subscriber to
+  // every node sees each once; followers apply silently.
+  if (leading) {
+    for (state::StateEvent& e : outcome.events) {
+      publish(std::move(e.topic), std::move(e.attrs));
+    }
+  }
+  auto it = proposals_.find(entry.index);
+  if (it != proposals_.end()) {
+    Proposal proposal = std::move(it->second);
+    proposals_.erase(it);
+    if (proposal.term == entry.term) {
+      answer_applied(std::move(proposal.request), entry, outcome);
+    } else {
+      // Another leader's entry took the index: ours was never committed.
+      route_request(std::move(proposal.request));
+    }
+  }
+  for (const state::JobEnded& ended : outcome.ended) notify_job_ended(ended);
+}
+
+void Node::maybe_compact() {
+  const std::uint64_t applied = state_.applied_index();
+  if (applied < snapshot_index_ + limits::snapshot_interval_entries) return;
+  consensus::Snapshot snapshot{{applied, applied_term_}, state_.snapshot()};
+  if (Status s = raft_->compact(applied, snapshot.data); !s) {
+    spdlog::warn("compaction at {} refused: {}", applied, s.error().describe());
+    return;
+  }
+  if (Status s = storage_->compact(applied, snapshot); !s) {
+    spdlog::error("storage compaction at {}: {}", applied,
+                  s.error().describe());
+    return;
+  }
+  snapshot_index_ = applied;
+  spdlog::info("snapshot at index {} ({} bytes)", applied,
+               snapshot.data.size());
+}
+
+void Node::send_raft(const consensus::Envelope& envelope) {
+  auto peer = peers_.find(envelope.to);
+  if (peer == peers_.end()) return;
+  const std::string payload = std::visit(
+      [](const auto& m) { return encode(Message(m)); }, envelope.message);
+  // Never block the loop on a peer: a DEALER with no live connection
+  // refuses (immediate), and Raft retransmits whatever is lost.
+  try {
+    (void)peer->second.send(zmq::buffer(payload), zmq::send_flags::dontwait);
+  } catch (const zmq::error_t& e) {
+    spdlog::debug("to {}: {}", envelope.to, e.what());
+  }
+}
+
+// A consensus message from a peer. The message names its sender; it must
+// be the key that ZAP authenticated, so one node's key cannot speak for
+// another (node keys are named by node id in authorized_keys).
+void Node::step_raft(const std::string& sender, Message message) {
+  const std::string& claimed = sender_of(message);
+  if (claimed != sender) {
+    spdlog::warn("consensus message from key '{}' claims to be from '{}'",
+                 sender, claimed);
+    audit("request.rejected", sender,
+          "consensus message claims sender '" + claimed + "'");
+    return;
+  }
+  if (raft_->leader() && claimed == *raft_->leader()) {
+    last_leader_contact_ms_ = now_ms();
+  }
+  std::visit(
+      [this](auto&& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_constructible_v<consensus::RaftMessage, T>) {
+          raft_->step(consensus::RaftMessage(std::move(m)));
+        }
+      },
+      std::move(message));
+}
+
+// Notices what changed in the core since the last turn: an election won or
+// lost, a new leader to send held requests to.
+void Node::after_consensus_change() {
+  const consensus::RaftRole role = raft_->role();
+  const std::optional<std::string> leader = raft_->leader();
+  const bool was_leader = last_role_ == consensus::RaftRole::leader;
+  const bool is_leader = role == consensus::RaftRole::leader;
+  if (is_leader && !was_leader) {
+    spdlog::info("elected leader for term {}", raft_->term());
+    audit("leader.elected", options_.node_id,
+          "term " + std::to_string(raft_->term()));
+    publish("leader.elected", {{"leader", options_.node_id}});
+    next_beacon_ms_ = 0;  // announce at once
+    peer_healthy_.clear();
+    leader_since_ms_ = now_ms();
+  }
+  if (was_leader && !is_leader) {
+    spdlog::info("stepped down in term {} (leader now {})", raft_->term(),
+                 leader.value_or("unknown"));
+    audit("leader.stepped_down", options_.node_id,
+          "term " + std::to_string(raft_->term()));
+    publish("leader.stepped_down", {{"leader", leader.value_or("")}});
+    reroute_after_step_down();
+  }
+  if (leader != last_leader_) {
+    if (leader) last_leader_contact_ms_ = now_ms();
+    if (!is_leader) {
+      spdlog::info("leader is {} (term {})", leader.value_or("unknown"),
+                   raft_->term());
+    }
+    // Requests forwarded to a leader that is gone may never be answered:
+    // send them again (generate and cancel are idempotent).
+    std::vector<std::uint64_t> resend;
+    for (const auto& [id, f] : forwarded_) {
+      if (!leader || f.to != *leader) resend.push_back(id);
+    }
+    for (std::uint64_t id : resend) {
+      auto node = forwarded_.extract(id);
+      route_request(std::move(node.mapped().request));
+    }
+  }
+  last_role_ = role;
+  last_leader_ = leader;
+}
+
+}  // namespace slurp::node

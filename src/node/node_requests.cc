@@ -1,0 +1,453 @@
+// Where a client request is served: here when this node leads (writes
+// through the Raft log, reads through read-index), at the leader when one
+// is known (forward), or later (held) while there is none.
+#include <spdlog/spdlog.h>
+
+#include "protocol/codec.h"
+#include "protocol/limits.h"
+#include "protocol/record_codec.h"
+#include "protocol/ucxl_address.h"
+#include "src/node/node.h"
+
+namespace slurp::node {
+namespace {
+
+// Requests whose answer is this node's own: no leader needed.
+bool served_locally(const Message& m) {
+  if (std::holds_alternative<Ping>(m)) return true;
+  if (std::holds_alternative<FetchEvents>(m)) return true;
+  if (auto* s = std::get_if<StatusRequest>(&m)) return s->stale;
+  if (auto* g = std::get_if<GetContext>(&m)) return g->stale;
+  return false;
+}
+
+Result<std::string> canonical_address(const std::string& text,
+                                      const std::string& field) {
+  auto parsed = parse_ucxl(text);
+  if (!parsed) {
+    Error e = parsed.error();
+    e.field = field + (e.field.empty() ? "" : "." + e.field);
+    return e;
+  }
+  return parsed->to_string();
+}
+
+// How long expiry scans wait between runs: they walk every map of
+// in-flight requests, so not on every loop turn.
+constexpr std::uint64_t kExpiryScanIntervalMs = 50;
+
+}  // namespace
+
+void Node::route_request(ClientRequest request) {
+  if (request.sent && std::holds_alternative<UpdateContext>(request.request)) {
+    refuse(request,
+           make_error(ErrorCode::unavailable,
+                      "the leader changed while this update was in flight; "
+                      "it may or may not be stored: `get` the address to see"));
+    return;
+  }
+  if (served_locally(request.request)) {
+    serve_locally(std::move(request));
+    return;
+  }
+  const std::optional<std::string> leader = raft_->leader();
+  if (raft_->role() == consensus::RaftRole::leader) {
+    serve_as_leader(std::move(request));
+  } else if (leader && *leader != options_.node_id &&
+             request.not_before_ms <= now_ms()) {
+    forward(std::move(request), *leader);
+  } else {
+    hold(std::move(request));
+  }
+}
+
+void Node::serve_locally(ClientRequest request) {
+  const Message& m = request.request;
+  if (auto* ping = std::get_if<Ping>(&m)) {
+    reply_to(request, Pong{ping->id, options_.node_id, request.requester,
+                           std::string(role_name(request.role)), wall_ms()});
+  } else if (auto* fetch = std::get_if<FetchEvents>(&m)) {
+    std::size_t limit =
+        fetch->limit == 0
+            ? limits::events_per_reply_max
+            : std::min<std::size_t>(fetch->limit, limits::events_per_reply_max);
+    reply_to(request, EventsReply{fetch->id, journal_.first_available_seq(),
+                                  journal_.since(fetch->from_seq, limit)});
+  } else {
+    reply_to(request, answer_read(request, true));
+  }
+}
+
+void Node::serve_as_leader(ClientRequest request) {
+  const std::uint64_t now = wall_ms();
+  const Message& m = request.request;
+  if (auto* g = std::get_if<Generate>(&m)) {
+    if (g->request_id.empty() || g->request_id.size() > 256) {
+      refuse(request,
+             make_error(ErrorCode::bad_request,
+                        "request_id must be 1..256 bytes", "request_id"));
+      return;
+    }
+    auto address = canonical_address(g->address, "address");
+    if (!address) {
+      refuse(request, address.error());
+      return;
+    }
+    if (g->content && g->content->size() > limits::content_bytes_max) {
+      refuse(request,
+             make_error(ErrorCode::too_large,
+                        "content is " + std::to_string(g->content->size()) +
+                            " bytes; the limit is " +
+                            std::to_string(limits::content_bytes_max),
+                        "content"));
+      return;
+    }
+    if (g->depends_on.size() > limits::depends_on_max) {
+      refuse(request,
+             make_error(ErrorCode::too_large,
+                        "more than " + std::to_string(limits::depends_on_max) +
+                            " dependencies",
+                        "depends_on"));
+      return;
+    }
+    state::EnqueueCommand command;
+    for (std::size_t i = 0; i < g->depends_on.size(); ++i) {
+      auto dep = canonical_address(g->depends_on[i],
+                                   "depends_on[" + std::to_string(i) + "]");
+      if (!dep) {
+        refuse(request, dep.error());
+        return;
+      }
+      command.depends_on.push_back(*dep);
+    }
+    // A retry of a request the state already holds is answered at once:
+    // what is in the applied state is committed.
+    if (auto job = state_.job_for_request(request.requester, g->request_id)) {
+      state::ApplyOutcome outcome;
+      outcome.job_id = *job;
+      outcome.outcome = "duplicate";
+      answer_applied(std::move(request), LogEntry{}, outcome);
+      return;
+    }
+    command.request_id = g->request_id;
+    command.requester = request.requester;
+    command.role = std::string(role_name(request.role));
+    command.address = *address;
+    command.content = g->content;
+    command.content_hash = g->content_hash;
+    command.file_path = g->file_path;
+    command.priority = g->priority;
+    command.deadline_ms = g->deadline_ms;
+    command.time_ms = now;
+    propose(std::move(request), state::CommandKind::enqueue,
+            encode_record(command));
+  } else if (auto* c = std::get_if<Cancel>(&m)) {
+    propose(
+        std::move(request), state::CommandKind::cancel,
+        encode_record(state::CancelCommand{c->job_id, request.requester, now}));
+  } else if (auto* u = std::get_if<UpdateContext>(&m)) {
+    auto address = canonical_address(u->context.address, "context.address");
+    if (!address) {
+      refuse(request, address.error());
+      return;
+    }
+    state::UpdateContextCommand command{u->context, request.requester, now};
+    command.context.address = *address;
+    propose(std::move(request), state::CommandKind::update_context,
+            encode_record(command));
+  } else if (std::holds_alternative<StatusRequest>(m) ||
+             std::holds_alternative<GetContext>(m)) {
+    start_read(std::move(request));
+  } else {
+    serve_locally(std::move(request));
+  }
+}
+
+void Node::propose(ClientRequest request, state::CommandKind kind, Bytes data) {
+  auto index =
+      raft_->propose(static_cast<std::uint64_t>(kind), std::move(data));
+  if (!index) {
+    if (index.error().code == ErrorCode::not_leader) {
+      route_request(std::move(request));
+    } else if (index.error().code == ErrorCode::conflict) {
+      // A leadership transfer is under way: the successor will take it.
+      hold(std::move(request));
+    } else {
+      refuse(request, index.error());
+    }
+    return;
+  }
+  request.sent = true;
+  proposals_.emplace(*index, Proposal{raft_->term(), std::move(request)});
+}
+
+void Node::start_read(ClientRequest request) {
+  const std::uint64_t id = next_read_id_++;
+  if (Status s = raft_->read_index(id); !s) {
+    if (s.error().code == ErrorCode::not_leader) {
+      route_request(std::move(request));
+    } else {
+      refuse(request, s.error());
+    }
+    return;
+  }
+  reads_.emplace(id, std::move(request));
+}
+
+// Serves confirmed reads once the state machine has caught up to them.
+void Node::finish_reads() {
+  auto keep = read_states_.begin();
+  for (auto it = read_states_.begin(); it != read_states_.end(); ++it) {
+    if (it->index > state_.applied_index()) {
+      *keep++ = *it;
+      continue;
+    }
+    auto read = reads_.find(it->request_id);
+    if (read == reads_.end()) continue;  // timed out meanwhile
+    reply_to(read->second, answer_read(read->second, false));
+    reads_.erase(read);
+  }
+  read_states_.erase(keep, read_states_.end());
+}
+
+void Node::forward(ClientRequest request, const std::string& leader) {
+  if (forwarded_.size() >= limits::forwarded_requests_max) {
+    refuse(request, make_error(ErrorCode::unavailable,
+                               std::to_string(forwarded_.size()) +
+                                   " requests already forwarded and "
+                                   "unanswered; retry later"));
+    return;
+  }
+  auto peer = peers_.find(leader);
+  if (peer == peers_.end()) {
+    hold(std::move(request));
+    return;
+  }
+  const std::uint64_t forward_id = next_forward_id_++;
+  Forward f;
+  f.forward_id = forward_id;
+  f.term = raft_->term();
+  f.requester = request.requester;
+  f.requester_role = std::string(role_name(request.role));
+  f.request.assign(request.payload.begin(), request.payload.end());
+  const std::string payload = encode(f);
+  bool sent = false;
+  try {
+    sent = peer->second.send(zmq::buffer(payload), zmq::send_flags::dontwait)
+               .has_value();
+  } catch (const zmq::error_t& e) {
+    spdlog::debug("forward to {}: {}", leader, e.what());
+  }
+  if (!sent) {
+    // No live connection to the leader yet: keep it and try again soon.
+    request.not_before_ms = now_ms() + options_.timing.tick_ms;
+    hold(std::move(request));
+    return;
+  }
+  request.sent = true;
+  forwarded_.emplace(forward_id,
+                     Forwarded{std::move(request), leader, now_ms()});
+}
+
+void Node::hold(ClientRequest request) {
+  if (held_.size() >= limits::held_requests_max) {
+    refuse(request,
+           make_error(ErrorCode::no_quorum,
+                      "no leader is known and " + std::to_string(held_.size()) +
+                          " requests are already waiting for one"));
+    return;
+  }
+  held_.push_back(std::move(request));
+}
+
+void Node::retry_held() {
+  if (held_.empty() || !raft_->leader()) return;
+  std::deque<ClientRequest> waiting;
+  waiting.swap(held_);
+  const std::uint64_t now = now_ms();
+  for (ClientRequest& request : waiting) {
+    if (request.not_before_ms > now) {
+      held_.push_back(std::move(request));
+    } else {
+      route_request(std::move(request));
+    }
+  }
+}
+
+void Node::expire_requests() {
+  const std::uint64_t now = now_ms();
+  if (now < next_expiry_ms_) return;
+  next_expiry_ms_ = now + kExpiryScanIntervalMs;
+  std::deque<ClientRequest> keep;
+  for (ClientRequest& request : held_) {
+    if (now >= request.received_ms + limits::request_hold_ms) {
+      refuse(request,
+             make_error(ErrorCode::no_quorum,
+                        "no leader was elected within " +
+                            std::to_string(limits::request_hold_ms) + " ms"));
+    } else {
+      keep.push_back(std::move(request));
+    }
+  }
+  held_.swap(keep);
+  std::vector<std::uint64_t> resend;
+  for (auto it = forwarded_.begin(); it != forwarded_.end();) {
+    ClientRequest& request = it->second.request;
+    if (!request.replied &&
+        now >= request.received_ms + limits::request_timeout_ms) {
+      refuse(request, make_error(ErrorCode::timeout,
+                                 "the leader did not answer in time; retry "
+                                 "with the same request_id"));
+      it = forwarded_.erase(it);
+      continue;
+    }
+    if (!request.replied &&
+        now >= it->second.sent_ms + limits::forward_retry_ms) {
+      resend.push_back(it->first);
+    }
+    ++it;
+  }
+  for (std::uint64_t id : resend) {
+    auto node = forwarded_.extract(id);
+    route_request(std::move(node.mapped().request));
+  }
+  auto expire = [&](auto& map) {
+    for (auto it = map.begin(); it != map.end();) {
+      ClientRequest& request = [&]() -> ClientRequest& {
+        if constexpr (std::is_same_v<std::decay_t<decltype(it->second)>,
+                                     Proposal>) {
+          return it->second.request;
+        } else {
+          return it->second;
+        }
+      }();
+      if (now >= request.received_ms + limits::request_timeout_ms) {
+        refuse(request, make_error(ErrorCode::timeout,
+                                   "not committed in time; retry with the "
+                                   "same request_id"));
+        it = map.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  };
+  expire(proposals_);
+  expire(reads_);
+}
+
+// This node led and does not any more. Its clients' requests go to the new
+// leader (generate and cancel are idempotent; reads are simply asked
+// again); requests a follower forwarded are bounced with not_leader so that
+// follower re-routes them itself.
+void Node::reroute_after_step_down() {
+  std::vector<ClientRequest> again;
+  for (auto& [index, proposal] : proposals_) {
+    again.push_back(std::move(proposal.request));
+  }
+  proposals_.clear();
+  for (auto& [id, request] : reads_) again.push_back(std::move(request));
+  reads_.clear();
+  read_states_.clear();
+  for (auto& [job, request] : waiters_) again.push_back(std::move(request));
+  waiters_.clear();
+  for (ClientRequest& request : again) {
+    if (request.route.forward_id) {
+      reply_to(request, not_leader_reply(request.id));
+    } else {
+      route_request(std::move(request));
+    }
+  }
+}
+
+void Node::reply_to(const ClientRequest& request, const Message& reply) {
+  send_route(request.route, encode(reply));
+}
+
+void Node::send_route(const ReplyRoute& route, const std::string& payload) {
+  std::string body = payload;
+  if (route.forward_id) {
+    body = encode(
+        ForwardReply{*route.forward_id, Bytes(payload.begin(), payload.end())});
+  }
+  try {
+    api_.send(zmq::buffer(route.routing_id), zmq::send_flags::sndmore);
+    if (route.delimiter) api_.send(zmq::message_t(), zmq::send_flags::sndmore);
+    api_.send(zmq::buffer(body), zmq::send_flags::dontwait);
+  } catch (const zmq::error_t& e) {
+    // router_mandatory: the client left before its answer was ready.
+    spdlog::debug("api: reply not delivered: {}", e.what());
+  }
+}
+
+void Node::refuse(const ClientRequest& request, const Error& error) {
+  spdlog::warn("api: refused request from {}: {}", request.requester,
+               error.describe());
+  audit("request.rejected", request.requester, error.describe());
+  publish("request.rejected", {{"requester", request.requester},
+                               {"code", std::string(error_name(error.code))},
+                               {"reason", error.reason}});
+  reply_to(request, to_error_reply(request.id, error));
+}
+
+void Node::answer_applied(ClientRequest request, const LogEntry& entry,
+                          const state::ApplyOutcome& outcome) {
+  (void)entry;
+  if (outcome.error) {
+    refuse(request, *outcome.error);
+    return;
+  }
+  const Message& m = request.request;
+  if (auto* g = std::get_if<Generate>(&m)) {
+    reply_to(request, GenerateReply{g->id, outcome.job_id, outcome.outcome});
+    publish("request.accepted", {{"requester", request.requester},
+                                 {"request_id", g->request_id},
+                                 {"job_id", std::to_string(outcome.job_id)},
+                                 {"outcome", outcome.outcome}});
+    if (!g->wait) return;
+    const state::JobRecord* job = state_.job(outcome.job_id);
+    if (job != nullptr && state::job_state_ended(job->state)) {
+      reply_to(request,
+               JobDone{g->id, job->job_id,
+                       std::string(job_state_name(job->state)), job->error});
+    } else if (waiters_.size() < limits::job_waiters_max) {
+      request.replied = true;
+      waiters_.emplace(outcome.job_id, std::move(request));
+    } else {
+      spdlog::warn("{} clients already wait for jobs; job {} has no waiter",
+                   waiters_.size(), outcome.job_id);
+    }
+  } else if (auto* c = std::get_if<Cancel>(&m)) {
+    reply_to(request,
+             CancelReply{c->id, c->job_id,
+                         std::string(job_state_name(outcome.job_state.value_or(
+                             state::JobState::cancelled)))});
+  } else if (auto* u = std::get_if<UpdateContext>(&m)) {
+    reply_to(request, UpdateReply{u->id, outcome.address, outcome.version});
+  }
+}
+
+void Node::notify_job_ended(const state::JobEnded& ended) {
+  auto [first, last] = waiters_.equal_range(ended.job_id);
+  for (auto it = first; it != last; ++it) {
+    reply_to(it->second,
+             JobDone{it->second.id, ended.job_id,
+                     std::string(job_state_name(ended.state)), ended.error});
+  }
+  waiters_.erase(first, last);
+}
+
+ErrorReply Node::not_leader_reply(std::uint64_t id) const {
+  ErrorReply reply = to_error_reply(
+      id, make_error(ErrorCode::not_leader,
+                     raft_->leader() ? "ask " + *raft_->leader()
+                                     : "no leader is known yet; retry"));
+  if (auto leader = raft_->leader()) {
+    reply.leader = *leader;
+    if (const MemberOptions* m = member(*leader)) {
+      reply.leader_endpoint = m->api_endpoint;
+    }
+  }
+  return reply;
+}
+
+}  // namespace slurp::node

@@ -1,0 +1,82 @@
+// Stopping well: a leader hands leadership to its most up-to-date live
+// follower (timeout_now) before it exits, so the cluster is without a
+// leader for about one round trip instead of an election timeout; requests
+// in flight are answered, or forwarded to the successor.
+#include <spdlog/spdlog.h>
+
+#include "protocol/limits.h"
+#include "src/node/node.h"
+
+namespace slurp::node {
+namespace {
+
+std::optional<std::string> best_successor(
+    const std::map<consensus::NodeId, consensus::Progress>& progress) {
+  std::optional<std::string> best;
+  std::uint64_t best_match = 0;
+  for (const auto& [id, p] : progress) {
+    if (!p.recently_active) continue;
+    if (!best || p.match_index > best_match) {
+      best = id;
+      best_match = p.match_index;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+void Node::begin_shutdown() {
+  stopping_ = true;
+  stop_deadline_ms_ =
+      now_ms() + limits::leadership_transfer_ms + limits::forward_retry_ms;
+  spdlog::info("stop requested");
+  if (raft_->role() != consensus::RaftRole::leader || peers_.empty()) return;
+  if (auto to = best_successor(raft_->progress())) {
+    Status s = raft_->transfer_leadership(*to);
+    spdlog::info("handing leadership to {}: {}", *to,
+                 s ? "started" : s.error().describe());
+    audit("leader.transfer", options_.node_id,
+          "to " + *to + (s ? "" : ": " + s.error().describe()));
+  } else {
+    spdlog::warn("no live follower to hand leadership to");
+  }
+}
+
+bool Node::shutdown_done() {
+  const std::uint64_t now = now_ms();
+  const bool leading = raft_->role() == consensus::RaftRole::leader;
+  bool drained = proposals_.empty() && reads_.empty() && held_.empty();
+  for (const auto& [id, f] : forwarded_) {
+    if (!f.request.replied) drained = false;
+  }
+  if (leading && !peers_.empty()) {
+    // The transfer gives up after an election timeout; try again (perhaps
+    // with another follower) until the deadline.
+    if (!raft_->transfer_target()) {
+      if (auto to = best_successor(raft_->progress())) {
+        (void)raft_->transfer_leadership(*to);
+      }
+    }
+    drained = false;
+  }
+  if (drained) return true;
+  if (now < stop_deadline_ms_) return false;
+  // Out of time: whatever is left is told so, not left to time out.
+  Error gone = make_error(ErrorCode::unavailable,
+                          "the node is shutting down; retry on another node "
+                          "with the same request_id");
+  for (const ClientRequest& r : held_) refuse(r, gone);
+  for (const auto& [id, f] : forwarded_) {
+    if (!f.request.replied) refuse(f.request, gone);  // waiters: dropped
+  }
+  for (const auto& [index, p] : proposals_) refuse(p.request, gone);
+  for (const auto& [id, r] : reads_) refuse(r, gone);
+  held_.clear();
+  forwarded_.clear();
+  proposals_.clear();
+  reads_.clear();
+  return true;
+}
+
+}  // namespace slurp::node

@@ -1,0 +1,168 @@
+// What a node says about itself and the cluster: status and get answers,
+// events on the PUB socket, the leader's beacons and health checks.
+#include <spdlog/spdlog.h>
+
+#include "protocol/codec.h"
+#include "protocol/limits.h"
+#include "protocol/ucxl_address.h"
+#include "src/node/node.h"
+
+namespace slurp::node {
+
+const MemberOptions* Node::member(const std::string& id) const {
+  for (const MemberOptions& m : options_.members) {
+    if (m.id == id) return &m;
+  }
+  return nullptr;
+}
+
+StatusReply Node::build_status(std::uint64_t id, bool stale) const {
+  StatusReply reply;
+  reply.id = id;
+  reply.node = options_.node_id;
+  reply.leader = raft_->leader();
+  reply.term = raft_->term();
+  reply.commit_index = raft_->commit_index();
+  const bool leading = raft_->role() == consensus::RaftRole::leader;
+  const std::uint64_t now = now_ms();
+  const std::uint64_t election_ms =
+      options_.timing.tick_ms * options_.timing.election_ticks_max;
+  if (stale && !leading) {
+    // How old the state may be: since the leader was last heard from (it
+    // might have committed more since), or since start without a leader.
+    std::uint64_t since =
+        last_leader_contact_ms_ != 0 ? last_leader_contact_ms_ : started_ms_;
+    reply.stale_ms = now - since;
+  } else if (stale) {
+    reply.stale_ms = 0;
+  }
+  const std::uint64_t last = raft_->last_index();
+  if (leading) {
+    auto progress = raft_->progress();
+    for (const MemberOptions& m : options_.members) {
+      MemberStatus s;
+      s.node = m.id;
+      if (m.id == options_.node_id) {
+        s.state = "leader";
+        s.healthy = true;
+        s.match_index = last;
+      } else {
+        auto p = progress.find(m.id);
+        bool active = p != progress.end() && p->second.recently_active;
+        s.state = active ? "follower" : "unreachable";
+        s.healthy = active;
+        s.match_index = p != progress.end() ? p->second.match_index : 0;
+        s.lag_entries = last > s.match_index ? last - s.match_index : 0;
+      }
+      reply.members.push_back(s);
+    }
+  } else {
+    // A follower sees itself and whether the leader is talking to it.
+    for (const MemberOptions& m : options_.members) {
+      MemberStatus s;
+      s.node = m.id;
+      if (m.id == options_.node_id) {
+        s.state = std::string(consensus::raft_role_name(raft_->role()));
+        s.healthy = true;
+        s.match_index = last;
+      } else if (reply.leader && m.id == *reply.leader) {
+        s.state = "leader";
+        s.healthy = last_leader_contact_ms_ != 0 &&
+                    now - last_leader_contact_ms_ <= election_ms;
+      } else {
+        s.state = "unknown";
+      }
+      reply.members.push_back(s);
+    }
+  }
+  reply.queue = state_.queue_counts();
+  reply.active_tasks = state_.active_tasks();
+  reply.queued_tasks = state_.queued_tasks();
+  return reply;
+}
+
+Message Node::answer_read(const ClientRequest& request, bool stale) const {
+  if (auto* s = std::get_if<StatusRequest>(&request.request)) {
+    return build_status(s->id, stale);
+  }
+  const auto& get = std::get<GetContext>(request.request);
+  auto parsed = parse_ucxl(get.address);
+  if (!parsed) {
+    Error e = parsed.error();
+    e.field = "address" + (e.field.empty() ? "" : "." + e.field);
+    return to_error_reply(get.id, e);
+  }
+  const Context* context = state_.context(parsed->to_string());
+  if (context == nullptr) {
+    return to_error_reply(
+        get.id,
+        make_error(ErrorCode::not_found,
+                   "no context stored for " + parsed->to_string(), "address"));
+  }
+  return ContextReply{get.id, *context};
+}
+
+void Node::publish(std::string topic, Attributes attrs) {
+  const Event& event = journal_.record(
+      std::move(topic), raft_ ? raft_->term() : 0, wall_ms(), std::move(attrs));
+  const std::string payload = encode(event);
+  try {
+    events_.send(zmq::buffer(event.topic), zmq::send_flags::sndmore);
+    events_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
+  } catch (const zmq::error_t& e) {
+    spdlog::debug("events: {}", e.what());
+  }
+}
+
+void Node::publish_beacon() {
+  Beacon beacon;
+  beacon.node = options_.node_id;
+  beacon.term = raft_->term();
+  beacon.leader = raft_->leader();
+  if (beacon.leader) {
+    if (const MemberOptions* m = member(*beacon.leader)) {
+      beacon.leader_endpoints =
+          Endpoints{m->api_endpoint, m->events_endpoint, m->jobs_endpoint,
+                    m->results_endpoint};
+    }
+    if (*beacon.leader == options_.node_id) {
+      beacon.leader_endpoints =
+          Endpoints{self_.api_endpoint, self_.events_endpoint,
+                    self_.jobs_endpoint, self_.results_endpoint};
+    }
+  }
+  beacon.commit_index = raft_->commit_index();
+  beacon.seq = journal_.last_seq();
+  const std::string payload = encode(beacon);
+  try {
+    events_.send(zmq::buffer(std::string_view("beacon")),
+                 zmq::send_flags::sndmore);
+    events_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
+  } catch (const zmq::error_t& e) {
+    spdlog::debug("beacon: {}", e.what());
+  }
+}
+
+// The leader watches its followers: one it has not heard from within an
+// election timeout is down (Raft's recently_active), and says so once per
+// change, as node.down / node.up.
+void Node::check_health() {
+  if (raft_->role() != consensus::RaftRole::leader) return;
+  const std::uint64_t election_ms =
+      options_.timing.tick_ms * options_.timing.election_ticks_max;
+  if (now_ms() < leader_since_ms_ + election_ms) return;  // still learning
+  for (const auto& [id, progress] : raft_->progress()) {
+    const bool healthy = progress.recently_active;
+    auto known = peer_healthy_.find(id);
+    if (known != peer_healthy_.end() && known->second == healthy) continue;
+    if (known != peer_healthy_.end() || !healthy) {
+      spdlog::info("member {} is {}", id, healthy ? "up" : "down");
+      publish(healthy ? "node.up" : "node.down",
+              {{"peer", id},
+               {"match_index", std::to_string(progress.match_index)}});
+    }
+    peer_healthy_[id] = healthy;
+  }
+}
+
+}  // namespace slurp::node
