@@ -317,8 +317,8 @@ Status read_cluster(const TableReader& root, ClusterConfig& c) {
   if (!found) return found.error();
   if (!*found) return ok_status();
   const TableReader& t = **found;
-  if (Status s =
-          t.check_keys({"name", "data_dir", "authorized_keys", "insecure"});
+  if (Status s = t.check_keys(
+          {"name", "data_dir", "authorized_keys", "insecure", "client_key"});
       !s) {
     return s;
   }
@@ -328,6 +328,7 @@ Status read_cluster(const TableReader& root, ClusterConfig& c) {
   }
   if (Status s = t.path("data_dir", c.data_dir); !s) return s;
   if (Status s = t.path("authorized_keys", c.authorized_keys); !s) return s;
+  if (Status s = t.path("client_key", c.client_key); !s) return s;
   return t.boolean("insecure", c.insecure);
 }
 
@@ -826,6 +827,15 @@ std::optional<fs::path> discover_config(const std::optional<std::string>& flag,
     std::error_code ec;
     return fs::exists(path, ec);
   });
+}
+
+std::optional<fs::path> discover_client_key(
+    const std::optional<std::string>& flag, const GetEnv& getenv,
+    const ClusterConfig& config) {
+  if (flag && !flag->empty()) return fs::path(*flag);
+  if (auto path = env_value(getenv, "SLURP_KEY")) return fs::path(*path);
+  if (!config.client_key.empty()) return config.client_key;
+  return std::nullopt;
 }
 
 }  // namespace slurp::config

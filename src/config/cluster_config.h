@@ -9,6 +9,7 @@
 //   data_dir = "data"               # node state: <data_dir>/<node id>
 //   authorized_keys = "authorized_keys"
 //   insecure = false                # plaintext; tests only
+//   client_key = "keys/admin.key"   # optional; tools' default secret key
 //   [timing]                        # optional table; Raft ticks
 //   tick_ms = 10                    # 1..1000
 //   election_ticks_min = 15         # > heartbeat_ticks
@@ -125,6 +126,9 @@ struct ClusterConfig {
   std::filesystem::path data_dir;         // resolved
   std::filesystem::path authorized_keys;  // resolved
   bool insecure = false;
+  // The secret key file tools (slurpctl, slurp-monitor) use when neither
+  // --key nor $SLURP_KEY names one; resolved. Empty: not in the file.
+  std::filesystem::path client_key;
   TimingConfig timing;
   LimitsConfig limits;
   std::vector<NodeConfig> nodes;  // file order; never empty once loaded
@@ -183,5 +187,12 @@ std::optional<std::filesystem::path> discover_config(
 // Same, asking the file system whether ./cluster.toml exists.
 std::optional<std::filesystem::path> discover_config(
     const std::optional<std::string>& flag, const GetEnv& getenv);
+
+// The secret key file a tool uses: `flag` (--key) if given, else
+// $SLURP_KEY, else the file's cluster.client_key, else nullopt. Empty
+// values count as not given. Only the path: the caller loads the key.
+std::optional<std::filesystem::path> discover_client_key(
+    const std::optional<std::string>& flag, const GetEnv& getenv,
+    const ClusterConfig& config);
 
 }  // namespace slurp::config

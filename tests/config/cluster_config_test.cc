@@ -1,6 +1,6 @@
 // cluster.toml: the schema of docs/CONFIG.md, its defaults, path
 // resolution, one case per kind of error (each naming the key and the
-// position), environment overrides and config discovery.
+// position), environment overrides, and config and client key discovery.
 
 #include "src/config/cluster_config.h"
 
@@ -78,6 +78,7 @@ name = "prod-eu"
 data_dir = "/var/lib/slurp"
 authorized_keys = "/etc/slurp/authorized_keys"
 insecure = false
+client_key = "keys/admin.key"
 
 [timing]
 tick_ms = 20
@@ -127,6 +128,7 @@ public_key_z85 = ")" + kKeyB +
   CHECK(c.data_dir == "/var/lib/slurp");
   CHECK(c.authorized_keys == "/etc/slurp/authorized_keys");
   CHECK_FALSE(c.insecure);
+  CHECK(c.client_key == "/etc/slurp/keys/admin.key");
   CHECK(c.timing.tick_ms == 20);
   CHECK(c.timing.election_ticks_min == 12);
   CHECK(c.timing.election_ticks_max == 24);
@@ -175,6 +177,7 @@ TEST_CASE("config: defaults for everything optional", "[config]") {
   CHECK(c.data_dir == "/etc/slurp/data");
   CHECK(c.authorized_keys == "/etc/slurp/authorized_keys");
   CHECK_FALSE(c.insecure);
+  CHECK(c.client_key.empty());
   const TimingConfig timing;
   CHECK(c.timing.tick_ms == 10);
   CHECK(c.timing.election_ticks_min == 15);
@@ -199,12 +202,14 @@ TEST_CASE("config: relative paths resolve against the file's directory",
 [cluster]
 data_dir = "../state"
 authorized_keys = "/abs/authorized_keys"
+client_key = "../keys/./admin.key"
 )" + node("n1", 7101) + "secret_key = \"./keys/../keys/n1.key\"\n" +
                            "data_dir = \"n1-data\"\n";
   SECTION("against base_dir, normalized") {
     const ClusterConfig c = parse_ok(text);
     CHECK(c.data_dir == "/etc/state");
     CHECK(c.authorized_keys == "/abs/authorized_keys");
+    CHECK(c.client_key == "/etc/keys/admin.key");
     CHECK(c.nodes[0].public_key_path == "/etc/slurp/keys/n1.pub");
     CHECK(c.nodes[0].secret_key_path == "/etc/slurp/keys/n1.key");
     CHECK(c.nodes[0].data_dir == "/etc/slurp/n1-data");
@@ -213,6 +218,7 @@ authorized_keys = "/abs/authorized_keys"
     auto c = parse_cluster_config(text, "cluster.toml", "");
     REQUIRE(c.ok());
     CHECK(c->data_dir == "../state");
+    CHECK(c->client_key == "../keys/admin.key");
     CHECK(c->nodes[0].secret_key_path == "keys/n1.key");
   }
 }
@@ -283,6 +289,10 @@ TEST_CASE("config: wrong types name the key", "[config]") {
                "must be an integer, not a floating-point number");
   expect_error("[cluster]\ninsecure = \"no\"\n" + node("n1", 7101),
                "cluster.insecure", "must be a boolean, not a string");
+  expect_error("[cluster]\nclient_key = 1\n" + node("n1", 7101),
+               "cluster.client_key", "must be a string, not an integer");
+  expect_error("[cluster]\nclient_key = \"\"\n" + node("n1", 7101),
+               "cluster.client_key", "must be a non-empty path");
   expect_error("cluster = 5\n" + node("n1", 7101), "cluster",
                "must be a table, not an integer");
   expect_error("[nodes]\nid = \"n1\"\n", "nodes",
@@ -305,6 +315,8 @@ TEST_CASE("config: unknown keys are errors, with a guess", "[config]") {
                "limits.queue_depth", "unknown key 'limits.queue_depth'");
   expect_error("[cluster]\ncolour = \"blue\"\n" + node("n1", 7101),
                "cluster.colour", "unknown key 'cluster.colour'");
+  expect_error("[cluster]\nclient_keys = \"k\"\n" + node("n1", 7101),
+               "cluster.client_keys", "did you mean 'cluster.client_key'?");
   expect_error(node("n1", 7101) + "[[workers]]\nid = \"w1\"\nrole = \"x\"\n",
                "workers[0].role", "unknown key");
   expect_error("name = \"top\"\n" + node("n1", 7101), "name",
@@ -560,6 +572,28 @@ TEST_CASE("config: discovery is --config, SLURP_CONFIG, ./cluster.toml",
   CHECK(discover_config(std::nullopt, env_of({{"SLURP_CONFIG", ""}}), local) ==
         "cluster.toml");
   CHECK(discover_config(std::nullopt, without, none) == std::nullopt);
+}
+
+TEST_CASE("config: client key is --key, SLURP_KEY, cluster.client_key",
+          "[config]") {
+  const ClusterConfig with_key = parse_ok(
+      "[cluster]\nclient_key = \"keys/admin.key\"\n" + node("n1", 7101));
+  const ClusterConfig without_key = parse_ok(node("n1", 7101));
+  const GetEnv with_var = env_of({{"SLURP_KEY", "/env/alice.key"}});
+  const GetEnv without = env_of({});
+  CHECK(discover_client_key("/flag.key", with_var, with_key) == "/flag.key");
+  CHECK(discover_client_key(std::nullopt, with_var, with_key) ==
+        "/env/alice.key");
+  CHECK(discover_client_key("", with_var, with_key) == "/env/alice.key");
+  // From the file, resolved against its directory like every other path.
+  CHECK(discover_client_key(std::nullopt, without, with_key) ==
+        "/etc/slurp/keys/admin.key");
+  CHECK(discover_client_key(std::nullopt, env_of({{"SLURP_KEY", ""}}),
+                            with_key) == "/etc/slurp/keys/admin.key");
+  CHECK(discover_client_key(std::nullopt, without, without_key) ==
+        std::nullopt);
+  // A flag or variable path is taken as given, like any command-line path.
+  CHECK(discover_client_key("keys/me.key", without, with_key) == "keys/me.key");
 }
 
 }  // namespace
