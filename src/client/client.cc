@@ -1,5 +1,6 @@
 #include "src/client/client.h"
 
+#include <algorithm>
 #include <array>
 
 #include "bus/poll.h"
@@ -92,6 +93,7 @@ std::string refusal_reason(const bus::MonitorEvent& e) {
 }  // namespace
 
 Status Client::wait_for_socket(short events, Clock::time_point deadline,
+                               std::chrono::milliseconds budget,
                                const char* what) {
   std::array<zmq_pollitem_t, 2> items{
       zmq_pollitem_t{socket_.handle(), 0, events, 0}, monitor_.pollitem()};
@@ -99,10 +101,10 @@ Status Client::wait_for_socket(short events, Clock::time_point deadline,
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - Clock::now());
     if (left.count() <= 0) {
-      return make_error(ErrorCode::timeout,
-                        std::string(what) + " " + options_.endpoint +
-                            " within " +
-                            std::to_string(options_.timeout.count()) + " ms");
+      return make_error(ErrorCode::timeout, std::string(what) + " " +
+                                                options_.endpoint + " within " +
+                                                std::to_string(budget.count()) +
+                                                " ms");
     }
     if (bus::poll_items(items, left) == 0) continue;
     if (items[1].revents & ZMQ_POLLIN) {
@@ -119,19 +121,36 @@ Status Client::wait_for_socket(short events, Clock::time_point deadline,
 Client::~Client() = default;
 
 Result<Message> Client::call(Message request) {
+  auto reply = exchange(std::move(request));
+  if (!reply) return reply.error();
+  if (auto* error = std::get_if<ErrorReply>(&*reply)) {
+    return from_error_reply(*error);
+  }
+  return reply;
+}
+
+Result<Message> Client::exchange(Message request) {
   const std::uint64_t id = next_id_++;
   set_request_id(request, id);
   const std::string payload = encode(request);
-  const auto deadline = Clock::now() + options_.timeout;
+  const auto start = Clock::now();
+  const auto deadline = start + options_.timeout;
+  const auto connect_budget =
+      options_.connect_timeout.count() > 0
+          ? std::min(options_.connect_timeout, options_.timeout)
+          : options_.timeout;
   // DEALER with immediate=on is writable only once a peer finished its
-  // handshake, so this also waits for the connection.
-  if (Status s = wait_for_socket(ZMQ_POLLOUT, deadline, "no connection to");
+  // handshake, so this waits for the connection.
+  if (Status s = wait_for_socket(ZMQ_POLLOUT, start + connect_budget,
+                                 connect_budget, "no connection to");
       !s) {
     return s.error();
   }
   socket_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
   for (;;) {
-    if (Status s = wait_for_socket(ZMQ_POLLIN, deadline, "no reply from"); !s) {
+    if (Status s = wait_for_socket(ZMQ_POLLIN, deadline, options_.timeout,
+                                   "no reply from");
+        !s) {
       return s.error();
     }
     auto received = bus::receive_message(socket_);
@@ -145,9 +164,6 @@ Result<Message> Client::call(Message request) {
     if (!reply) return reply.error();
     // A reply to an earlier call that timed out: not ours, skip it.
     if (reply_id(*reply) != id) continue;
-    if (auto* error = std::get_if<ErrorReply>(&*reply)) {
-      return from_error_reply(*error);
-    }
     return std::move(*reply);
   }
 }
@@ -171,6 +187,14 @@ Result<StatusReply> Client::status(bool stale) {
   StatusRequest request;
   request.stale = stale;
   return call_for<StatusReply>(request);
+}
+
+Result<EventsReply> Client::fetch_events(std::uint64_t from_seq,
+                                         std::uint64_t limit) {
+  FetchEvents request;
+  request.from_seq = from_seq;
+  request.limit = limit;
+  return call_for<EventsReply>(request);
 }
 
 }  // namespace slurp::client

@@ -25,6 +25,10 @@ struct ClientOptions {
   bus::CurveKeyPair keys;         // ours; its public half must be authorized
   bool insecure = false;          // plaintext: only against --insecure nodes
   std::chrono::milliseconds timeout{5000};  // per call
+  // How long a call waits for the connection (CURVE handshake done) before
+  // it gives up on the node; 0: the whole timeout. A shorter wait tells a
+  // dead node from a slow answer, e.g. one held while no leader is known.
+  std::chrono::milliseconds connect_timeout{0};
 };
 
 class Client {
@@ -40,9 +44,20 @@ class Client {
   // same id. An `error` reply comes back as that Error; no reply within the
   // timeout is ErrorCode::timeout.
   Result<Message> call(Message request);
+  // Like call, but an `error` reply is returned as the ErrorReply message,
+  // with its not_leader hint (leader, leader_endpoint). An Error here means
+  // the node did not answer: no connection or reply in time (timeout), a
+  // refused handshake (unauthenticated), or an undecodable reply.
+  Result<Message> exchange(Message request);
 
   Result<Pong> ping();
   Result<StatusReply> status(bool stale = false);
+  // Events of this node's sequence from `from_seq`; limit 0: the node's
+  // default batch.
+  Result<EventsReply> fetch_events(std::uint64_t from_seq,
+                                   std::uint64_t limit = 0);
+
+  const std::string& endpoint() const { return options_.endpoint; }
 
  private:
   Client(zmq::context_t& context, zmq::socket_t socket, ClientOptions options);
@@ -52,7 +67,7 @@ class Client {
   // handshake ends the wait early with ErrorCode::unauthenticated.
   Status wait_for_socket(short events,
                          std::chrono::steady_clock::time_point deadline,
-                         const char* what);
+                         std::chrono::milliseconds budget, const char* what);
 
   zmq::socket_t socket_;
   // After socket_: destroyed first. Turns a refused handshake into a prompt,
