@@ -1,9 +1,19 @@
-# slurp on Debian 12, built with the same packages and script as CI.
+# slurp on Debian 12: the packages tools/setup installs (the list CI uses),
+# the programs built with them and installed on PATH. docker-compose.yml
+# runs this one image as nodes, workers, the monitor and the key setup.
 FROM debian:12
 WORKDIR /opt/slurp
 COPY . .
+# Built in /opt/build, outside the copied tree, so that a host build/
+# directory that came along cannot confuse CMake. slurp-worker is built
+# once the tree has it (the pipeline issue).
 RUN ./tools/setup && \
-    cmake -S . -B build -G Ninja && \
-    cmake --build build --target slurpd slurpctl && \
-    install -m 0755 build/bin/slurpd build/bin/slurpctl /usr/local/bin/
-ENTRYPOINT ["slurpd"]
+    rm -rf /var/lib/apt/lists/* && \
+    cmake -S . -B /opt/build -G Ninja && \
+    targets="slurpd slurpctl slurp-monitor" && \
+    if ninja -C /opt/build -t targets all | grep -q '^slurp-worker:'; then \
+      targets="$targets slurp-worker"; \
+    fi && \
+    cmake --build /opt/build --target $targets && \
+    for t in $targets; do install -m 0755 "/opt/build/bin/$t" /usr/local/bin/; done
+CMD ["slurpd", "--help"]
