@@ -88,6 +88,11 @@ inline constexpr std::size_t job_waiters_max = 65536;
 // Events kept for fetch_events, and the most one events_reply carries.
 inline constexpr std::size_t event_history_events_max = 10000;
 inline constexpr std::size_t events_per_reply_max = 1000;
+// Node-to-node sockets retry a lost connection this fast (jittered), up
+// to the max: a restarted peer must be reachable again well within an
+// election timeout.
+inline constexpr int peer_reconnect_interval_ms = 20;
+inline constexpr int peer_reconnect_interval_ms_max = 200;
 // How often the leader publishes a beacon.
 inline constexpr std::uint64_t beacon_interval_ms = 200;
 // A leader that is asked to stop waits at most this long for its

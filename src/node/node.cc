@@ -241,18 +241,33 @@ Status Node::bind_sockets(const NodeOptions& options) {
   return ok_status();
 }
 
+// Peers reconnect fast: a DEALER drops what it cannot deliver (immediate),
+// so while one link is down after a peer restarts, that peer's replies are
+// lost, and a leadership handed to it can fail for want of a majority. The
+// default back-off (up to 5 s) suits clients, not a handful of peers.
+namespace {
+bus::SocketOptions peer_socket_options() {
+  bus::SocketOptions options;
+  options.reconnect_interval_ms = limits::peer_reconnect_interval_ms;
+  options.reconnect_interval_ms_max = limits::peer_reconnect_interval_ms_max;
+  return options;
+}
+}  // namespace
+
 Status Node::connect_peers() {
+  const bus::SocketOptions peer_options = peer_socket_options();
   for (const MemberOptions& m : options_.members) {
     if (m.id == options_.node_id) continue;
     bus::SocketSecurity security =
         bus::CurveClient{keys_.public_z85, keys_.secret_z85, m.public_key_z85};
     try {
-      zmq::socket_t dealer =
-          bus::make_socket(context_, zmq::socket_type::dealer, security);
+      zmq::socket_t dealer = bus::make_socket(
+          context_, zmq::socket_type::dealer, security, peer_options);
       dealer.connect(m.api_endpoint);
       peers_.emplace(m.id, std::move(dealer));
       if (!beacons_) {
-        beacons_ = bus::make_socket(context_, zmq::socket_type::sub, security);
+        beacons_ = bus::make_socket(context_, zmq::socket_type::sub, security,
+                                    peer_options);
         beacons_.set(zmq::sockopt::subscribe, "beacon");
       }
     } catch (const zmq::error_t& e) {

@@ -160,6 +160,8 @@ class Node {
 
   // node_shutdown.cc
   void begin_shutdown();
+  // The most up-to-date follower heard from lately, to hand leadership to.
+  std::optional<std::string> best_successor() const;
   bool shutdown_done();
 
   NodeOptions options_;
@@ -186,6 +188,12 @@ class Node {
   consensus::RaftRole last_role_ = consensus::RaftRole::follower;
   std::optional<std::string> last_leader_;
   std::map<std::string, bool> peer_healthy_;
+  // When each peer's last consensus message arrived (steady ms). Health is
+  // "heard from within an election timeout"; Raft's own recently_active
+  // flag is reset at every check-quorum round, so it flaps if read between
+  // a reset and the next reply.
+  std::map<std::string, std::uint64_t> peer_heard_ms_;
+  bool peer_healthy(const std::string& id) const;
   std::uint64_t last_leader_contact_ms_ = 0;  // steady; a message from it
   std::uint64_t started_ms_ = 0;
   std::uint64_t leader_since_ms_ = 0;  // steady; when this node was elected

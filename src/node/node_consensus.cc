@@ -151,6 +151,7 @@ void Node::step_raft(const std::string& sender, Message message) {
           "consensus message claims sender '" + claimed + "'");
     return;
   }
+  peer_heard_ms_[claimed] = now_ms();
   if (raft_->leader() && claimed == *raft_->leader()) {
     last_leader_contact_ms_ = now_ms();
   }

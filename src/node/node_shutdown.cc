@@ -8,14 +8,12 @@
 #include "src/node/node.h"
 
 namespace slurp::node {
-namespace {
 
-std::optional<std::string> best_successor(
-    const std::map<consensus::NodeId, consensus::Progress>& progress) {
+std::optional<std::string> Node::best_successor() const {
   std::optional<std::string> best;
   std::uint64_t best_match = 0;
-  for (const auto& [id, p] : progress) {
-    if (!p.recently_active) continue;
+  for (const auto& [id, p] : raft_->progress()) {
+    if (!peer_healthy(id)) continue;
     if (!best || p.match_index > best_match) {
       best = id;
       best_match = p.match_index;
@@ -24,15 +22,13 @@ std::optional<std::string> best_successor(
   return best;
 }
 
-}  // namespace
-
 void Node::begin_shutdown() {
   stopping_ = true;
   stop_deadline_ms_ =
       now_ms() + limits::leadership_transfer_ms + limits::forward_retry_ms;
   spdlog::info("stop requested");
   if (raft_->role() != consensus::RaftRole::leader || peers_.empty()) return;
-  if (auto to = best_successor(raft_->progress())) {
+  if (auto to = best_successor()) {
     Status s = raft_->transfer_leadership(*to);
     spdlog::info("handing leadership to {}: {}", *to,
                  s ? "started" : s.error().describe());
@@ -54,7 +50,7 @@ bool Node::shutdown_done() {
     // The transfer gives up after an election timeout; try again (perhaps
     // with another follower) until the deadline.
     if (!raft_->transfer_target()) {
-      if (auto to = best_successor(raft_->progress())) {
+      if (auto to = best_successor()) {
         (void)raft_->transfer_leadership(*to);
       }
     }

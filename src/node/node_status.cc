@@ -16,6 +16,13 @@ const MemberOptions* Node::member(const std::string& id) const {
   return nullptr;
 }
 
+bool Node::peer_healthy(const std::string& id) const {
+  auto heard = peer_heard_ms_.find(id);
+  return heard != peer_heard_ms_.end() &&
+         now_ms() - heard->second <=
+             options_.timing.tick_ms * options_.timing.election_ticks_max;
+}
+
 StatusReply Node::build_status(std::uint64_t id, bool stale) const {
   StatusReply reply;
   reply.id = id;
@@ -48,7 +55,7 @@ StatusReply Node::build_status(std::uint64_t id, bool stale) const {
         s.match_index = last;
       } else {
         auto p = progress.find(m.id);
-        bool active = p != progress.end() && p->second.recently_active;
+        bool active = peer_healthy(m.id);
         s.state = active ? "follower" : "unreachable";
         s.healthy = active;
         s.match_index = p != progress.end() ? p->second.match_index : 0;
@@ -152,7 +159,7 @@ void Node::check_health() {
       options_.timing.tick_ms * options_.timing.election_ticks_max;
   if (now_ms() < leader_since_ms_ + election_ms) return;  // still learning
   for (const auto& [id, progress] : raft_->progress()) {
-    const bool healthy = progress.recently_active;
+    const bool healthy = peer_healthy(id);
     auto known = peer_healthy_.find(id);
     if (known != peer_healthy_.end() && known->second == healthy) continue;
     if (known != peer_healthy_.end() || !healthy) {
