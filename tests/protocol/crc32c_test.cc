@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <string_view>
+#include <vector>
 
 namespace slurp {
 namespace {
@@ -24,3 +25,21 @@ TEST_CASE("crc32c continues across pieces", "[crc32c]") {
 
 }  // namespace
 }  // namespace slurp
+
+TEST_CASE("the hardware and table forms agree on every length and offset",
+          "[crc32c]") {
+  std::vector<std::uint8_t> data(1000);
+  std::uint32_t x = 12345;
+  for (auto& b : data) {
+    x = x * 1103515245u + 12345u;
+    b = static_cast<std::uint8_t>(x >> 16);
+  }
+  for (std::size_t start = 0; start < 9; ++start) {
+    for (std::size_t len = 0; len + start <= data.size(); len += 37) {
+      std::span<const std::uint8_t> piece(data.data() + start, len);
+      INFO("start " << start << " length " << len);
+      CHECK(slurp::crc32c(piece, 0x1234u) ==
+            slurp::crc32c_portable_for_testing(piece, 0x1234u));
+    }
+  }
+}
