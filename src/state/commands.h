@@ -4,7 +4,8 @@
 //
 // Everything the state machine needs to apply a command deterministically
 // is in the command, including the time: the leader stamps `time_ms` when
-// it proposes, so every node applies the same clock value.
+// it proposes, so every node applies the same clock value. What each
+// command does is written next to its kind in src/state/state_machine.h.
 //
 // Kind numbers are stable (they are on disk and on the wire); 0 is Raft's
 // no-op. Plain data; any thread.
@@ -23,6 +24,10 @@ enum class CommandKind : std::uint64_t {
   enqueue = 1,         // a client's generate
   cancel = 2,          // a client's cancel
   update_context = 3,  // a client's update_context
+  lease = 4,           // the leader hands queued jobs to workers
+  complete = 5,        // workers' successful results
+  fail = 6,            // workers' failures and expired leases
+  expire = 7,          // jobs past their deadline
 };
 
 // A generate request, validated by the leader before it is proposed
@@ -40,6 +45,9 @@ struct EnqueueCommand {
   std::vector<std::string> depends_on;  // canonical UCXL addresses
   std::optional<std::uint64_t> deadline_ms;
   std::uint64_t time_ms = 0;  // leader's clock at proposal
+  // The engine version the leader's cluster generates with: a stored
+  // context made by another version is no cache hit.
+  std::string engine_version;
   template <class V>
   void fields(V& v) {
     v.req("request_id", request_id);
@@ -53,6 +61,7 @@ struct EnqueueCommand {
     v.def("depends_on", depends_on);
     v.opt("deadline_ms", deadline_ms);
     v.req("time_ms", time_ms);
+    v.def("engine_version", engine_version);
   }
   bool operator==(const EnqueueCommand&) const = default;
 };
@@ -81,6 +90,102 @@ struct UpdateContextCommand {
     v.req("time_ms", time_ms);
   }
   bool operator==(const UpdateContextCommand&) const = default;
+};
+
+// One job of a lease: the attempt the leader numbered (the job's attempts
+// + 1 when it picked it, StateMachine::next_dispatch).
+struct LeaseGrant {
+  std::uint64_t job_id = 0;
+  std::uint64_t attempt = 0;
+  template <class V>
+  void fields(V& v) {
+    v.req("job_id", job_id);
+    v.req("attempt", attempt);
+  }
+  bool operator==(const LeaseGrant&) const = default;
+};
+
+struct LeaseCommand {
+  std::uint64_t term = 0;  // the leader's term, echoed by workers' results
+  std::uint64_t time_ms = 0;
+  std::uint64_t lease_until_ms = 0;  // a result must be in by then
+  std::vector<LeaseGrant> jobs;
+  template <class V>
+  void fields(V& v) {
+    v.req("term", term);
+    v.req("time_ms", time_ms);
+    v.req("lease_until_ms", lease_until_ms);
+    v.req("jobs", jobs);
+  }
+  bool operator==(const LeaseCommand&) const = default;
+};
+
+// A worker's successful result (JobResult with ok = true).
+struct CompletedResult {
+  std::uint64_t job_id = 0;
+  std::uint64_t attempt = 0;
+  std::uint64_t term = 0;  // the lease's term the worker echoed
+  Context context;         // its address is replaced by the job's
+  template <class V>
+  void fields(V& v) {
+    v.req("job_id", job_id);
+    v.req("attempt", attempt);
+    v.req("term", term);
+    v.req("context", context);
+  }
+  bool operator==(const CompletedResult&) const = default;
+};
+
+struct CompleteCommand {
+  std::uint64_t time_ms = 0;
+  std::vector<CompletedResult> results;
+  template <class V>
+  void fields(V& v) {
+    v.req("time_ms", time_ms);
+    v.req("results", results);
+  }
+  bool operator==(const CompleteCommand&) const = default;
+};
+
+// A worker's failure (JobResult with ok = false), or the leader's verdict
+// on a lease that ran out (error "lease expired").
+struct FailedAttempt {
+  std::uint64_t job_id = 0;
+  std::uint64_t attempt = 0;
+  std::string error;
+  // When a retry may start: the leader's exponential backoff with jitter,
+  // computed before proposing so that every node applies the same value.
+  std::uint64_t retry_not_before_ms = 0;
+  template <class V>
+  void fields(V& v) {
+    v.req("job_id", job_id);
+    v.req("attempt", attempt);
+    v.req("error", error);
+    v.def("retry_not_before_ms", retry_not_before_ms);
+  }
+  bool operator==(const FailedAttempt&) const = default;
+};
+
+struct FailCommand {
+  std::uint64_t time_ms = 0;
+  std::vector<FailedAttempt> failures;
+  template <class V>
+  void fields(V& v) {
+    v.req("time_ms", time_ms);
+    v.req("failures", failures);
+  }
+  bool operator==(const FailCommand&) const = default;
+};
+
+// Fails every job whose deadline_ms <= time_ms. The leader proposes it
+// when StateMachine::earliest_deadline() has passed.
+struct ExpireCommand {
+  std::uint64_t time_ms = 0;
+  template <class V>
+  void fields(V& v) {
+    v.req("time_ms", time_ms);
+  }
+  bool operator==(const ExpireCommand&) const = default;
 };
 
 }  // namespace slurp::state

@@ -5,6 +5,7 @@ namespace slurp::state {
 
 std::string_view job_state_name(JobState state) {
   switch (state) {
+    case JobState::waiting: return "waiting";
     case JobState::queued: return "queued";
     case JobState::active: return "active";
     case JobState::completed: return "completed";
@@ -16,7 +17,8 @@ std::string_view job_state_name(JobState state) {
 }
 
 bool job_state_ended(JobState state) {
-  return state != JobState::queued && state != JobState::active;
+  return state != JobState::waiting && state != JobState::queued &&
+         state != JobState::active;
 }
 
 std::string_view enum_to_wire(JobState state) {
@@ -24,9 +26,9 @@ std::string_view enum_to_wire(JobState state) {
 }
 
 bool enum_from_wire(std::string_view text, JobState& out) {
-  for (JobState state :
-       {JobState::queued, JobState::active, JobState::completed,
-        JobState::failed, JobState::dead_lettered, JobState::cancelled}) {
+  for (JobState state : {JobState::waiting, JobState::queued, JobState::active,
+                         JobState::completed, JobState::failed,
+                         JobState::dead_lettered, JobState::cancelled}) {
     if (job_state_name(state) == text) {
       out = state;
       return true;

@@ -4,7 +4,16 @@
 // SnapshotData record below. Containers are written in a fixed order (jobs
 // by id, contexts by address, requests and ended jobs oldest first), so two
 // equal states give identical bytes. `format` is checked on restore; a
-// change to the layout takes the next number. Plain data; any thread.
+// change to the layout takes the next number, and restore accepts only the
+// current one (a node that cannot read its peers' snapshots must be
+// upgraded, not guess). The derived indexes (ready queues, leases,
+// deadlines, dependants) are not written: restore rebuilds them.
+//
+// Format 2: job states include "waiting"; jobs carry attempts,
+// queued_since_ms, lease_until_ms, waiting_on, failed_dependencies;
+// contexts carry the generating job's meta; the queue counters; jobs no
+// longer carry request_id (the requests list has it).
+// Plain data; any thread.
 #pragma once
 
 #include <cstddef>
@@ -19,7 +28,7 @@
 
 namespace slurp::state {
 
-inline constexpr std::uint64_t snapshot_format_version = 1;
+inline constexpr std::uint64_t snapshot_format_version = 2;
 
 // A snapshot holds the whole state in one buffer, far above one message.
 inline constexpr std::size_t snapshot_bytes_max = 256 * 1024 * 1024;
@@ -28,8 +37,8 @@ inline constexpr std::size_t snapshot_bytes_max = 256 * 1024 * 1024;
 inline constexpr std::size_t snapshot_array_items_max = 4 * 1024 * 1024;
 // Bounds the decoded tree (~24 bytes per object): at most ~800 MiB.
 inline constexpr std::size_t snapshot_objects_max = 32 * 1024 * 1024;
-// The deepest path is snapshot → contexts → context → symbols → symbol
-// (5 containers), inside the wire limit of 8.
+// The deepest path is snapshot → contexts → stored → context → symbols →
+// symbol (6 containers), inside the wire limit of 8.
 inline constexpr std::size_t snapshot_depth_max = limits::msgpack_depth_max;
 
 inline constexpr MsgpackLimits snapshot_msgpack_limits{
@@ -43,7 +52,7 @@ static_assert(StateLimits{}.request_ids_max <= snapshot_array_items_max);
 static_assert(StateLimits{}.queue_depth_max + StateLimits{}.ended_jobs_max <=
               snapshot_array_items_max);
 
-// One remembered deduplication key and the job it created.
+// One remembered deduplication key and the job it was answered with.
 struct RememberedRequest {
   std::string requester;
   std::string request_id;
@@ -77,10 +86,11 @@ struct SnapshotData {
   std::uint64_t applied_index = 0;
   std::uint64_t next_job_id = 1;
   std::vector<JobRecord> jobs;                  // ascending job_id
-  std::vector<Context> contexts;                // ascending address
+  std::vector<StoredContext> contexts;          // ascending address
   std::vector<RememberedRequest> requests;      // oldest first
   std::vector<std::uint64_t> ended_order;       // job ids, oldest end first
   std::vector<ForgottenEnded> forgotten_ended;  // low..emergency, all five
+  QueueCounters counters;
   template <class V>
   void fields(V& v) {
     v.req("format", format);
@@ -91,6 +101,7 @@ struct SnapshotData {
     v.req("requests", requests);
     v.req("ended_order", ended_order);
     v.req("forgotten_ended", forgotten_ended);
+    v.req("counters", counters);
   }
   bool operator==(const SnapshotData&) const = default;
 };

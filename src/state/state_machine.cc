@@ -1,5 +1,9 @@
+// StateMachine: applying entries, and the client commands (enqueue,
+// cancel, update_context). The worker-driven commands are in
+// job_lifecycle.cc, the leader-only queries in dispatch.cc.
 #include "src/state/state_machine.h"
 
+#include <algorithm>
 #include <cassert>
 #include <string>
 #include <utility>
@@ -10,14 +14,6 @@ namespace slurp::state {
 namespace {
 
 constexpr std::uint64_t kNoOpKind = 0;
-
-std::size_t priority_index(Priority priority) {
-  return static_cast<std::size_t>(priority);
-}
-
-std::size_t state_index(JobState state) {
-  return static_cast<std::size_t>(state);
-}
 
 std::string wire(Priority priority) {
   return std::string(enum_to_wire(priority));
@@ -32,20 +28,32 @@ ApplyOutcome refused(Error error) {
 // Commands come from the leader, which validated them, so they fit the
 // message limits. Whatever the decoder says (bad_request or too_large), the
 // contract answers bad_request: the entry is not a command we can apply.
-template <class Command>
-Result<Command> decode_command(const Bytes& data) {
+template <class Command, class Apply>
+ApplyOutcome decode_then_apply(const Bytes& data, Apply apply) {
   Result<Command> command = decode_record<Command>(data);
   if (!command) {
     Error error = command.error();
     error.code = ErrorCode::bad_request;
-    return error;
+    return refused(std::move(error));
   }
-  return command;
+  return apply(std::move(*command));
+}
+
+std::string depends_on_field(std::size_t i) {
+  return "depends_on[" + std::to_string(i) + "]";
 }
 
 }  // namespace
 
-StateMachine::StateMachine(StateLimits limits) : limits_(limits) {}
+std::uint64_t StateLimits::requester_jobs_limit() const {
+  if (requester_jobs_max != 0) return requester_jobs_max;
+  return std::max<std::uint64_t>(1, queue_depth_max / 4);
+}
+
+StateMachine::StateMachine(StateLimits limits) : limits_(limits) {
+  assert(limits_.aging_interval_ms > 0);
+  assert(limits_.job_attempts_max >= 1);
+}
 
 ApplyOutcome StateMachine::apply(const LogEntry& entry) {
   // Raft hands over each committed entry once, in order; anything else is
@@ -54,21 +62,31 @@ ApplyOutcome StateMachine::apply(const LogEntry& entry) {
   applied_index_ = entry.index;
   switch (entry.kind) {
     case kNoOpKind: return {};
-    case static_cast<std::uint64_t>(CommandKind::enqueue): {
-      auto command = decode_command<EnqueueCommand>(entry.data);
-      if (!command) return refused(command.error());
-      return apply_enqueue(std::move(*command));
-    }
-    case static_cast<std::uint64_t>(CommandKind::cancel): {
-      auto command = decode_command<CancelCommand>(entry.data);
-      if (!command) return refused(command.error());
-      return apply_cancel(*command);
-    }
-    case static_cast<std::uint64_t>(CommandKind::update_context): {
-      auto command = decode_command<UpdateContextCommand>(entry.data);
-      if (!command) return refused(command.error());
-      return apply_update_context(std::move(*command));
-    }
+    case static_cast<std::uint64_t>(CommandKind::enqueue):
+      return decode_then_apply<EnqueueCommand>(
+          entry.data,
+          [this](EnqueueCommand c) { return apply_enqueue(std::move(c)); });
+    case static_cast<std::uint64_t>(CommandKind::cancel):
+      return decode_then_apply<CancelCommand>(
+          entry.data, [this](CancelCommand c) { return apply_cancel(c); });
+    case static_cast<std::uint64_t>(CommandKind::update_context):
+      return decode_then_apply<UpdateContextCommand>(
+          entry.data, [this](UpdateContextCommand c) {
+            return apply_update_context(std::move(c));
+          });
+    case static_cast<std::uint64_t>(CommandKind::lease):
+      return decode_then_apply<LeaseCommand>(
+          entry.data, [this](LeaseCommand c) { return apply_lease(c); });
+    case static_cast<std::uint64_t>(CommandKind::complete):
+      return decode_then_apply<CompleteCommand>(
+          entry.data,
+          [this](CompleteCommand c) { return apply_complete(std::move(c)); });
+    case static_cast<std::uint64_t>(CommandKind::fail):
+      return decode_then_apply<FailCommand>(
+          entry.data, [this](FailCommand c) { return apply_fail(c); });
+    case static_cast<std::uint64_t>(CommandKind::expire):
+      return decode_then_apply<ExpireCommand>(
+          entry.data, [this](ExpireCommand c) { return apply_expire(c); });
     default:
       return refused(make_error(
           ErrorCode::bad_request,
@@ -77,68 +95,147 @@ ApplyOutcome StateMachine::apply(const LogEntry& entry) {
 }
 
 ApplyOutcome StateMachine::apply_enqueue(EnqueueCommand command) {
-  ApplyOutcome out;
-  RequestKey key{command.requester, command.request_id};
-  // Deduplication comes before admission: a retry of an accepted request is
-  // answered even when the queue is full now.
-  if (auto it = request_jobs_.find(key); it != request_jobs_.end()) {
-    out.job_id = it->second;
-    out.outcome = "duplicate";
-    out.events.push_back({"request.duplicate",
-                          {{"job_id", std::to_string(it->second)},
-                           {"request_id", command.request_id},
-                           {"requester", command.requester}}});
-    return out;
-  }
-  if (queued_tasks() >= limits_.queue_depth_max) {
-    out.error = make_error(ErrorCode::queue_full,
-                           "the queue holds its maximum of " +
-                               std::to_string(limits_.queue_depth_max) +
-                               " queued jobs; retry later");
+  if (auto answered = resolve_existing(command)) return std::move(*answered);
+  Result<std::vector<std::uint64_t>> open_deps = resolve_dependencies(command);
+  if (!open_deps) return refused(open_deps.error());
+  if (std::optional<Error> full = admit(command)) {
+    ApplyOutcome out = refused(std::move(*full));
     out.events.push_back({"request.rejected",
                           {{"address", command.address},
                            {"error", "queue_full"},
+                           {"limit", out.error->field},
                            {"priority", wire(command.priority)},
                            {"request_id", command.request_id},
                            {"requester", command.requester}}});
+    out.error->field.clear();
     return out;
   }
+  RequestWindow::Key key{command.requester, command.request_id};
   JobRecord job;
   job.job_id = next_job_id_++;
-  job.request_id = std::move(command.request_id);
   job.requester = std::move(command.requester);
   job.role = std::move(command.role);
   job.address = std::move(command.address);
   job.priority = command.priority;
-  job.state = JobState::queued;
   job.content = std::move(command.content);
   job.content_hash = std::move(command.content_hash);
   job.file_path = std::move(command.file_path);
   job.depends_on = std::move(command.depends_on);
   job.deadline_ms = command.deadline_ms;
   job.accepted_ms = command.time_ms;
+  job.waiting_on = std::move(*open_deps);
+  if (job.waiting_on.empty()) {
+    job.state = JobState::queued;
+    job.queued_since_ms = command.time_ms;
+  } else {
+    job.state = JobState::waiting;
+  }
+  ApplyOutcome out;
   out.job_id = job.job_id;
   out.outcome = "queued";
-  out.events.push_back({"job.queued",
-                        {{"address", job.address},
-                         {"job_id", std::to_string(job.job_id)},
-                         {"priority", wire(job.priority)},
-                         {"requester", job.requester}}});
-  count_job(job);
+  StateEvent event{job.state == JobState::queued ? "job.queued" : "job.waiting",
+                   {{"address", job.address},
+                    {"job_id", std::to_string(job.job_id)},
+                    {"priority", wire(job.priority)},
+                    {"requester", job.requester}}};
+  if (!job.waiting_on.empty()) {
+    event.attrs["waiting_on"] = std::to_string(job.waiting_on.size());
+  }
+  out.events.push_back(std::move(event));
+  index_job(job);
   jobs_.emplace(job.job_id, std::move(job));
-  remember_request(std::move(key), out.job_id);
+  requests_.remember(std::move(key), out.job_id, limits_.request_ids_max);
   return out;
 }
 
-// FIFO by first acceptance: a duplicate does not move its key to the back,
-// so the window is "the last request_ids_max accepted requests".
-void StateMachine::remember_request(RequestKey key, std::uint64_t job_id) {
-  request_jobs_.emplace(key, job_id);
-  request_order_.push_back(std::move(key));
-  while (request_order_.size() > limits_.request_ids_max) {
-    request_jobs_.erase(request_order_.front());
-    request_order_.pop_front();
+// Steps 1-3 of the enqueue rules (header): duplicate, cached, attached.
+// Deduplication comes before admission: a retry of an accepted request is
+// answered even when the queue is full now.
+std::optional<ApplyOutcome> StateMachine::resolve_existing(
+    const EnqueueCommand& command) {
+  RequestWindow::Key key{command.requester, command.request_id};
+  ApplyOutcome out;
+  if (auto job_id = requests_.find(key)) {
+    out.job_id = *job_id;
+    out.outcome = "duplicate";
+    out.events.push_back({"request.duplicate",
+                          {{"job_id", std::to_string(*job_id)},
+                           {"request_id", command.request_id},
+                           {"requester", command.requester}}});
+    return out;
   }
+  if (!command.content_hash) return std::nullopt;
+  const ContextMeta* meta = context_meta(command.address);
+  if (meta != nullptr && meta->content_hash == command.content_hash &&
+      meta->role == command.role &&
+      meta->engine_version == command.engine_version) {
+    out.job_id = meta->job_id;
+    out.outcome = "cached";
+    ++counters_.cache_hits;
+  } else if (auto job_id = attachable_job(
+                 command.address, *command.content_hash, command.role)) {
+    out.job_id = *job_id;
+    out.outcome = "attached";
+    ++counters_.attached;
+  } else {
+    return std::nullopt;
+  }
+  out.events.push_back({"request." + out.outcome,
+                        {{"address", command.address},
+                         {"job_id", std::to_string(out.job_id)},
+                         {"request_id", command.request_id},
+                         {"requester", command.requester}}});
+  requests_.remember(std::move(key), out.job_id, limits_.request_ids_max);
+  return out;
+}
+
+// The dependency rules (header): the open jobs the new job waits for,
+// ascending and unique, or why the request is refused.
+Result<std::vector<std::uint64_t>> StateMachine::resolve_dependencies(
+    const EnqueueCommand& command) const {
+  std::vector<std::uint64_t> open;
+  for (std::size_t i = 0; i < command.depends_on.size(); ++i) {
+    const std::string& address = command.depends_on[i];
+    if (address == command.address) {
+      return make_error(ErrorCode::bad_request,
+                        "a job cannot depend on its own address (a cycle)",
+                        depends_on_field(i));
+    }
+    if (auto job_id = newest_open_job(address)) {
+      open.push_back(*job_id);
+    } else if (contexts_.find(address) == contexts_.end()) {
+      return make_error(ErrorCode::not_found,
+                        "no pending job and no stored context for " + address,
+                        depends_on_field(i));
+    }
+  }
+  std::sort(open.begin(), open.end());
+  open.erase(std::unique(open.begin(), open.end()), open.end());
+  return open;
+}
+
+// The admission rules (header). The error's field names the bound for the
+// rejection event; the caller clears it (no request field is at fault).
+std::optional<Error> StateMachine::admit(const EnqueueCommand& command) const {
+  if (queued_tasks() >= limits_.queue_depth_max) {
+    return make_error(ErrorCode::queue_full,
+                      "the queue holds its maximum of " +
+                          std::to_string(limits_.queue_depth_max) +
+                          " queued and waiting jobs; retry later",
+                      "queue_depth_max");
+  }
+  const std::uint64_t share = limits_.requester_jobs_limit();
+  auto held = requester_jobs_.find(command.requester);
+  if (held != requester_jobs_.end() && held->second >= share) {
+    return make_error(ErrorCode::queue_full,
+                      "requester " + command.requester +
+                          " already holds its share of " +
+                          std::to_string(share) +
+                          " queued and waiting jobs (requester_jobs_max); "
+                          "retry when some are done",
+                      "requester_jobs_max");
+  }
+  return std::nullopt;
 }
 
 ApplyOutcome StateMachine::apply_cancel(const CancelCommand& command) {
@@ -168,54 +265,21 @@ ApplyOutcome StateMachine::apply_cancel(const CancelCommand& command) {
                         {{"address", job.address},
                          {"job_id", std::to_string(job.job_id)},
                          {"priority", wire(job.priority)},
-                         {"requester", command.requester}}});
+                         {"requester", command.requester},
+                         {"was", std::string(job_state_name(job.state))}}});
   end_job(job, JobState::cancelled, command.time_ms,
           "cancelled by " + command.requester, out);
   out.job_state = JobState::cancelled;
   return out;
 }
 
-// Every transition into an end state goes through here, so the ended-job
-// bound and the counters cannot be bypassed. May forget `job` itself (when
-// ended_jobs_max is 0): the reference is not used afterwards.
-void StateMachine::end_job(JobRecord& job, JobState state,
-                           std::uint64_t time_ms, std::string error,
-                           ApplyOutcome& out) {
-  assert(job_state_ended(state) && !job_state_ended(job.state));
-  uncount_job(job);
-  job.state = state;
-  job.ended_ms = time_ms;
-  job.error = std::move(error);
-  count_job(job);
-  out.ended.push_back({job.job_id, job.state, job.error});
-  ended_order_.push_back(job.job_id);
-  forget_ended_beyond_limit();
-}
-
-void StateMachine::forget_ended_beyond_limit() {
-  while (ended_order_.size() > limits_.ended_jobs_max) {
-    auto it = jobs_.find(ended_order_.front());
-    assert(it != jobs_.end() && job_state_ended(it->second.state));
-    const JobRecord& job = it->second;
-    const std::size_t p = priority_index(job.priority);
-    if (job.state == JobState::completed) {
-      ++forgotten_completed_[p];
-    } else if (job.state == JobState::failed ||
-               job.state == JobState::dead_lettered) {
-      ++forgotten_failed_[p];
-    }
-    uncount_job(job);
-    jobs_.erase(it);
-    ended_order_.pop_front();
-  }
-}
-
+// A hand-written context drops the meta: it is no cache hit for anyone.
 ApplyOutcome StateMachine::apply_update_context(UpdateContextCommand command) {
   Context& context = command.context;
   auto it = contexts_.find(context.address);
   // The state machine numbers versions; a client's number is ignored so
   // that two updates racing through the log still get distinct versions.
-  context.version = it == contexts_.end() ? 1 : it->second.version + 1;
+  context.version = it == contexts_.end() ? 1 : it->second.context.version + 1;
   ApplyOutcome out;
   out.address = context.address;
   out.version = context.version;
@@ -224,28 +288,13 @@ ApplyOutcome StateMachine::apply_update_context(UpdateContextCommand command) {
                          {"requester", command.requester},
                          {"version", std::to_string(context.version)}}});
   if (it == contexts_.end()) {
-    contexts_.emplace(context.address, std::move(context));
+    std::string address = context.address;
+    contexts_.emplace(std::move(address),
+                      StoredContext{std::move(context), std::nullopt});
   } else {
-    it->second = std::move(context);
+    it->second = StoredContext{std::move(context), std::nullopt};
   }
   return out;
-}
-
-void StateMachine::count_job(const JobRecord& job) {
-  ++counts_[priority_index(job.priority)][state_index(job.state)];
-}
-
-void StateMachine::uncount_job(const JobRecord& job) {
-  std::uint64_t& n =
-      counts_[priority_index(job.priority)][state_index(job.state)];
-  assert(n > 0);
-  --n;
-}
-
-std::uint64_t StateMachine::count_in_state(JobState state) const {
-  std::uint64_t total = 0;
-  for (const auto& by_state : counts_) total += by_state[state_index(state)];
-  return total;
 }
 
 const JobRecord* StateMachine::job(std::uint64_t job_id) const {
@@ -255,34 +304,48 @@ const JobRecord* StateMachine::job(std::uint64_t job_id) const {
 
 const Context* StateMachine::context(const std::string& address) const {
   auto it = contexts_.find(address);
-  return it == contexts_.end() ? nullptr : &it->second;
+  return it == contexts_.end() ? nullptr : &it->second.context;
+}
+
+const ContextMeta* StateMachine::context_meta(
+    const std::string& address) const {
+  auto it = contexts_.find(address);
+  if (it == contexts_.end() || !it->second.meta) return nullptr;
+  return &*it->second.meta;
 }
 
 std::optional<std::uint64_t> StateMachine::job_for_request(
     const std::string& requester, const std::string& request_id) const {
-  auto it = request_jobs_.find(RequestKey{requester, request_id});
-  if (it == request_jobs_.end()) return std::nullopt;
-  return it->second;
+  return requests_.find(RequestWindow::Key{requester, request_id});
 }
 
-// queued and active count the jobs in that state now. completed and failed
-// (failed + dead_lettered) are cumulative: every job that ever ended so,
-// whether still remembered or already forgotten past ended_jobs_max, so the
-// numbers never drop. Cancelled jobs are in neither.
+std::uint64_t StateMachine::count_in_state(JobState state) const {
+  std::uint64_t total = 0;
+  for (const auto& by_state : counts_) {
+    total += by_state[static_cast<std::size_t>(state)];
+  }
+  return total;
+}
+
+// queued (queued + waiting) and active count the jobs in that state now.
+// completed and failed (failed + dead_lettered) are cumulative: every job
+// that ever ended so, whether still remembered or already forgotten past
+// ended_jobs_max, so the numbers never drop. Cancelled jobs are in neither.
 std::vector<QueueCounts> StateMachine::queue_counts() const {
+  auto in = [](const auto& n, JobState state) {
+    return n[static_cast<std::size_t>(state)];
+  };
   std::vector<QueueCounts> result;
   for (Priority priority : {Priority::low, Priority::normal, Priority::high,
                             Priority::critical, Priority::emergency}) {
-    const std::size_t p = priority_index(priority);
+    const auto p = static_cast<std::size_t>(priority);
     const auto& n = counts_[p];
     QueueCounts counts;
     counts.priority = priority;
-    counts.queued = n[state_index(JobState::queued)];
-    counts.active = n[state_index(JobState::active)];
-    counts.completed =
-        n[state_index(JobState::completed)] + forgotten_completed_[p];
-    counts.failed = n[state_index(JobState::failed)] +
-                    n[state_index(JobState::dead_lettered)] +
+    counts.queued = in(n, JobState::queued) + in(n, JobState::waiting);
+    counts.active = in(n, JobState::active);
+    counts.completed = in(n, JobState::completed) + forgotten_completed_[p];
+    counts.failed = in(n, JobState::failed) + in(n, JobState::dead_lettered) +
                     forgotten_failed_[p];
     result.push_back(counts);
   }
@@ -290,7 +353,11 @@ std::vector<QueueCounts> StateMachine::queue_counts() const {
 }
 
 std::uint64_t StateMachine::queued_tasks() const {
-  return count_in_state(JobState::queued);
+  return count_in_state(JobState::queued) + count_in_state(JobState::waiting);
+}
+
+std::uint64_t StateMachine::waiting_tasks() const {
+  return count_in_state(JobState::waiting);
 }
 
 std::uint64_t StateMachine::active_tasks() const {
@@ -302,15 +369,15 @@ std::uint64_t StateMachine::context_count() const {
 }
 
 // Compares the replicated state only: limits are configuration, and the
-// counts are derived from jobs_.
+// indexes are derived from jobs_.
 bool StateMachine::operator==(const StateMachine& other) const {
   return applied_index_ == other.applied_index_ &&
          next_job_id_ == other.next_job_id_ && jobs_ == other.jobs_ &&
-         contexts_ == other.contexts_ && request_jobs_ == other.request_jobs_ &&
-         request_order_ == other.request_order_ &&
+         contexts_ == other.contexts_ && requests_ == other.requests_ &&
          ended_order_ == other.ended_order_ &&
          forgotten_completed_ == other.forgotten_completed_ &&
-         forgotten_failed_ == other.forgotten_failed_;
+         forgotten_failed_ == other.forgotten_failed_ &&
+         counters_ == other.counters_;
 }
 
 }  // namespace slurp::state

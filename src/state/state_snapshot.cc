@@ -26,7 +26,7 @@ std::string at(std::string_view array, std::size_t i) {
 }
 
 // Ascending ids (hence unique), each issued: 0 < id < next_job_id.
-Status check_jobs(const SnapshotData& data) {
+Status check_job_ids(const SnapshotData& data) {
   std::uint64_t previous = 0;
   for (std::size_t i = 0; i < data.jobs.size(); ++i) {
     const std::uint64_t id = data.jobs[i].job_id;
@@ -40,11 +40,55 @@ Status check_jobs(const SnapshotData& data) {
   return ok_status();
 }
 
+const JobRecord* find_job(const SnapshotData& data, std::uint64_t id) {
+  auto it = std::lower_bound(
+      data.jobs.begin(), data.jobs.end(), id,
+      [](const JobRecord& job, std::uint64_t key) { return job.job_id < key; });
+  return it == data.jobs.end() || it->job_id != id ? nullptr : &*it;
+}
+
+// What the indexes and transitions assume of one job: a waiting job waits
+// for older, not-ended jobs (ascending, so the graph stays acyclic) and no
+// other state waits; an active job holds an attempt.
+Status check_job_links(const SnapshotData& data, std::size_t i) {
+  const JobRecord& job = data.jobs[i];
+  if ((job.state == JobState::waiting) == job.waiting_on.empty()) {
+    return not_a_snapshot("a job waits for dependencies exactly when waiting",
+                          at("jobs", i) + ".waiting_on");
+  }
+  std::uint64_t previous = 0;
+  for (std::size_t k = 0; k < job.waiting_on.size(); ++k) {
+    const std::uint64_t dep = job.waiting_on[k];
+    const JobRecord* target = find_job(data, dep);
+    if (dep <= previous || dep >= job.job_id || target == nullptr ||
+        job_state_ended(target->state)) {
+      return not_a_snapshot(
+          "must name older, not-ended jobs in ascending order",
+          at(at("jobs", i) + ".waiting_on", k));
+    }
+    previous = dep;
+  }
+  if (job.state == JobState::active && job.attempts == 0) {
+    return not_a_snapshot("an active job has an attempt",
+                          at("jobs", i) + ".attempts");
+  }
+  return ok_status();
+}
+
+Status check_jobs(const SnapshotData& data) {
+  if (Status s = check_job_ids(data); !s) return s;
+  for (std::size_t i = 0; i < data.jobs.size(); ++i) {
+    if (Status s = check_job_links(data, i); !s) return s;
+  }
+  return ok_status();
+}
+
 Status check_contexts(const SnapshotData& data) {
   for (std::size_t i = 1; i < data.contexts.size(); ++i) {
-    if (data.contexts[i].address <= data.contexts[i - 1].address) {
+    if (data.contexts[i].context.address <=
+        data.contexts[i - 1].context.address) {
       return not_a_snapshot("context addresses must ascend (no duplicates)",
-                            at("contexts", i) + ".address");
+                            at("contexts", i) + ".context.address");
     }
   }
   return ok_status();
@@ -67,15 +111,12 @@ Status check_requests(const SnapshotData& data) {
 
 // ended_order lists every ended job in jobs exactly once, and nothing else.
 Status check_ended_order(const SnapshotData& data) {
-  auto by_id = [](const JobRecord& job, std::uint64_t id) {
-    return job.job_id < id;
-  };
   std::set<std::uint64_t> seen;
   for (std::size_t i = 0; i < data.ended_order.size(); ++i) {
     const std::uint64_t id = data.ended_order[i];
-    auto it = std::lower_bound(data.jobs.begin(), data.jobs.end(), id, by_id);
-    if (it == data.jobs.end() || it->job_id != id ||
-        !job_state_ended(it->state) || !seen.insert(id).second) {
+    const JobRecord* job = find_job(data, id);
+    if (job == nullptr || !job_state_ended(job->state) ||
+        !seen.insert(id).second) {
       return not_a_snapshot("not an ended job, or listed twice",
                             at("ended_order", i));
     }
@@ -129,18 +170,19 @@ Bytes StateMachine::snapshot() const {
   data.jobs.reserve(jobs_.size());
   for (const auto& [id, job] : jobs_) data.jobs.push_back(job);
   data.contexts.reserve(contexts_.size());
-  for (const auto& [address, context] : contexts_) {
-    data.contexts.push_back(context);
+  for (const auto& [address, stored] : contexts_) {
+    data.contexts.push_back(stored);
   }
-  data.requests.reserve(request_order_.size());
-  for (const RequestKey& key : request_order_) {
-    data.requests.push_back({key.first, key.second, request_jobs_.at(key)});
-  }
+  data.requests.reserve(requests_.size());
+  requests_.for_each([&](const RequestWindow::Key& key, std::uint64_t job_id) {
+    data.requests.push_back({key.first, key.second, job_id});
+  });
   data.ended_order.assign(ended_order_.begin(), ended_order_.end());
   for (std::size_t p = 0; p < kPriorities; ++p) {
     data.forgotten_ended.push_back(
         {kPriorityOrder[p], forgotten_completed_[p], forgotten_failed_[p]});
   }
+  data.counters = counters_;
   return encode_record(data);
 }
 
@@ -157,22 +199,28 @@ Status StateMachine::restore(std::span<const std::uint8_t> bytes) {
   next.applied_index_ = data->applied_index;
   next.next_job_id_ = data->next_job_id;
   for (JobRecord& job : data->jobs) {
-    next.count_job(job);
-    next.jobs_.emplace(job.job_id, std::move(job));
+    next.jobs_.emplace_hint(next.jobs_.end(), job.job_id, std::move(job));
   }
-  for (Context& context : data->contexts) {
-    next.contexts_.emplace(context.address, std::move(context));
+  for (StoredContext& stored : data->contexts) {
+    std::string address = stored.context.address;
+    next.contexts_.emplace_hint(next.contexts_.end(), std::move(address),
+                                std::move(stored));
   }
+  // Keys are unique (checked), and the window may exceed this node's
+  // request_ids_max only if the leader's is larger: keep them all then.
+  const std::uint64_t keys_max =
+      std::max<std::uint64_t>(limits_.request_ids_max, data->requests.size());
   for (RememberedRequest& r : data->requests) {
-    RequestKey key{std::move(r.requester), std::move(r.request_id)};
-    next.request_jobs_.emplace(key, r.job_id);
-    next.request_order_.push_back(std::move(key));
+    next.requests_.remember({std::move(r.requester), std::move(r.request_id)},
+                            r.job_id, keys_max);
   }
   next.ended_order_.assign(data->ended_order.begin(), data->ended_order.end());
   for (std::size_t p = 0; p < kPriorities; ++p) {
     next.forgotten_completed_[p] = data->forgotten_ended[p].completed;
     next.forgotten_failed_[p] = data->forgotten_ended[p].failed;
   }
+  next.counters_ = data->counters;
+  next.rebuild_indexes();
   *this = std::move(next);
   return ok_status();
 }

@@ -4,83 +4,35 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "protocol/record_codec.h"
 #include "src/state/snapshot_format.h"
+#include "tests/state/state_driver.h"
 
 namespace slurp::state {
 namespace {
 
-const std::string kAddress = "ucxl://dev:developer@slurp:core/*^/src/a.cc";
-const std::string kOtherAddress = "ucxl://dev:developer@slurp:core/*^/src/b.cc";
-
-EnqueueCommand make_enqueue(std::string request_id,
-                            std::string requester = "alice",
-                            Priority priority = Priority::normal) {
-  EnqueueCommand c;
-  c.request_id = std::move(request_id);
-  c.requester = std::move(requester);
-  c.role = "developer";
-  c.address = kAddress;
-  c.priority = priority;
-  c.time_ms = 1000;
-  return c;
-}
-
-Context make_context(std::string address, std::string summary) {
-  Context c;
-  c.address = std::move(address);
-  c.summary = std::move(summary);
-  return c;
-}
-
-// Feeds one machine entries with consecutive indexes, like Raft does.
-struct Driver {
-  explicit Driver(StateLimits limits = {}) : sm(limits) {}
-
-  ApplyOutcome raw(std::uint64_t kind, Bytes data) {
-    return sm.apply(LogEntry{++index, 1, kind, std::move(data)});
-  }
-  ApplyOutcome noop() { return raw(0, {}); }
-  ApplyOutcome enqueue(const EnqueueCommand& c) {
-    return raw(static_cast<std::uint64_t>(CommandKind::enqueue),
-               encode_record(c));
-  }
-  ApplyOutcome enqueue(std::string request_id, std::string requester = "alice",
-                       Priority priority = Priority::normal) {
-    return enqueue(
-        make_enqueue(std::move(request_id), std::move(requester), priority));
-  }
-  ApplyOutcome cancel(std::uint64_t job_id, std::string requester = "alice",
-                      std::uint64_t time_ms = 2000) {
-    return raw(
-        static_cast<std::uint64_t>(CommandKind::cancel),
-        encode_record(CancelCommand{job_id, std::move(requester), time_ms}));
-  }
-  ApplyOutcome update(Context context, std::string requester = "bob") {
-    return raw(static_cast<std::uint64_t>(CommandKind::update_context),
-               encode_record(UpdateContextCommand{std::move(context),
-                                                  std::move(requester), 3000}));
-  }
-
-  StateMachine sm;
-  std::uint64_t index = 0;
-};
+using namespace testing;
 
 JobRecord ended_job(std::uint64_t id, Priority priority, JobState state) {
   JobRecord job;
   job.job_id = id;
-  job.request_id = "r" + std::to_string(id);
   job.requester = "alice";
   job.role = "developer";
   job.address = kAddress;
   job.priority = priority;
   job.state = state;
   job.accepted_ms = 10;
+  job.queued_since_ms = 10;
   if (job_state_ended(state)) job.ended_ms = 20;
+  if (state == JobState::active) {
+    job.attempts = 1;
+    job.lease_until_ms = 40;
+  }
   return job;
 }
 
@@ -93,9 +45,8 @@ std::vector<ForgottenEnded> no_forgotten() {
   return out;
 }
 
-// A state that the commands of this issue cannot reach yet (dispatch,
-// complete and fail arrive later): 1 completed (high), 2 failed (high),
-// 3 dead_lettered (low), 4 active (normal), 5 queued (normal).
+// A crafted state: 1 completed (high), 2 failed (high), 3 dead_lettered
+// (low), 4 active (normal), 5 queued (normal).
 SnapshotData history_with_ended_jobs() {
   SnapshotData data;
   data.applied_index = 50;
@@ -140,6 +91,7 @@ void check_same_outcome(const ApplyOutcome& a, const ApplyOutcome& b) {
   CHECK(a.job_state == b.job_state);
   CHECK(a.address == b.address);
   CHECK(a.version == b.version);
+  CHECK(a.leased == b.leased);
   CHECK(a.events == b.events);
   CHECK(a.ended == b.ended);
 }
@@ -147,16 +99,18 @@ void check_same_outcome(const ApplyOutcome& a, const ApplyOutcome& b) {
 bool is_empty(const ApplyOutcome& out) {
   return !out.error && out.job_id == 0 && out.outcome.empty() &&
          !out.job_state && out.address.empty() && out.version == 0 &&
-         out.events.empty() && out.ended.empty();
+         out.leased.empty() && out.events.empty() && out.ended.empty();
 }
 
 TEST_CASE("job states have stable names and ended flags", "[state]") {
+  CHECK(job_state_name(JobState::waiting) == "waiting");
   CHECK(job_state_name(JobState::queued) == "queued");
   CHECK(job_state_name(JobState::active) == "active");
   CHECK(job_state_name(JobState::completed) == "completed");
   CHECK(job_state_name(JobState::failed) == "failed");
   CHECK(job_state_name(JobState::dead_lettered) == "dead_lettered");
   CHECK(job_state_name(JobState::cancelled) == "cancelled");
+  CHECK_FALSE(job_state_ended(JobState::waiting));
   CHECK_FALSE(job_state_ended(JobState::queued));
   CHECK_FALSE(job_state_ended(JobState::active));
   CHECK(job_state_ended(JobState::completed));
@@ -166,6 +120,8 @@ TEST_CASE("job states have stable names and ended flags", "[state]") {
   JobState parsed = JobState::queued;
   CHECK(enum_from_wire("dead_lettered", parsed));
   CHECK(parsed == JobState::dead_lettered);
+  CHECK(enum_from_wire("waiting", parsed));
+  CHECK(parsed == JobState::waiting);
   CHECK_FALSE(enum_from_wire("done", parsed));
 }
 
@@ -182,11 +138,13 @@ TEST_CASE("a no-op entry changes nothing but the applied index", "[state]") {
 
 TEST_CASE("enqueue creates a queued job from the command", "[state]") {
   Driver d;
+  // A dependency with a stored context is already satisfied.
+  REQUIRE(d.update(make_context(kOtherAddress, "b")).version == 1);
   EnqueueCommand c = make_enqueue("r1", "alice", Priority::high);
   c.content = Bytes{1, 2, 3};
   c.content_hash = "ab12";
   c.file_path = "src/a.cc";
-  c.depends_on = {"ucxl://dev:developer@slurp:core/*^/src/b.cc"};
+  c.depends_on = {kOtherAddress};
   c.deadline_ms = 99000;
   c.time_ms = 1234;
   ApplyOutcome out = d.enqueue(c);
@@ -203,7 +161,6 @@ TEST_CASE("enqueue creates a queued job from the command", "[state]") {
   const JobRecord* job = d.sm.job(1);
   REQUIRE(job != nullptr);
   CHECK(job->state == JobState::queued);
-  CHECK(job->request_id == "r1");
   CHECK(job->requester == "alice");
   CHECK(job->role == "developer");
   CHECK(job->address == kAddress);
@@ -214,6 +171,9 @@ TEST_CASE("enqueue creates a queued job from the command", "[state]") {
   CHECK(job->depends_on == c.depends_on);
   CHECK(job->deadline_ms == 99000u);
   CHECK(job->accepted_ms == 1234);
+  CHECK(job->queued_since_ms == 1234);
+  CHECK(job->attempts == 0);
+  CHECK(job->waiting_on.empty());
   CHECK(job->ended_ms == 0);
   CHECK_FALSE(job->error);
   CHECK(d.sm.job_for_request("alice", "r1") == 1u);
@@ -263,7 +223,7 @@ TEST_CASE("a retry is deduplicated even after its job was cancelled",
 
 TEST_CASE("enqueue is refused at the queue bound and accepted after a cancel",
           "[state][limits]") {
-  Driver d(StateLimits{.queue_depth_max = 2});
+  Driver d(StateLimits{.queue_depth_max = 2, .requester_jobs_max = 2});
   REQUIRE(d.enqueue("a").job_id == 1);
   REQUIRE(d.enqueue("b").job_id == 2);
   ApplyOutcome full = d.enqueue("c", "alice", Priority::emergency);
@@ -276,6 +236,8 @@ TEST_CASE("enqueue is refused at the queue bound and accepted after a cancel",
   CHECK(full.events[0].topic == "request.rejected");
   CHECK(full.events[0].attrs.at("request_id") == "c");
   CHECK(full.events[0].attrs.at("priority") == "emergency");
+  CHECK(full.events[0].attrs.at("limit") == "queue_depth_max");
+  CHECK(full.error->field.empty());
   CHECK_FALSE(d.sm.job_for_request("alice", "c"));
   CHECK(d.sm.queued_tasks() == 2);
   // A retry of an accepted request is still answered while full.
@@ -293,6 +255,7 @@ TEST_CASE("the queue bound counts queued jobs, not active ones",
           "[state][limits]") {
   SnapshotData data = history_with_ended_jobs();
   data.jobs[4].state = JobState::active;  // job 5: both non-ended are active
+  data.jobs[4].attempts = 1;
   StateMachine sm(StateLimits{.queue_depth_max = 1});
   restore_or_fail(sm, data);
   REQUIRE(sm.active_tasks() == 2);
@@ -608,24 +571,39 @@ TEST_CASE("completed and failed counts do not drop when jobs are forgotten",
 }
 
 // A history touching every kind of state: jobs with all optional fields,
-// duplicates, refusals, cancels, evictions, contexts with nested records.
+// waiting and released jobs, leases, results (duplicate and late ones
+// too), retries, expiry, cached and attached requests, duplicates,
+// refusals, cancels, evictions, contexts with nested records and meta.
 void mixed_history(Driver& d) {
+  const std::string x = address_of("x"), y = address_of("y");
+  d.update(make_context(x, "x"));
+  EnqueueCommand ydir = make_enqueue("ydir", "erin", Priority::low);
+  ydir.address = y;
+  ydir.content_hash = "yh";
+  REQUIRE(d.enqueue(ydir).job_id == 1);
   EnqueueCommand full = make_enqueue("full", "carol", Priority::critical);
   full.content = Bytes{0, 1, 2, 255};
   full.content_hash = "deadbeef";
   full.file_path = "src/main.cc";
-  full.depends_on = {"ucxl://a:b@c:d/*^/x", "ucxl://a:b@c:d/*^/y"};
+  full.depends_on = {x, y};
   full.deadline_ms = 777;
-  REQUIRE_FALSE(d.enqueue(full).error);
-  for (int i = 0; i < 6; ++i) {
+  REQUIRE(d.enqueue(full).job_id == 2);  // waits for job 1
+  for (int i = 0; i < 6; ++i) {          // jobs 3..8
     d.enqueue("r" + std::to_string(i), i % 2 ? "alice" : "bob",
               static_cast<Priority>(i % 5));
   }
-  d.enqueue("r1", "alice");  // duplicate
+  REQUIRE(d.enqueue("r5", "alice").outcome == "duplicate");
+  EnqueueCommand attach = make_enqueue("att", "frank");
+  attach.address = y;
+  attach.content_hash = "yh";
+  REQUIRE(d.enqueue(attach).outcome == "attached");
+  EnqueueCommand cycle = make_enqueue("cycle", "frank");
+  cycle.depends_on = {kAddress};
+  REQUIRE(d.enqueue(cycle).error);
   d.noop();
-  d.cancel(2);
-  d.cancel(4, "bob");
-  d.cancel(2);    // idempotent
+  d.cancel(3);
+  d.cancel(5, "bob");
+  d.cancel(3);    // idempotent
   d.cancel(999);  // not_found
   d.raw(1, Bytes{0xc1});
   d.update(make_context(kAddress, "summary"));
@@ -637,18 +615,47 @@ void mixed_history(Driver& d) {
   c.license = "MIT";
   c.confidence = 0.75;
   d.update(c);
-  d.cancel(5);
+  REQUIRE(d.lease_next(2000, 3).leased.size() == 3);  // 7, 6, 4
+  Context generated = make_context("ignored", "generated");
+  generated.engine_version = "e1";
+  d.complete(7, 1, generated, 4000);
+  d.fail(6, 1, "boom", 5000, 6000);     // retry from 6000
+  d.complete(7, 1, generated, 4100);    // duplicate generation
+  d.complete(999, 1, generated, 4200);  // late
+  d.lease({{1, 1}}, 5000, 9000);
+  d.complete(1, 1, generated, 5100);  // releases job 2
+  EnqueueCommand cached = make_enqueue("cached", "gina");
+  cached.address = y;
+  cached.content_hash = "yh";
+  cached.engine_version = "e1";
+  REQUIRE(d.enqueue(cached).outcome == "cached");
+  EnqueueCommand wait = make_enqueue("wait", "bob");
+  wait.address = kOtherAddress;
+  wait.depends_on = {kAddress};
+  REQUIRE(d.enqueue(wait).job_id == 9);  // waits for job 8
+  d.cancel(8);                           // job 9 released, degraded
+  wait.request_id = "wait3";
+  REQUIRE(d.enqueue(wait).job_id == 10);  // waits for job 6
+  d.expire(800);                          // job 2 misses its deadline
   d.enqueue("late", "dave", Priority::emergency);
 }
 
 TEST_CASE("a snapshot restores the exact state", "[state][snapshot]") {
-  const StateLimits limits{
-      .queue_depth_max = 6, .request_ids_max = 4, .ended_jobs_max = 2};
+  const StateLimits limits{.queue_depth_max = 10,
+                           .request_ids_max = 4,
+                           .ended_jobs_max = 2,
+                           .requester_jobs_max = 10};
   Driver d(limits);
   mixed_history(d);
   REQUIRE(d.sm.context(kOtherAddress)->symbols.size() == 2);
-  REQUIRE(d.sm.context(kAddress)->version == 2);
-  REQUIRE(d.sm.job(2) == nullptr);  // evicted: the history is not trivial
+  REQUIRE(d.sm.context(kAddress)->version == 3);
+  REQUIRE(d.sm.job(3) == nullptr);  // evicted: the history is not trivial
+  REQUIRE(d.sm.job(2)->state == JobState::failed);
+  REQUIRE(d.sm.job(9)->failed_dependencies == std::vector{kAddress});
+  REQUIRE(d.sm.job(10)->state == JobState::waiting);
+  REQUIRE(d.sm.job(4)->state == JobState::active);
+  REQUIRE(d.sm.counters().duplicate_generations == 1);
+  REQUIRE(d.sm.counters().late_results == 1);
 
   Bytes bytes = d.sm.snapshot();
   Driver restored(limits);
@@ -659,15 +666,31 @@ TEST_CASE("a snapshot restores the exact state", "[state][snapshot]") {
   CHECK(restored.sm == d.sm);
   CHECK(restored.sm.snapshot() == bytes);
   CHECK(restored.sm.applied_index() == d.sm.applied_index());
-  CHECK(*restored.sm.job(1) == *d.sm.job(1));
+  for (std::uint64_t id = 1; id <= 12; ++id) {
+    INFO("job " << id);
+    REQUIRE((restored.sm.job(id) == nullptr) == (d.sm.job(id) == nullptr));
+    if (d.sm.job(id) != nullptr) CHECK(*restored.sm.job(id) == *d.sm.job(id));
+  }
   CHECK(*restored.sm.context(kAddress) == *d.sm.context(kAddress));
   CHECK(*restored.sm.context(kOtherAddress) == *d.sm.context(kOtherAddress));
+  REQUIRE(restored.sm.context_meta(address_of("y")) != nullptr);
+  CHECK(*restored.sm.context_meta(address_of("y")) ==
+        *d.sm.context_meta(address_of("y")));
   CHECK(restored.sm.queue_counts() == d.sm.queue_counts());
   CHECK(restored.sm.queued_tasks() == d.sm.queued_tasks());
+  CHECK(restored.sm.counters() == d.sm.counters());
   CHECK(restored.sm.job_for_request("alice", "existing") ==
         d.sm.job_for_request("alice", "existing"));
+  // The derived indexes were rebuilt.
+  CHECK(restored.sm.next_dispatch(9000, 100, {}) ==
+        d.sm.next_dispatch(9000, 100, {}));
+  CHECK(restored.sm.expired_leases(UINT64_MAX, 100) ==
+        d.sm.expired_leases(UINT64_MAX, 100));
+  CHECK(restored.sm.active_jobs() == d.sm.active_jobs());
+  CHECK(restored.sm.earliest_deadline() == d.sm.earliest_deadline());
 
-  // Both continue identically: next job id, FIFO and ended order survived.
+  // Both continue identically: next job id, FIFO, ended order, waits,
+  // leases and dedup keys survived.
   auto both = [&](auto step) {
     ApplyOutcome a = step(d);
     ApplyOutcome b = step(restored);
@@ -676,12 +699,19 @@ TEST_CASE("a snapshot restores the exact state", "[state][snapshot]") {
   both([](Driver& x) { return x.enqueue("n1"); });
   both([](Driver& x) { return x.enqueue("n2"); });
   both([](Driver& x) { return x.cancel(1); });
-  both([](Driver& x) { return x.cancel(3); });
+  both([](Driver& x) { return x.cancel(4); });  // active → cancelled
+  both([](Driver& x) { return x.lease_next(20000, 4); });
+  both([](Driver& x) {
+    return x.complete(6, 2, make_context("", "six"), 21000);  // frees 10
+  });
+  both([](Driver& x) { return x.complete(4, 1, make_context("", "late")); });
   both([](Driver& x) { return x.enqueue("r3", "alice"); });
   both([](Driver& x) { return x.enqueue("full", "carol"); });
   both([](Driver& x) { return x.update(make_context(kAddress, "z")); });
+  both([](Driver& x) { return x.expire(UINT64_MAX); });
   CHECK(restored.sm == d.sm);
   CHECK(restored.sm.snapshot() == d.sm.snapshot());
+  CHECK(d.sm.counters().duplicate_generations == 2);
 }
 
 TEST_CASE("an empty machine round trips too", "[state][snapshot]") {
@@ -740,7 +770,11 @@ TEST_CASE("restore refuses what is not a snapshot and keeps the state",
       {"truncated", truncated, ""},
       {"a command, not a snapshot", encode_record(CancelCommand{1, "alice", 1}),
        "format"},
-      {"future format", data_with([](SnapshotData& s) { s.format = 2; }),
+      {"future format", data_with([](SnapshotData& s) {
+         s.format = snapshot_format_version + 1;
+       }),
+       "format"},
+      {"previous format", data_with([](SnapshotData& s) { s.format = 1; }),
        "format"},
       {"next job id zero",
        data_with([](SnapshotData& s) { s.next_job_id = 0; }), "next_job_id"},
@@ -763,9 +797,46 @@ TEST_CASE("restore refuses what is not a snapshot and keeps the state",
        }(),
        "jobs[3].state"},
       {"duplicate context", data_with([](SnapshotData& s) {
-         s.contexts = {make_context("a", "1"), make_context("a", "2")};
+         s.contexts = {{make_context("a", "1"), std::nullopt},
+                       {make_context("a", "2"), std::nullopt}};
        }),
-       "contexts[1].address"},
+       "contexts[1].context.address"},
+      {"waiting without dependencies",
+       data_with([](SnapshotData& s) { s.jobs[4].state = JobState::waiting; }),
+       "jobs[4].waiting_on"},
+      {"queued job with dependencies",
+       data_with([](SnapshotData& s) { s.jobs[4].waiting_on = {4}; }),
+       "jobs[4].waiting_on"},
+      {"waits for an ended job", data_with([](SnapshotData& s) {
+         s.jobs[4].state = JobState::waiting;
+         s.jobs[4].waiting_on = {1};
+       }),
+       "jobs[4].waiting_on[0]"},
+      {"waits for a newer job", data_with([](SnapshotData& s) {
+         s.jobs[3].state = JobState::waiting;
+         s.jobs[3].waiting_on = {5};
+       }),
+       "jobs[3].waiting_on[0]"},
+      {"waits for itself", data_with([](SnapshotData& s) {
+         s.jobs[4].state = JobState::waiting;
+         s.jobs[4].waiting_on = {5};
+       }),
+       "jobs[4].waiting_on[0]"},
+      {"waits for an unknown job", data_with([](SnapshotData& s) {
+         s.jobs.erase(s.jobs.begin() + 2);  // job 3
+         s.ended_order = {1, 2};
+         s.jobs[3].state = JobState::waiting;  // job 5
+         s.jobs[3].waiting_on = {3};
+       }),
+       "jobs[3].waiting_on[0]"},
+      {"waits twice for one job", data_with([](SnapshotData& s) {
+         s.jobs[4].state = JobState::waiting;
+         s.jobs[4].waiting_on = {4, 4};
+       }),
+       "jobs[4].waiting_on[1]"},
+      {"active without an attempt",
+       data_with([](SnapshotData& s) { s.jobs[3].attempts = 0; }),
+       "jobs[3].attempts"},
       {"request remembered twice",
        data_with([](SnapshotData& s) { s.requests[1] = s.requests[0]; }),
        "requests[1]"},
@@ -824,73 +895,157 @@ struct Prng {
   std::uint64_t below(std::uint64_t n) { return next() % n; }
 };
 
-std::vector<LogEntry> random_entries(std::uint64_t seed, std::size_t count) {
+EnqueueCommand random_enqueue(Prng& prng, std::uint64_t time_ms) {
+  const auto addr = [&] {
+    return "ucxl://a:b@c:d/*^/" + std::to_string(prng.below(5));
+  };
+  EnqueueCommand c = make_enqueue("r" + std::to_string(prng.below(30)),
+                                  prng.below(2) ? "alice" : "bob",
+                                  static_cast<Priority>(prng.below(5)));
+  c.address = addr();
+  c.time_ms = time_ms;
+  if (prng.below(2)) c.content_hash = "h" + std::to_string(prng.below(2));
+  c.engine_version = "e" + std::to_string(prng.below(2));
+  c.role = prng.below(4) ? "developer" : "architect";
+  if (prng.below(3) == 0) c.depends_on = {addr()};
+  if (prng.below(4) == 0) c.deadline_ms = time_ms + prng.below(100);
+  return c;
+}
+
+// Half of the lease, complete and fail commands aim where a leader would
+// (its next picks, its active jobs), half at random ids and attempts.
+std::vector<LeaseGrant> random_grants(Prng& prng, const StateMachine& leader,
+                                      std::uint64_t time_ms) {
+  if (prng.below(2)) return {{prng.below(40), 1 + prng.below(3)}};
+  std::vector<LeaseGrant> grants;
+  for (const DispatchPick& p :
+       leader.next_dispatch(time_ms, 1 + prng.below(3), {})) {
+    grants.push_back({p.job_id, p.attempt});
+  }
+  return grants;
+}
+
+LeasedJob random_target(Prng& prng, const StateMachine& leader) {
+  std::vector<LeasedJob> active = leader.active_jobs();
+  if (active.empty() || prng.below(2)) {
+    return {prng.below(40), 1 + prng.below(3), 0};
+  }
+  return active[prng.below(active.size())];
+}
+
+LogEntry random_entry(Prng& prng, std::uint64_t index,
+                      const StateMachine& leader) {
+  LogEntry e{index, 1, 0, {}};
+  const std::uint64_t time_ms = 1000 + index;
+  switch (prng.below(16)) {
+    case 0: break;  // no-op
+    case 1:
+      e.kind = prng.below(2) ? 1 : 77;
+      e.data = Bytes{static_cast<std::uint8_t>(prng.below(256))};
+      break;
+    case 2:
+      e.kind = 2;
+      e.data = encode_record(CancelCommand{prng.below(40), "alice", time_ms});
+      break;
+    case 3: {
+      e.kind = 3;
+      Context c =
+          make_context("ucxl://a:b@c:d/*^/" + std::to_string(prng.below(5)),
+                       "s" + std::to_string(index));
+      e.data = encode_record(UpdateContextCommand{c, "bob", time_ms});
+      break;
+    }
+    case 4:
+    case 5:
+      e.kind = 4;
+      e.data =
+          encode_record(LeaseCommand{1, time_ms, time_ms + prng.below(50),
+                                     random_grants(prng, leader, time_ms)});
+      break;
+    case 6:
+    case 7: {
+      e.kind = 5;
+      const LeasedJob target = random_target(prng, leader);
+      Context c = make_context("", "g" + std::to_string(index));
+      c.engine_version = "e" + std::to_string(prng.below(2));
+      e.data = encode_record(
+          CompleteCommand{time_ms, {{target.job_id, target.attempt, 1, c}}});
+      break;
+    }
+    case 8:
+    case 9: {
+      e.kind = 6;
+      const LeasedJob target = random_target(prng, leader);
+      e.data = encode_record(FailCommand{
+          time_ms,
+          {{target.job_id, target.attempt, "x", time_ms + prng.below(30)}}});
+      break;
+    }
+    case 10:
+      e.kind = 7;
+      e.data = encode_record(ExpireCommand{time_ms});
+      break;
+    default: e.kind = 1; e.data = encode_record(random_enqueue(prng, time_ms));
+  }
+  return e;
+}
+
+// The entries a leader with these limits might have proposed.
+std::vector<LogEntry> random_entries(std::uint64_t seed, std::size_t count,
+                                     const StateLimits& limits = {}) {
   Prng prng{seed};
+  StateMachine leader(limits);
   std::vector<LogEntry> entries;
   for (std::size_t i = 0; i < count; ++i) {
-    LogEntry e{i + 1, 1, 0, {}};
-    const std::uint64_t time_ms = 1000 + i;
-    switch (prng.below(10)) {
-      case 0: break;  // no-op
-      case 1:
-        e.kind = prng.below(2) ? 1 : 77;
-        e.data = Bytes{static_cast<std::uint8_t>(prng.below(256))};
-        break;
-      case 2:
-      case 3: {
-        e.kind = 2;
-        e.data = encode_record(CancelCommand{prng.below(40), "alice", time_ms});
-        break;
-      }
-      case 4: {
-        e.kind = 3;
-        Context c =
-            make_context("ucxl://a:b@c:d/*^/" + std::to_string(prng.below(5)),
-                         "s" + std::to_string(i));
-        e.data = encode_record(UpdateContextCommand{c, "bob", time_ms});
-        break;
-      }
-      default: {
-        e.kind = 1;
-        EnqueueCommand c = make_enqueue("r" + std::to_string(prng.below(30)),
-                                        prng.below(2) ? "alice" : "bob",
-                                        static_cast<Priority>(prng.below(5)));
-        c.time_ms = time_ms;
-        e.data = encode_record(c);
-      }
-    }
-    entries.push_back(std::move(e));
+    entries.push_back(random_entry(prng, i + 1, leader));
+    leader.apply(entries.back());
   }
   return entries;
 }
 
 TEST_CASE("the same entries give the same state and outcomes",
           "[state][determinism]") {
-  const StateLimits limits{
-      .queue_depth_max = 12, .request_ids_max = 15, .ended_jobs_max = 8};
+  const StateLimits limits{.queue_depth_max = 12,
+                           .request_ids_max = 15,
+                           .ended_jobs_max = 8,
+                           .job_attempts_max = 2,
+                           .aging_interval_ms = 50};
   const std::uint64_t seed = GENERATE(1u, 2u, 3u, 42u);
   INFO("seed " << seed);
-  const std::vector<LogEntry> entries = random_entries(seed, 400);
+  const std::vector<LogEntry> entries = random_entries(seed, 1000, limits);
   StateMachine a(limits), b(limits), late(limits);
-  std::size_t refusals = 0, duplicates = 0;
+  std::size_t refusals = 0;
+  std::map<std::string, std::size_t> seen;  // outcomes and event topics
   for (std::size_t i = 0; i < entries.size(); ++i) {
     ApplyOutcome out_a = a.apply(entries[i]);
     ApplyOutcome out_b = b.apply(entries[i]);
     check_same_outcome(out_a, out_b);
     if (out_a.error) ++refusals;
-    if (out_a.outcome == "duplicate") ++duplicates;
+    ++seen[out_a.outcome];
+    for (const StateEvent& e : out_a.events) ++seen[e.topic];
     // A node that joins halfway by snapshot ends in the same state.
     if (i == entries.size() / 2) REQUIRE(late.restore(a.snapshot()).ok());
     if (i > entries.size() / 2)
       check_same_outcome(out_a, late.apply(entries[i]));
   }
-  CHECK(refusals > 0);  // the sequence exercises the error paths
-  CHECK(duplicates > 0);
+  CHECK(refusals > 0);  // the sequence exercises the error paths...
+  // ...and every rule.
+  for (const char* what :
+       {"duplicate", "cached", "attached", "job.waiting", "job.released",
+        "job.dispatched", "job.completed", "job.retry", "job.dead_lettered",
+        "job.failed", "job.duplicate_result", "job.cancelled"}) {
+    INFO(what);
+    CHECK(seen[what] > 0);
+  }
   CHECK(a == b);
   CHECK(a == late);
   CHECK(a.snapshot() == b.snapshot());
   CHECK(a.snapshot() == late.snapshot());
   CHECK(a.applied_index() == entries.size());
+  CHECK(a.next_dispatch(UINT64_MAX / 2, 50, {}) ==
+        late.next_dispatch(UINT64_MAX / 2, 50, {}));
+  CHECK(a.expired_leases(UINT64_MAX, 50) ==
+        late.expired_leases(UINT64_MAX, 50));
 }
 
 TEST_CASE("different histories give different snapshots",
