@@ -93,6 +93,21 @@ inline constexpr std::size_t events_per_reply_max = 1000;
 // election timeout.
 inline constexpr int peer_reconnect_interval_ms = 20;
 inline constexpr int peer_reconnect_interval_ms_max = 200;
+// Jobs per batch the leader sends a worker: small enough that PUSH's
+// round robin spreads work over workers, large enough to amortize a Raft
+// entry per batch.
+inline constexpr std::size_t dispatch_batch_jobs_max = 64;
+// Jobs in leases proposed and not yet committed; bounds what a slow disk
+// lets pile up.
+inline constexpr std::size_t leasing_jobs_max = 4096;
+// Encoded bytes of completions one Raft entry carries (an Append carries at
+// most append_bytes_max of entry data).
+inline constexpr std::size_t complete_command_bytes_max = 512 * 1024;
+// How often the leader looks for expired leases and passed deadlines.
+inline constexpr std::uint64_t lease_check_interval_ms = 100;
+// The leader's jobs PUSH queues at most this many batches per worker: a
+// worker that does not keep up gets no more until it drains.
+inline constexpr int jobs_send_hwm_batches = 4;
 // How often the leader publishes a beacon.
 inline constexpr std::uint64_t beacon_interval_ms = 200;
 // A leader that is asked to stop waits at most this long for its

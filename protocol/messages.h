@@ -250,6 +250,13 @@ struct StatusReply {
   std::vector<QueueCounts> queue;
   std::uint64_t active_tasks = 0;
   std::uint64_t queued_tasks = 0;
+  std::uint64_t waiting_tasks = 0;  // queued behind their dependencies
+  // Cumulative since the cluster began (replicated, so every node agrees).
+  std::uint64_t cache_hits = 0;             // answered from a stored context
+  std::uint64_t attached = 0;               // joined an identical job
+  std::uint64_t retries = 0;                // re-dispatches after a failure
+  std::uint64_t dead_lettered = 0;          // gave up after job_attempts_max
+  std::uint64_t duplicate_generations = 0;  // results for finished jobs
   template <class V>
   void fields(V& v) {
     v.req("id", id);
@@ -262,6 +269,12 @@ struct StatusReply {
     v.def("queue", queue);
     v.def("active_tasks", active_tasks);
     v.def("queued_tasks", queued_tasks);
+    v.def("waiting_tasks", waiting_tasks);
+    v.def("cache_hits", cache_hits);
+    v.def("attached", attached);
+    v.def("retries", retries);
+    v.def("dead_lettered", dead_lettered);
+    v.def("duplicate_generations", duplicate_generations);
   }
   bool operator==(const StatusReply&) const = default;
 };
@@ -636,6 +649,10 @@ struct Job {
   std::optional<Bytes> content;
   std::optional<std::string> file_path;
   std::vector<std::string> depends_on;
+  std::optional<std::string> content_hash;  // hex SHA-256, when known
+  // Dependencies that ended without a context (failed, dead-lettered,
+  // cancelled): the job runs anyway and says what it could not use.
+  std::vector<std::string> failed_dependencies;
   template <class V>
   void fields(V& v) {
     v.req("job_id", job_id);
@@ -647,6 +664,8 @@ struct Job {
     v.opt("content", content);
     v.opt("file_path", file_path);
     v.def("depends_on", depends_on);
+    v.opt("content_hash", content_hash);
+    v.def("failed_dependencies", failed_dependencies);
   }
   bool operator==(const Job&) const = default;
 };

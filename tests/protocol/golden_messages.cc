@@ -42,17 +42,23 @@ std::vector<std::pair<std::string, Message>> client_messages() {
                     {"ucxl://project/src/util.go"},
                     1795000060000,
                     true};
-  StatusReply status{9,
-                     "n1",
-                     "n1",
-                     4,
-                     120,
-                     std::nullopt,
-                     {MemberStatus{"n1", "leader", true, 120, 0},
-                      MemberStatus{"n2", "follower", true, 118, 2}},
-                     {QueueCounts{Priority::high, 3, 1, 10, 0}},
-                     1,
-                     3};
+  StatusReply status;
+  status.id = 9;
+  status.node = "n1";
+  status.leader = "n1";
+  status.term = 4;
+  status.commit_index = 120;
+  status.members = {MemberStatus{"n1", "leader", true, 120, 0},
+                    MemberStatus{"n2", "follower", true, 118, 2}};
+  status.queue = {QueueCounts{Priority::high, 3, 1, 10, 0}};
+  status.active_tasks = 1;
+  status.queued_tasks = 3;
+  status.waiting_tasks = 2;
+  status.cache_hits = 5;
+  status.attached = 1;
+  status.retries = 2;
+  status.dead_lettered = 0;
+  status.duplicate_generations = 1;
   return {
       {"ping", Ping{1}},
       {"pong", Pong{1, "n1", "alice", "developer", 1795000000000}},
@@ -83,11 +89,19 @@ std::vector<std::pair<std::string, Message>> cluster_messages() {
               Attributes{{"job_id", "1001"}, {"address", "ucxl://p/a.go"}}};
   Append append{
       4, "n1", 119, 4, 118, {LogEntry{120, 4, 1, Bytes{0x01, 0x02, 0x03}}}, 31};
-  Job job{1001,        1,
-          30000,       "ucxl://project/src/main.go",
-          "developer", Priority::high,
-          Bytes{'x'},  "/project/src/main.go",
-          {}};
+  Job job;
+  job.job_id = 1001;
+  job.attempt = 1;
+  job.lease_ms = 30000;
+  job.address = "ucxl://project/src/main.go";
+  job.role = "developer";
+  job.priority = Priority::high;
+  job.content = Bytes{'x'};
+  job.file_path = "/project/src/main.go";
+  job.depends_on = {"ucxl://project/src/util.go"};
+  job.content_hash =
+      "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881";
+  job.failed_dependencies = {"ucxl://project/src/util.go"};
   JobResult good{1001, 1, 4, true, sample_context(), std::nullopt};
   JobResult bad{1002, 2, 4, false, std::nullopt, "unreadable file"};
   return {
