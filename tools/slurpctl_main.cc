@@ -103,7 +103,7 @@ int fail_reply(const slurp::client::ClusterAnswer& answer,
 slurp::Result<slurp::client::ToolConfig> direct_target(const Flags& f) {
   slurp::client::ToolConfig tool;
   tool.insecure = f.insecure;
-  slurp::client::NodeTarget node{"", f.endpoint, "", ""};
+  slurp::client::NodeTarget node{"", f.endpoint, "", "", "", ""};
   if (!f.insecure) {
     if (f.server_key.empty() || f.key.empty()) {
       return slurp::make_error(ErrorCode::bad_request,

@@ -29,7 +29,8 @@ std::optional<NodeTarget> hinted_leader(const ToolConfig& tool,
   }
   // Without its key we cannot do CURVE; plaintext needs only the endpoint.
   if (!tool.insecure) return std::nullopt;
-  return NodeTarget{error.leader.value_or(""), *error.leader_endpoint, "", ""};
+  return NodeTarget{
+      error.leader.value_or(""), *error.leader_endpoint, "", "", "", ""};
 }
 
 class Attempts {

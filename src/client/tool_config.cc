@@ -44,7 +44,8 @@ Result<ToolConfig> tool_config_from(const config::ClusterConfig& cluster,
   tool.config_path = cluster.source_name;
   tool.insecure = cluster.insecure || flags.insecure;
   for (const config::NodeConfig& node : cluster.nodes) {
-    NodeTarget target{node.id, node.api_endpoint(), node.events_endpoint(), ""};
+    NodeTarget target{node.id, node.api_endpoint(),  node.events_endpoint(),
+                      "",      node.jobs_endpoint(), node.results_endpoint()};
     if (!tool.insecure) {
       auto key = node_public_key(node);
       if (!key) return key.error();

@@ -26,10 +26,12 @@ namespace slurp::client {
 
 // One node as a tool reaches it.
 struct NodeTarget {
-  std::string id;               // "" for a node given by endpoint alone
-  std::string api_endpoint;     // e.g. tcp://127.0.0.1:7101
-  std::string events_endpoint;  // "" when unknown (endpoint alone)
-  std::string public_key_z85;   // "" when insecure
+  std::string id;                // "" for a node given by endpoint alone
+  std::string api_endpoint;      // e.g. tcp://127.0.0.1:7101
+  std::string events_endpoint;   // "" when unknown (endpoint alone)
+  std::string public_key_z85;    // "" when insecure
+  std::string jobs_endpoint;     // "" when unknown (endpoint alone)
+  std::string results_endpoint;  // "" when unknown (endpoint alone)
 };
 
 struct ToolConfig {

@@ -78,9 +78,17 @@ struct TimingConfig {
 // components (consensus::Config, the queue, dispatch); the ones that meet
 // the wire may not exceed protocol/limits.h.
 struct LimitsConfig {
-  std::uint64_t queue_depth_max = 100000;         // waiting requests
-  std::uint64_t worker_inflight_jobs_max = 16;    // leased jobs per worker
-  std::uint64_t job_attempts_max = 5;             // then dead-lettered
+  std::uint64_t queue_depth_max = 100000;       // waiting requests
+  std::uint64_t worker_inflight_jobs_max = 16;  // leased jobs per worker
+  std::uint64_t job_attempts_max = 5;           // then dead-lettered
+  // A dispatched job's result must arrive within this, or the job is
+  // dispatched again: a dead worker's jobs come back within one lease.
+  std::uint64_t job_lease_ms = 30000;
+  // The first retry waits this long, each next one twice as long (up to
+  // 64x), with up to 50% random jitter added.
+  std::uint64_t job_retry_backoff_ms = 500;
+  // A waiting job rises one priority level per interval (anti-starvation).
+  std::uint64_t aging_interval_ms = 10000;
   std::uint64_t uncommitted_entries_max = 65536;  // Raft propose() bound
   std::uint64_t append_entries_max = 256;         // entries per Append
   std::uint64_t append_bytes_max = 1024 * 1024;   // data bytes per Append

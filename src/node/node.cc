@@ -12,6 +12,7 @@
 #include "bus/socket.h"
 #include "protocol/codec.h"
 #include "protocol/limits.h"
+#include "src/worker/noop_engine.h"
 
 namespace slurp::node {
 namespace {
@@ -48,6 +49,18 @@ std::string bound_endpoint(zmq::socket_t& socket) {
 
 }  // namespace
 
+namespace {
+// The replicated state's bounds. They decide what commands do, so every
+// node must be configured alike (cluster.toml is shared for that reason).
+state::StateLimits state_limits(const config::LimitsConfig& limits) {
+  state::StateLimits out;
+  out.queue_depth_max = limits.queue_depth_max;
+  out.job_attempts_max = limits.job_attempts_max;
+  out.aging_interval_ms = limits.aging_interval_ms;
+  return out;
+}
+}  // namespace
+
 Result<std::unique_ptr<Node>> Node::start(const NodeOptions& options) {
   std::unique_ptr<Node> node(new Node(options));
   if (Status s = node->open(options); !s) return s.error();
@@ -56,7 +69,7 @@ Result<std::unique_ptr<Node>> Node::start(const NodeOptions& options) {
 
 Node::Node(const NodeOptions& options)
     : options_(options),
-      state_(state::StateLimits{options.limits.queue_depth_max}),
+      state_(state_limits(options.limits)),
       journal_(options.node_id, limits::event_history_events_max) {
   if (options_.members.empty()) {
     MemberOptions alone;
@@ -69,6 +82,9 @@ Node::Node(const NodeOptions& options)
 }
 
 Node::~Node() {
+  if (embedded_) embedded_->stop();
+  if (embedded_thread_.joinable()) embedded_thread_.join();
+  embedded_.reset();
   if (zap_) zap_->stop();
 }
 
@@ -128,6 +144,7 @@ Status Node::open(const NodeOptions& options) {
   if (Status s = zap_->start(); !s) return s;
   if (Status s = bind_sockets(options); !s) return s;
   if (Status s = connect_peers(); !s) return s;
+  if (Status s = start_embedded_workers(); !s) return s;
   if (!options.endpoint_file.empty()) {
     if (Status s =
             write_endpoint_file(options.endpoint_file, self_.api_endpoint);
@@ -231,6 +248,9 @@ Status Node::bind_sockets(const NodeOptions& options) {
                         b.field);
     }
   }
+  // A worker that does not keep up gets no more batches: PUSH skips a
+  // full pipe (see src/worker/worker.h on flow control).
+  jobs_.set(zmq::sockopt::sndhwm, limits::jobs_send_hwm_batches);
   // From the config, members advertise their host; a node started from
   // flags alone advertises what it bound.
   if (self_.api_endpoint.empty()) self_.api_endpoint = api;
@@ -336,13 +356,7 @@ void Node::loop_once() {
       api_monitor_->drain(
           [this](const bus::MonitorEvent& e) { on_api_event(e); });
     }
-    if (items[2].revents & ZMQ_POLLIN) {
-      // Results belong to the pipeline (next issue); drain so workers are
-      // not blocked by a full pipe, and say so.
-      while (auto r = bus::receive_message(results_)) {
-        spdlog::debug("results: ignored a batch (no pipeline yet)");
-      }
-    }
+    if (items[2].revents & ZMQ_POLLIN) serve_results();
     if (beacons_ && (items[3].revents & ZMQ_POLLIN)) {
       while (auto r = bus::receive_message(beacons_)) {
         if (*r && (*r)->frames.size() == 2) {
@@ -366,6 +380,8 @@ void Node::loop_once() {
   tick_until_now();
   process_ready();
   after_consensus_change();
+  run_pipeline();
+  process_ready();
   finish_reads();
   retry_held();
   expire_requests();
@@ -408,6 +424,33 @@ void Node::audit(std::string_view kind, std::string_view actor,
   if (Status s = audit_log_->append(kind, actor, detail); !s) {
     spdlog::error("audit log: {}", s.error().describe());
   }
+}
+
+}  // namespace slurp::node
+
+namespace slurp::node {
+
+Status Node::start_embedded_workers() {
+  if (options_.embedded_workers == 0) return ok_status();
+  worker::WorkerOptions options;
+  options.name = options_.node_id + "/embedded";
+  options.keys = keys_;
+  options.insecure = options_.insecure;
+  options.concurrency = options_.embedded_workers;
+  // Like any worker: every node's jobs and results, so it keeps working
+  // for whichever node leads.
+  for (const MemberOptions& m : options_.members) {
+    const MemberOptions& target = m.id == options_.node_id ? self_ : m;
+    options.nodes.push_back(worker::WorkerNode{m.id, target.jobs_endpoint,
+                                               target.results_endpoint,
+                                               target.public_key_z85});
+  }
+  embedded_ = std::make_unique<worker::Worker>(
+      context_, options, std::make_shared<worker::NoopEngine>());
+  if (Status s = embedded_->connect(); !s) return s;
+  embedded_thread_ = std::thread([this] { embedded_->run(); });
+  spdlog::info("{} embedded worker slot(s) running", options_.embedded_workers);
+  return ok_status();
 }
 
 }  // namespace slurp::node

@@ -30,7 +30,10 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 #include <zmq.hpp>
 
@@ -47,6 +50,7 @@
 #include "src/security/audit_log.h"
 #include "src/state/state_machine.h"
 #include "src/storage/sqlite_storage.h"
+#include "src/worker/worker.h"
 
 namespace slurp::node {
 
@@ -98,6 +102,10 @@ class Node {
   struct Proposal {
     std::uint64_t term = 0;
     ClientRequest request;
+  };
+  struct LeaseProposal {
+    std::uint64_t term = 0;
+    std::vector<std::uint64_t> job_ids;
   };
 
   explicit Node(const NodeOptions& options);
@@ -158,6 +166,20 @@ class Node {
   void check_health();
   const MemberOptions* member(const std::string& id) const;
 
+  // node_pipeline.cc: dispatch, results, leases, deadlines (leader).
+  void run_pipeline();
+  void dispatch(std::uint64_t now);
+  void on_lease_applied(const LogEntry& entry,
+                        const state::ApplyOutcome& outcome);
+  void on_pipeline_applied(const LogEntry& entry,
+                           const state::ApplyOutcome& outcome);
+  void expire_leases(std::uint64_t now);
+  void serve_results();
+  void accept_results(const ResultBatch& batch, std::string_view payload);
+  void reset_pipeline();
+  std::uint64_t retry_delay_ms(std::uint64_t attempt);
+  Status start_embedded_workers();
+
   // node_shutdown.cc
   void begin_shutdown();
   // The most up-to-date follower heard from lately, to hand leadership to.
@@ -212,6 +234,19 @@ class Node {
   std::uint64_t next_beacon_ms_ = 0;
   std::uint64_t next_health_ms_ = 0;
   std::uint64_t next_expiry_ms_ = 0;
+
+  // The pipeline (leader): jobs in proposed leases, by log index; failures
+  // proposed for expired leases (job id -> attempt); an expire in flight.
+  std::set<std::uint64_t> leasing_;
+  std::map<std::uint64_t, LeaseProposal> lease_proposals_;
+  std::map<std::uint64_t, std::uint64_t> failing_;
+  bool expire_proposed_ = false;
+  std::uint64_t next_lease_check_ms_ = 0;
+  std::mt19937_64 jitter_{std::random_device{}()};
+  // slurpd --workers N: worker slots in this process, over the same
+  // sockets and protocol as slurp-worker.
+  std::unique_ptr<worker::Worker> embedded_;
+  std::thread embedded_thread_;
 
   // Shutdown: a leader hands over first, then in-flight requests drain.
   bool stopping_ = false;

@@ -102,9 +102,14 @@ void Node::handle_api_message(std::vector<zmq::message_t>& frames,
     handle_forward(request.route, user_id, *f);
     return;
   }
-  if (std::holds_alternative<ResultBatch>(*decoded) ||
-      std::holds_alternative<ForwardReply>(*decoded)) {
-    // Results travel on the results socket; forward replies on DEALERs.
+  if (auto* results = std::get_if<ResultBatch>(&*decoded)) {
+    // A follower passing on what a worker pushed to it (or a worker that
+    // talks to the api directly): same handling as the results socket.
+    accept_results(*results, request.payload);
+    return;
+  }
+  if (std::holds_alternative<ForwardReply>(*decoded)) {
+    // Forward replies travel on DEALERs.
     refuse(request, make_error(ErrorCode::bad_request,
                                "'" + std::string(message_type(*decoded)) +
                                    "' is not accepted on the api socket",

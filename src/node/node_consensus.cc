@@ -105,6 +105,7 @@ void Node::apply_entry(const LogEntry& entry) {
     }
   }
   for (const state::JobEnded& ended : outcome.ended) notify_job_ended(ended);
+  on_pipeline_applied(entry, outcome);
 }
 
 void Node::maybe_compact() {
@@ -178,6 +179,7 @@ void Node::after_consensus_change() {
           "term " + std::to_string(raft_->term()));
     publish("leader.elected", {{"leader", options_.node_id}});
     next_beacon_ms_ = 0;  // announce at once
+    reset_pipeline();
     peer_healthy_.clear();
     leader_since_ms_ = now_ms();
   }
@@ -187,6 +189,7 @@ void Node::after_consensus_change() {
     audit("leader.stepped_down", options_.node_id,
           "term " + std::to_string(raft_->term()));
     publish("leader.stepped_down", {{"leader", leader.value_or("")}});
+    reset_pipeline();
     reroute_after_step_down();
   }
   if (leader != last_leader_) {

@@ -39,6 +39,7 @@ struct NodeOptions {
   bool insecure = false;                  // plaintext; loud warnings
   config::TimingConfig timing;
   config::LimitsConfig limits;
+  std::size_t embedded_workers = 0;  // --workers N: engine threads in-process
 };
 
 // The options for node `node_id` of `config`. Errors: not_found (no such

@@ -8,6 +8,7 @@
 #include "protocol/record_codec.h"
 #include "protocol/ucxl_address.h"
 #include "src/node/node.h"
+#include "src/worker/noop_engine.h"
 
 namespace slurp::node {
 namespace {
@@ -139,6 +140,7 @@ void Node::serve_as_leader(ClientRequest request) {
     command.priority = g->priority;
     command.deadline_ms = g->deadline_ms;
     command.time_ms = now;
+    command.engine_version = std::string(worker::kNoopEngineVersion);
     propose(std::move(request), state::CommandKind::enqueue,
             encode_record(command));
   } else if (auto* c = std::get_if<Cancel>(&m)) {
@@ -405,10 +407,12 @@ void Node::answer_applied(ClientRequest request, const LogEntry& entry,
                                  {"outcome", outcome.outcome}});
     if (!g->wait) return;
     const state::JobRecord* job = state_.job(outcome.job_id);
-    if (job != nullptr && state::job_state_ended(job->state)) {
-      reply_to(request,
-               JobDone{g->id, job->job_id,
-                       std::string(job_state_name(job->state)), job->error});
+    if (job == nullptr || state::job_state_ended(job->state)) {
+      // A cached answer's job may be long forgotten: it completed.
+      reply_to(request, JobDone{g->id, outcome.job_id,
+                                job ? std::string(job_state_name(job->state))
+                                    : std::string("completed"),
+                                job ? job->error : std::nullopt});
     } else if (waiters_.size() < limits::job_waiters_max) {
       request.replied = true;
       waiters_.emplace(outcome.job_id, std::move(request));

@@ -85,6 +85,13 @@ StatusReply Node::build_status(std::uint64_t id, bool stale) const {
   reply.queue = state_.queue_counts();
   reply.active_tasks = state_.active_tasks();
   reply.queued_tasks = state_.queued_tasks();
+  reply.waiting_tasks = state_.waiting_tasks();
+  const state::QueueCounters& counters = state_.counters();
+  reply.cache_hits = counters.cache_hits;
+  reply.attached = counters.attached;
+  reply.retries = counters.retries;
+  reply.dead_lettered = counters.dead_lettered;
+  reply.duplicate_generations = counters.duplicate_generations;
   return reply;
 }
 

@@ -26,6 +26,7 @@ struct Flags {
   std::optional<std::string> secret_key, authorized_keys, data_dir;
   std::optional<std::string> endpoint_file;
   bool insecure = false;
+  std::size_t workers = 0;
   std::string log_level = "info";
 };
 
@@ -59,6 +60,7 @@ slurp::Result<slurp::node::NodeOptions> options_from(const Flags& flags) {
   if (flags.data_dir) options.data_dir = *flags.data_dir;
   if (flags.endpoint_file) options.endpoint_file = *flags.endpoint_file;
   if (flags.insecure) options.insecure = true;
+  options.embedded_workers = flags.workers;
   if (options.insecure && options.members.size() > 1) {
     return make_error(ErrorCode::bad_request,
                       "--insecure supports a one-node cluster only: without "
@@ -97,6 +99,10 @@ int main(int argc, char** argv) {
                  "where the Raft log, snapshots and audit.log are kept");
   app.add_option("--endpoint-file", flags.endpoint_file,
                  "write the bound api endpoint here once serving");
+  app.add_option("--workers", flags.workers,
+                 "run N worker slots in this process (same protocol as "
+                 "slurp-worker)")
+      ->check(CLI::Range(0, 1024));
   app.add_flag("--insecure", flags.insecure,
                "PLAINTEXT: no encryption, no authentication (tests only)");
   app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error")

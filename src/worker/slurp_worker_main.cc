@@ -1,0 +1,98 @@
+// slurp-worker: generates contexts for the cluster's jobs.
+//
+//   slurp-worker --config cluster.toml [--concurrency N] [--name W]
+//
+// It connects to every node's jobs and results sockets (only the leader
+// sends jobs), so a change of leader needs nothing from it. Its key comes
+// from --key, $SLURP_KEY or the config's client_key (docs/CONFIG.md) and
+// must be authorized with role worker.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <thread>
+
+#include "bus/signal_flags.h"
+#include "src/client/tool_config.h"
+#include "src/worker/noop_engine.h"
+#include "src/worker/worker.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"slurp-worker: generates contexts for a slurp cluster"};
+  slurp::client::ToolFlags flags;
+  std::size_t concurrency = std::max(1u, std::thread::hardware_concurrency());
+  std::string name;
+  std::string engine = "noop";
+  std::string log_level = "info";
+  app.add_option("--config", flags.config,
+                 "cluster.toml (else $SLURP_CONFIG, else ./cluster.toml)");
+  app.add_option("--key", flags.key,
+                 "our secret key file (else $SLURP_KEY, else client_key)");
+  app.add_option("--concurrency", concurrency, "engine threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--name", name,
+                 "how results name this worker "
+                 "(default: host:pid)");
+  app.add_option("--engine", engine, "noop (the built-in analyzer is next)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"noop"}));
+  app.add_flag("--insecure", flags.insecure, "plaintext (test clusters only)");
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
+      ->capture_default_str();
+  app.footer(
+      "Exit status: 0 stopped by SIGTERM/SIGINT; 1 cannot start; 2 usage or "
+      "configuration error.");
+  CLI11_PARSE(app, argc, argv);
+
+  auto logger = spdlog::stderr_color_mt("slurp-worker");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  auto tool =
+      slurp::client::load_tool_config(flags, slurp::config::process_getenv);
+  if (!tool) {
+    spdlog::error("bad configuration: {}", tool.error().describe());
+    return 2;
+  }
+  if (name.empty()) {
+    char host[256] = {};
+    (void)gethostname(host, sizeof host - 1);
+    name = std::string(host) + ":" + std::to_string(getpid());
+  }
+  slurp::worker::WorkerOptions options;
+  options.name = name;
+  options.keys = tool->keys;
+  options.insecure = tool->insecure;
+  options.concurrency = concurrency;
+  for (const auto& node : tool->nodes) {
+    options.nodes.push_back(
+        slurp::worker::WorkerNode{node.id, node.jobs_endpoint,
+                                  node.results_endpoint, node.public_key_z85});
+  }
+  if (auto s = slurp::bus::install_signal_handlers(); !s) {
+    spdlog::error("{}", s.error().describe());
+    return 1;
+  }
+  zmq::context_t context;
+  slurp::worker::Worker worker(context, options,
+                               std::make_shared<slurp::worker::NoopEngine>());
+  if (auto s = worker.connect(); !s) {
+    spdlog::error("cannot start: {}", s.error().describe());
+    return 1;
+  }
+  spdlog::info("worker {} serving {} nodes with {} engine threads ({} engine)",
+               name, options.nodes.size(), concurrency, engine);
+  std::thread watcher([&] {
+    while (!slurp::bus::stop_requested()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    worker.stop();
+  });
+  worker.run();
+  watcher.join();
+  spdlog::info("worker {} stopped: {} jobs done, {} failed", name,
+               worker.counters().jobs_done.load(),
+               worker.counters().jobs_failed.load());
+  return 0;
+}
