@@ -14,6 +14,7 @@ import json
 import os
 import pathlib
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -126,10 +127,12 @@ class Cluster:
     the files the tool writes: cluster.toml (ports, key files, data dirs),
     pids/NAME.pid and logs/NAME.log."""
 
-    def __init__(self, bin_dir, directory, nodes=3):
+    def __init__(self, bin_dir, directory, nodes=3, workers=0, limits=()):
         self.bin_dir = pathlib.Path(bin_dir)
         self.dir = pathlib.Path(directory)
         self.count = nodes
+        self.workers = workers
+        self.limits = list(limits)  # "key=value" for cluster.toml [limits]
         self.base_port = None
         self.up_output = ""
         self.nodes = {}      # id -> dict(api, events, pub, data_dir)
@@ -147,12 +150,14 @@ class Cluster:
         """Runs `tools/cluster up`; True when it reported success. Its
         output is kept in self.up_output."""
         self.base_port = base_port
-        # --workers 0: no worker may take the queued jobs whose count the
-        # test checks (slurp-worker would start when it exists).
+        # workers=0 (the default): no worker may take queued jobs whose
+        # count a test checks.
+        limit_flags = [flag for limit in self.limits
+                       for flag in ("--limit", limit)]
         result = subprocess.run(
             [str(CLUSTER_TOOL), "up", "--nodes", str(self.count),
-             "--workers", "0", "--dir", str(self.dir),
-             "--base-port", str(base_port)],
+             "--workers", str(self.workers), "--dir", str(self.dir),
+             "--base-port", str(base_port)] + limit_flags,
             capture_output=True, text=True, timeout=60, env=self.env())
         self.up_output = result.stdout + result.stderr
         if result.returncode != 0:
@@ -455,3 +460,34 @@ class EventCollector:
     def stop(self):
         self.stop_flag.set()
         self.thread.join(5)
+
+
+class Checks:
+    """Records named checks; a failing check does not stop the others."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = []
+
+    def check(self, name, ok, detail=""):
+        if ok:
+            self.passed += 1
+            print(f"PASS {name}", flush=True)
+        else:
+            self.failed.append(name)
+            print(f"FAIL {name}: {detail}", flush=True)
+        return bool(ok)
+
+
+def note(text):
+    print(f"     {text}", flush=True)
+
+
+def ports_free(base, nodes):
+    for port in range(base + 1, base + 10 * nodes + 5):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True

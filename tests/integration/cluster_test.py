@@ -48,34 +48,12 @@ from zmq.utils.monitor import recv_monitor_message
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    BAD_REQUEST, RETRYABLE, TOO_LARGE, Client, Cluster, EventCollector,
-    become_subreaper, next_id, now, read_key, wait_for)
+    BAD_REQUEST, RETRYABLE, TOO_LARGE, Checks, Client, Cluster,
+    EventCollector, become_subreaper, next_id, note, now, ports_free,
+    read_key, wait_for)
 
 OVERALL_DEADLINE_S = 240  # below the ctest TIMEOUT, so teardown still runs
 SIGTERM_WINDOW_MAX_MS = 1000  # the target is 100 ms; this is the alarm
-# Set: known node bugs that show only now and then (spurious node.down
-# events) fail the test instead of printing a WARN line.
-
-
-class Checks:
-    """Records named checks; a failing check does not stop the others."""
-
-    def __init__(self):
-        self.passed = 0
-        self.failed = []
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"PASS {name}", flush=True)
-        else:
-            self.failed.append(name)
-            print(f"FAIL {name}: {detail}", flush=True)
-        return bool(ok)
-
-
-def note(text):
-    print(f"     {text}", flush=True)
 
 
 class ClusterTest:
@@ -915,16 +893,6 @@ class ClusterTest:
                 f"({len([s for s in seqs if s in seen])} compared)",
                 seqs == list(range(1, first)) and not mismatched,
                 f"fetched {seqs[:5]}..{seqs[-5:]}, mismatched {mismatched[:5]}")
-
-
-def ports_free(base, nodes):
-    for port in range(base + 1, base + 10 * nodes + 5):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                return False
-    return True
 
 
 def start_cluster(c, bin_dir, tmp):
