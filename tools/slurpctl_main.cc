@@ -266,8 +266,12 @@ void print_status(const slurp::StatusReply& s, const std::string& who) {
     std::cout << "\n";
     print_table(std::cout, queue);
   }
-  std::cout << "\nqueued " << s.queued_tasks << ", active " << s.active_tasks
-            << "\n";
+  std::cout << "\nqueued " << s.queued_tasks << " (waiting on dependencies "
+            << s.waiting_tasks << "), active " << s.active_tasks
+            << "\ncache hits " << s.cache_hits << ", attached " << s.attached
+            << ", retries " << s.retries << ", dead-lettered "
+            << s.dead_lettered << ", generated twice "
+            << s.duplicate_generations << "\n";
 }
 
 // `node` answered; `asked` (and its endpoint) is where the request went.
@@ -299,7 +303,12 @@ std::string status_json(const slurp::StatusReply& s,
     w.end_object();
   }
   w.end_array().key("queued_tasks").value(s.queued_tasks);
-  w.key("active_tasks").value(s.active_tasks).end_object();
+  w.key("active_tasks").value(s.active_tasks);
+  w.key("waiting_tasks").value(s.waiting_tasks);
+  w.key("cache_hits").value(s.cache_hits).key("attached").value(s.attached);
+  w.key("retries").value(s.retries);
+  w.key("dead_lettered").value(s.dead_lettered);
+  w.key("duplicate_generations").value(s.duplicate_generations).end_object();
   return w.str();
 }
 
