@@ -17,19 +17,15 @@
 #include "protocol/limits.h"
 #include "protocol/record_codec.h"
 #include "src/node/node.h"
+#include "src/node/retry_backoff.h"
 #include "src/security/policy.h"
 
 namespace slurp::node {
 
 std::uint64_t Node::retry_delay_ms(std::uint64_t attempt) {
-  // Exponential: base * 2^(attempt-1), at most 64 x base, plus up to 50%
-  // jitter so jobs that failed together do not retry together.
-  const std::uint64_t base = options_.limits.job_retry_backoff_ms;
-  const std::uint64_t shift =
-      std::min<std::uint64_t>(attempt == 0 ? 0 : attempt - 1, 6);
-  const std::uint64_t delay = base << shift;
-  std::uniform_int_distribution<std::uint64_t> jitter(0, delay / 2);
-  return delay + jitter(jitter_);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  return node::retry_delay_ms(options_.limits.job_retry_backoff_ms, attempt,
+                              unit(jitter_));
 }
 
 void Node::run_pipeline() {
