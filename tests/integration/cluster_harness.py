@@ -242,12 +242,13 @@ class Cluster:
         proc.signal(sig)
         return proc
 
-    def restart(self, node):
+    def restart(self, node, extra_args=()):
         """Starts the node again with the command line, directory and
-        environment tools/cluster started it with, in its own session, its
-        output appended to its log; the pid file is updated so `tools/cluster
-        down` stops it. Returns the new NodeProcess."""
+        environment tools/cluster started it with (plus extra_args), in its
+        own session, its output appended to its log; the pid file is updated
+        so `tools/cluster down` stops it. Returns the new NodeProcess."""
         argv, cwd, env = self.cmdlines[node]
+        argv = list(argv) + list(extra_args)
         if node in self.procs:
             self.old_procs.append(self.procs[node])
         log = open(self.log_path(node), "ab")

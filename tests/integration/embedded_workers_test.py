@@ -1,0 +1,98 @@
+#!/usr/bin/python3
+"""Integration: `slurpd --workers N` does the whole job in one process.
+
+  embedded_workers_test.py BIN_DIR
+
+A one-node cluster (tools/cluster up --nodes 1 --workers 0), restarted with
+--workers 2: a generate with wait gets its generate_reply and then a
+job_done (completed), the context is stored, and a second request for the
+same address and content is answered from it (cached) without a job.
+"""
+import hashlib
+import os
+import pathlib
+import signal
+import sys
+import tempfile
+import traceback
+
+import zmq
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from cluster_harness import (  # noqa: E402
+    Checks, Client, Cluster, become_subreaper, now, ports_free, wait_for)
+
+
+def run(c, ctx, cluster):
+    cluster.kill("n1", signal.SIGTERM)
+    c.check("n1 stopped for the restart", cluster.procs["n1"].wait(15))
+    cluster.restart("n1", ["--workers", "2"])
+    client = Client(ctx, cluster, "n1", name="dev")
+    up = wait_for(lambda: (client.call({"type": "status"}, timeout=1) or
+                           {}).get("leader"), 15)
+    if not c.check("n1 leads again with embedded workers", up == "n1", up):
+        return
+    content = b"int main(void) { return 0; }\n"
+    digest = hashlib.sha256(content).hexdigest()
+    request = {"type": "generate", "request_id": "embedded-1",
+               "address": "ucxl://emb/main.c", "content": content,
+               "content_hash": digest, "wait": True}
+    rid = client.send(request)
+    reply = client.receive({rid}, now() + 5)
+    c.check("generate -> generate_reply queued",
+            reply and reply.get("type") == "generate_reply"
+            and reply.get("outcome") == "queued", reply)
+    done = client.receive({rid}, now() + 10)
+    c.check("then job_done completed (an embedded worker ran it)",
+            done and done.get("type") == "job_done"
+            and done.get("state") == "completed", done)
+    got = client.call({"type": "get", "address": "ucxl://emb/main.c"})
+    c.check("the context is stored with the content's hash",
+            got and got.get("type") == "context"
+            and got["context"]["content_hash"] == digest, got)
+    again = client.call(dict(request, request_id="embedded-2", wait=False))
+    c.check("same address and content again -> cached, same job",
+            again and again.get("outcome") == "cached"
+            and reply and again.get("job_id") == reply.get("job_id"), again)
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__)
+        return 2
+    bin_dir = pathlib.Path(sys.argv[1]).resolve()
+    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(
+        TimeoutError("over 120 s")))
+    signal.alarm(120)
+    become_subreaper()
+    c = Checks()
+    ctx = zmq.Context()
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-embedded-test-"))
+    cluster = None
+    try:
+        for attempt in range(6):
+            base = 30000 + ((os.getpid() * 7 + attempt * 613) % 990) * 10
+            if not ports_free(base, 1):
+                continue
+            cluster = Cluster(bin_dir, tmp / f"c{attempt}", nodes=1)
+            if cluster.up(base):
+                break
+            cluster.teardown()
+            cluster = None
+        if c.check("tools/cluster up --nodes 1", cluster):
+            run(c, ctx, cluster)
+    except BaseException as e:  # noqa: BLE001 - a crash is a failure
+        c.check("test ran to the end", False, repr(e))
+        traceback.print_exc()
+    finally:
+        signal.alarm(0)
+        if cluster is not None:
+            cluster.teardown()
+        ctx.destroy(linger=0)
+    print(f"embedded: {c.passed} checks passed, {len(c.failed)} failed",
+          flush=True)
+    return 0 if not c.failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
