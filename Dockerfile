@@ -5,15 +5,11 @@ FROM debian:12
 WORKDIR /opt/slurp
 COPY . .
 # Built in /opt/build, outside the copied tree, so that a host build/
-# directory that came along cannot confuse CMake. slurp-worker is built
-# once the tree has it (the pipeline issue).
+# directory that came along cannot confuse CMake.
 RUN ./tools/setup && \
     rm -rf /var/lib/apt/lists/* && \
     cmake -S . -B /opt/build -G Ninja && \
-    targets="slurpd slurpctl slurp-monitor" && \
-    if ninja -C /opt/build -t targets all | grep -q '^slurp-worker:'; then \
-      targets="$targets slurp-worker"; \
-    fi && \
+    targets="slurpd slurpctl slurp-monitor slurp-worker" && \
     cmake --build /opt/build --target $targets && \
     for t in $targets; do install -m 0755 "/opt/build/bin/$t" /usr/local/bin/; done
 CMD ["slurpd", "--help"]
