@@ -88,6 +88,9 @@ class Checker {
   // After the liveness phase: every node holds every acknowledged write.
   void check_acknowledged_everywhere(const std::vector<const SimNode*>& nodes);
 
+  // A violation found by another judge (the pipeline's invariants).
+  void report(const std::string& what) { fail(what); }
+
   bool failed() const { return violation_.has_value(); }
   const std::optional<Violation>& violation() const { return violation_; }
   const CheckerCounters& counters() const { return counters_; }

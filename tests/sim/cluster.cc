@@ -28,6 +28,7 @@ Cluster::Cluster(ClusterSettings settings, Prng& prng, Trace& trace)
     node_settings.fault = settings_.fault;
     node_settings.compact_entries_min = settings_.compact_entries_min;
     node_settings.compact_entries_max = settings_.compact_entries_max;
+    node_settings.pipeline = settings_.pipeline.has_value();
     nodes_.push_back(
         std::make_unique<SimNode>(i, std::move(node_settings), prng_, *this));
     const double drift = (prng_.unit() * 2 - 1) * settings_.clock_drift_max;
@@ -35,11 +36,15 @@ Cluster::Cluster(ClusterSettings settings, Prng& prng, Trace& trace)
         std::llround(static_cast<double>(settings_.tick_us) * (1 + drift))));
   }
   seen_.resize(n);
+  if (settings_.pipeline) {
+    pipeline_ = std::make_unique<SimPipeline>(*settings_.pipeline, *this);
+  }
 }
 
 void Cluster::start() {
   for (NodeIndex i = 0; i < nodes_.size(); ++i) start_node(i);
   clients_.start(now_);
+  if (pipeline_) pipeline_->start();
 }
 
 void Cluster::start_node(NodeIndex index) {
@@ -110,6 +115,7 @@ void Cluster::on_tick(const TickEvent& tick) {
   if (!n.up() || n.life() != tick.life) return;  // a new life ticks anew
   trace_.silent(now_, "tick", tick.node);
   n.input(TickInput{});
+  if (pipeline_) pipeline_->on_tick(tick.node);
   push(now_ + tick_period_us_[tick.node] +
            prng_.between(0, settings_.tick_jitter_us_max),
        tick);
@@ -135,6 +141,7 @@ void Cluster::crash(NodeIndex index, bool tear) {
   trace_.event(now_, "crash", n.name(), {{"tear", tear ? 1u : 0u}});
   n.crash(tear);
   clients_.on_crash(index);
+  if (pipeline_) pipeline_->on_crash(index);
 }
 
 void Cluster::restart(NodeIndex index) {

@@ -26,6 +26,7 @@
 #include "tests/sim/network.h"
 #include "tests/sim/prng.h"
 #include "tests/sim/sim_node.h"
+#include "tests/sim/sim_pipeline.h"
 #include "tests/sim/trace.h"
 
 namespace slurp::sim {
@@ -45,6 +46,8 @@ struct ClusterSettings {
   std::uint64_t compact_entries_max = 200;
   LinkProfile link;  // every link's profile while healthy
   ClientSettings clients;
+  // Pipeline mode: the real state machine, job clients and workers.
+  std::optional<PipelineSettings> pipeline;
 };
 
 class Cluster final : public NodeObserver, public ClientHost {
@@ -81,6 +84,7 @@ class Cluster final : public NodeObserver, public ClientHost {
   Checker& checker() { return checker_; }
   const Checker& checker() const { return checker_; }
   Clients& clients() { return clients_; }
+  SimPipeline* pipeline() { return pipeline_.get(); }
   const Clients& clients() const { return clients_; }
   Trace& trace() { return trace_; }
   Prng& prng() { return prng_; }
@@ -100,6 +104,8 @@ class Cluster final : public NodeObserver, public ClientHost {
   void on_restore(const SimNode& node) override;
   void on_proposal(const SimNode& node, const ProposalInput& proposal,
                    const Result<std::uint64_t>& outcome) override;
+  void on_state_applied(const SimNode& node, const LogEntry& entry,
+                        const state::ApplyOutcome& outcome) override;
   void on_settled(const SimNode& node) override;
   void on_anomaly(const SimNode& node, const std::string& what) override;
   // ClientHost
@@ -159,6 +165,7 @@ class Cluster final : public NodeObserver, public ClientHost {
   Network network_;
   Checker checker_;
   Clients clients_;
+  std::unique_ptr<SimPipeline> pipeline_;
   std::vector<std::unique_ptr<SimNode>> nodes_;
   std::vector<Micros> tick_period_us_;
   std::vector<Seen> seen_;

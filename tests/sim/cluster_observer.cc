@@ -69,6 +69,10 @@ void Cluster::on_restore(const SimNode& node) {
 
 void Cluster::on_proposal(const SimNode& node, const ProposalInput& proposal,
                           const Result<std::uint64_t>& outcome) {
+  if (proposal.pipeline) {
+    if (pipeline_) pipeline_->on_proposal(node, proposal, outcome);
+    return;
+  }
   if (outcome) {
     trace_.event(now_, "accepted", node.name(),
                  {{"client", proposal.client + 1}, {"index", *outcome}});
@@ -77,6 +81,11 @@ void Cluster::on_proposal(const SimNode& node, const ProposalInput& proposal,
                  {{"client", proposal.client + 1}});
   }
   clients_.on_proposal(node, proposal, outcome, now_);
+}
+
+void Cluster::on_state_applied(const SimNode& node, const LogEntry& entry,
+                               const state::ApplyOutcome& outcome) {
+  if (pipeline_) pipeline_->on_state_applied(node, entry, outcome);
 }
 
 void Cluster::on_settled(const SimNode& node) {

@@ -38,6 +38,19 @@ ClusterSettings draw_cluster_settings(const RunOptions& options, Prng& prng) {
   s.link.delay_us_min = 500;  // 1 ms +- 0.5 ms
   s.link.delay_us_max = 1500;
   s.clients.count = 1 + prng.below(4);
+  if (options.pipeline) {
+    PipelineSettings p;
+    p.clients = 1 + prng.below(3);
+    p.requests_per_client = 10 + prng.below(11);
+    p.workers = 1 + prng.below(4);
+    p.addresses = 4 + prng.below(9);
+    const double losses[] = {0.0, 0.02, 0.1};
+    p.push_loss = losses[prng.below(3)];
+    p.result_loss = losses[prng.below(3)];
+    p.worker_crash = losses[prng.below(3)];
+    p.fault = options.pipeline_fault;
+    s.pipeline = p;
+  }
   return s;
 }
 
@@ -200,6 +213,16 @@ RunResult run_seed(const RunOptions& options) {
   if (result.ok() && !cluster.checker().failed()) {
     cluster.checker().check_acknowledged_everywhere(cluster.nodes());
   }
+  if (SimPipeline* pipeline = cluster.pipeline();
+      pipeline && result.ok() && !cluster.checker().failed()) {
+    trace.note(cluster.now(), "pipeline drain");
+    cluster.heal();
+    pipeline->heal();
+    const bool drained = cluster.run_until([&] { return pipeline->drained(); },
+                                           cluster.now() + kDrainBoundUs);
+    if (!cluster.checker().failed()) pipeline->check_end(drained);
+    result.summary.pipeline = pipeline->counters();
+  }
   result.violation = cluster.checker().violation();
   summarize(cluster, nemesis, result.summary);
   result.trace_hash = trace.hash();
@@ -218,6 +241,11 @@ std::string replay_command(const RunOptions& options,
   if (options.safety_us != defaults.safety_us) {
     command +=
         " --safety-ms " + std::to_string(options.safety_us / kMicrosPerMs);
+  }
+  if (options.pipeline) command += " --pipeline";
+  if (options.pipeline_fault != PipelineFault::none) {
+    command += " --pipeline-fault " +
+               std::string(pipeline_fault_name(options.pipeline_fault));
   }
   if (options.failovers != defaults.failovers) {
     command += " --failovers " + std::to_string(options.failovers);

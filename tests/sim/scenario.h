@@ -29,6 +29,7 @@
 
 #include "src/consensus/raft.h"
 #include "tests/sim/checker.h"
+#include "tests/sim/sim_pipeline.h"
 #include "tests/sim/sim_types.h"
 
 namespace slurp::sim {
@@ -46,6 +47,9 @@ struct RunOptions {
   Micros safety_us = 20'000 * kMicrosPerMs;
   std::size_t failovers = 2;
   std::ostream* verbose = nullptr;  // the event trace, when set
+  // Pipeline mode (sim_pipeline.h), and its teeth.
+  bool pipeline = false;
+  PipelineFault pipeline_fault = PipelineFault::none;
 };
 
 struct RunSummary {
@@ -68,6 +72,7 @@ struct RunSummary {
   std::uint64_t packets_sent = 0;
   std::uint64_t packets_dropped = 0;  // random, overflow and cut
   std::uint64_t packets_duplicated = 0;
+  PipelineCounters pipeline;
 };
 
 struct RunResult {

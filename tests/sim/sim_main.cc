@@ -48,6 +48,32 @@ void print_summary(const RunResult& r) {
       static_cast<unsigned long long>(s.packets_sent),
       static_cast<unsigned long long>(s.packets_dropped),
       static_cast<unsigned long long>(s.packets_duplicated));
+  const slurp::sim::PipelineCounters& p = s.pipeline;
+  if (p.requests_acked + p.requests_refused > 0) {
+    std::printf(
+        "pipeline: acked=%llu refused=%llu client_retries=%llu leases=%llu "
+        "pushes=%llu pushes_lost=%llu worker_crashes=%llu results=%llu "
+        "results_lost=%llu forwarded=%llu completed=%llu dead_lettered=%llu "
+        "deadline_failed=%llu cache_hits=%llu attached=%llu duplicates=%llu "
+        "lease_expiries=%llu\n",
+        static_cast<unsigned long long>(p.requests_acked),
+        static_cast<unsigned long long>(p.requests_refused),
+        static_cast<unsigned long long>(p.client_retries),
+        static_cast<unsigned long long>(p.leases),
+        static_cast<unsigned long long>(p.pushes),
+        static_cast<unsigned long long>(p.pushes_lost),
+        static_cast<unsigned long long>(p.worker_crashes),
+        static_cast<unsigned long long>(p.results),
+        static_cast<unsigned long long>(p.results_lost),
+        static_cast<unsigned long long>(p.results_forwarded),
+        static_cast<unsigned long long>(p.completed),
+        static_cast<unsigned long long>(p.dead_lettered),
+        static_cast<unsigned long long>(p.deadline_failed),
+        static_cast<unsigned long long>(p.cache_hits),
+        static_cast<unsigned long long>(p.attached),
+        static_cast<unsigned long long>(p.duplicates),
+        static_cast<unsigned long long>(p.lease_expiries));
+  }
   if (r.liveness_ms) std::printf("liveness_ms=%.3f\n", *r.liveness_ms);
   for (double ms : r.failover_ms) std::printf("failover_ms=%.3f\n", ms);
 }
@@ -106,7 +132,8 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 0, seeds = 0, start_seed = 1, safety_ms = 20'000;
   std::size_t nodes = 3, failovers = 2;
   std::string fault = "none";
-  bool verbose = false, stop_on_violation = false;
+  bool verbose = false, stop_on_violation = false, pipeline = false;
+  std::string pipeline_fault = "none";
   auto* seed_option = app.add_option(
       "--seed", seed, "run this one seed and print its trace hash");
   auto* seeds_option = app.add_option("--seeds", seeds, "sweep this many seeds")
@@ -128,6 +155,13 @@ int main(int argc, char** argv) {
   app.add_option("--failovers", failovers, "leader-crash episodes per seed")
       ->check(CLI::Range(0, 100))
       ->capture_default_str();
+  app.add_flag("--pipeline", pipeline,
+               "real state machine, job clients and workers (sim_pipeline.h)");
+  app.add_option("--pipeline-fault", pipeline_fault,
+                 "break the pipeline on purpose (implies --pipeline)")
+      ->check(CLI::IsMember(
+          {"none", "ignore_dependencies", "store_twice", "no_lease_expiry"}))
+      ->capture_default_str();
   app.add_flag("--verbose", verbose, "print the event trace")
       ->needs(seed_option);
   app.add_flag("--stop-on-violation", stop_on_violation,
@@ -143,6 +177,9 @@ int main(int argc, char** argv) {
   run.fault = *slurp::sim::fault_from_name(fault);
   run.safety_us = safety_ms * slurp::sim::kMicrosPerMs;
   run.failovers = failovers;
+  run.pipeline_fault = *slurp::sim::pipeline_fault_from_name(pipeline_fault);
+  run.pipeline =
+      pipeline || run.pipeline_fault != slurp::sim::PipelineFault::none;
   if (seed_option->count() > 0) {
     run.seed = seed;
     run.verbose = verbose ? &std::cout : nullptr;

@@ -23,6 +23,53 @@ std::optional<NodeIndex> parse_node_name(std::string_view name,
   return number - 1;
 }
 
+Bytes pipeline_snapshot(const LogStateMachine& log,
+                        const state::StateMachine& machine) {
+  Bytes log_bytes = log.serialize();
+  Bytes out;
+  std::uint64_t n = log_bytes.size();
+  for (int i = 0; i < 8; ++i) {
+    out.push_back(static_cast<std::uint8_t>(n >> (8 * i)));
+  }
+  out.insert(out.end(), log_bytes.begin(), log_bytes.end());
+  Bytes sm = machine.snapshot();
+  out.insert(out.end(), sm.begin(), sm.end());
+  return out;
+}
+
+Bytes SimNode::encode_snapshot() const {
+  if (!settings_.pipeline) return state_.serialize();
+  return pipeline_snapshot(state_, machine_);
+}
+
+Status SimNode::decode_snapshot(std::span<const std::uint8_t> data,
+                                LogStateMachine& log,
+                                state::StateMachine& machine) {
+  std::span<const std::uint8_t> log_part = data;
+  if (settings_.pipeline) {
+    if (data.size() < 8) {
+      return make_error(ErrorCode::internal, "pipeline snapshot truncated");
+    }
+    std::uint64_t n = 0;
+    for (std::size_t i = 0; i < 8; ++i) {
+      n |= static_cast<std::uint64_t>(data[i]) << (8 * i);
+    }
+    if (n > data.size() - 8) {
+      return make_error(ErrorCode::internal, "pipeline snapshot truncated");
+    }
+    log_part = data.subspan(8, static_cast<std::size_t>(n));
+    if (Status s =
+            machine.restore(data.subspan(8 + static_cast<std::size_t>(n)));
+        !s) {
+      return s;
+    }
+  }
+  auto restored = LogStateMachine::deserialize(log_part);
+  if (!restored) return restored.error();
+  log = std::move(*restored);
+  return ok_status();
+}
+
 SimNode::SimNode(NodeIndex index, NodeSettings settings, Prng& prng,
                  NodeObserver& observer)
     : index_(index),
@@ -46,14 +93,20 @@ Status SimNode::start(std::uint64_t raft_seed) {
   synced_last_index_ = log_.last_index();
   unsynced_from_ = UINT64_MAX;
   state_ = LogStateMachine();
+  machine_ = state::StateMachine();
   if (loaded->snapshot) {
-    auto restored = LogStateMachine::deserialize(loaded->snapshot->data);
-    if (!restored) return restored.error();
-    if (restored->applied_index() != loaded->snapshot->meta.last_index) {
+    LogStateMachine restored;
+    state::StateMachine machine;
+    if (Status s = decode_snapshot(loaded->snapshot->data, restored, machine);
+        !s) {
+      return s;
+    }
+    if (restored.applied_index() != loaded->snapshot->meta.last_index) {
       return make_error(ErrorCode::internal,
                         "stored snapshot's state does not match its index");
     }
-    state_ = std::move(*restored);
+    state_ = std::move(restored);
+    machine_ = std::move(machine);
   }
   consensus::Config config = settings_.config;
   config.seed = raft_seed;
@@ -148,7 +201,7 @@ void SimNode::step_input(const NodeInput& input) {
                  [&](const TickInput&) { raft_->tick(); },
                  [&](const MessageInput& m) { raft_->step(m.message); },
                  [&](const ProposalInput& p) {
-                   auto outcome = raft_->propose(kClientCommandKind, p.payload);
+                   auto outcome = raft_->propose(p.kind, p.payload);
                    observer_.on_proposal(*this, p, outcome);
                  },
                  [&](const ReadInput& r) {
@@ -230,15 +283,17 @@ void SimNode::finish_ready() {
 }
 
 void SimNode::restore_snapshot(const consensus::Snapshot& snapshot) {
-  auto restored = LogStateMachine::deserialize(snapshot.data);
-  if (!restored) {
+  std::optional<LogStateMachine> restored{LogStateMachine()};
+  state::StateMachine machine;
+  if (Status s = decode_snapshot(snapshot.data, *restored, machine); !s) {
     observer_.on_anomaly(*this, "snapshot from the core does not restore: " +
-                                    restored.error().describe());
+                                    s.error().describe());
     return;
   }
   const consensus::SnapshotMeta& meta = snapshot.meta;
   if (restored->applied_index() != meta.last_index ||
-      restored->applied_term() != meta.last_term) {
+      restored->applied_term() != meta.last_term ||
+      (settings_.pipeline && machine.applied_index() != meta.last_index)) {
     observer_.on_anomaly(*this, "snapshot data does not match its meta");
     return;
   }
@@ -250,6 +305,7 @@ void SimNode::restore_snapshot(const consensus::Snapshot& snapshot) {
     return;
   }
   state_ = std::move(*restored);
+  machine_ = std::move(machine);
   ++counters_.snapshots_restored;
   next_compact_at_ = state_.applied_index() + settings_.compact_entries_min;
   observer_.on_restore(*this);
@@ -265,6 +321,10 @@ void SimNode::apply_entry(const LogEntry& entry) {
   }
   observer_.on_apply(*this, entry);
   state_.apply(entry);
+  if (settings_.pipeline) {
+    state::ApplyOutcome outcome = machine_.apply(entry);
+    observer_.on_state_applied(*this, entry, outcome);
+  }
 }
 
 void SimNode::serve_reads() {
@@ -284,7 +344,7 @@ void SimNode::maybe_compact() {
   const std::uint64_t applied = state_.applied_index();
   if (applied < next_compact_at_ || applied <= log_.snapshot_index()) return;
   consensus::Snapshot snapshot{{applied, state_.applied_term()},
-                               state_.serialize()};
+                               encode_snapshot()};
   if (Status s = raft_->compact(applied, snapshot.data); !s) {
     observer_.on_anomaly(*this, "Raft::compact: " + s.error().describe());
     return;

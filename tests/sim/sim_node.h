@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "src/consensus/raft.h"
+#include "src/state/state_machine.h"
 #include "src/storage/memory_storage.h"
 #include "tests/sim/log_state_machine.h"
 #include "tests/sim/prng.h"
@@ -52,6 +53,10 @@ struct ProposalInput {
   std::size_t client = 0;
   std::uint64_t request = 0;  // the client's attempt number
   Bytes payload;
+  // Pipeline mode (sim_pipeline.h): a state::CommandKind, and whether the
+  // proposal is the pipeline's (routed to it, not to the Raft clients).
+  std::uint64_t kind = kClientCommandKind;
+  bool pipeline = false;
 };
 // A client's linearizable read (read-index, §6.4).
 struct ReadInput {
@@ -95,6 +100,11 @@ class NodeObserver {
   // its index.
   virtual void on_read_served(const SimNode& node,
                               const consensus::ReadState& read) = 0;
+  // Pipeline mode: the real state machine applied `entry` (after
+  // on_apply) with this outcome; node.machine() shows the state after.
+  virtual void on_state_applied(const SimNode& /*node*/,
+                                const LogEntry& /*entry*/,
+                                const state::ApplyOutcome& /*outcome*/) {}
   // An input or a Ready was fully handled: role, term and commit may have
   // moved.
   virtual void on_settled(const SimNode& node) = 0;
@@ -110,7 +120,15 @@ struct NodeSettings {
   std::uint64_t compact_entries_min = 50;   // applied entries between
   std::uint64_t compact_entries_max = 200;  // compactions, drawn each time
   std::size_t inbox_inputs_max = 1024;
+  // Also apply every entry to the real state::StateMachine; snapshots then
+  // carry both states (pipeline_snapshot below).
+  bool pipeline = false;
 };
+
+// Pipeline mode's snapshot data: 8-byte little-endian length of the
+// LogStateMachine bytes, those bytes, then state::StateMachine::snapshot().
+Bytes pipeline_snapshot(const LogStateMachine& log,
+                        const state::StateMachine& machine);
 
 struct NodeCounters {
   std::uint64_t starts = 0;
@@ -151,6 +169,8 @@ class SimNode {
   const consensus::Raft& raft() const { return *raft_; }
   const ShadowLog& log() const { return log_; }
   const LogStateMachine& state() const { return state_; }
+  // The real queue state machine (pipeline mode; empty otherwise).
+  const state::StateMachine& machine() const { return machine_; }
   // The hard state as of the last completed sync (kept across crashes).
   const consensus::HardState& synced_hard_state() const { return synced_hs_; }
   // The lowest index an unsynced write may have changed (max when none).
@@ -164,6 +184,10 @@ class SimNode {
   void begin_ready();
   void finish_ready();
   void restore_snapshot(const consensus::Snapshot& snapshot);
+  // Both states from snapshot data (pipeline mode: the composite form).
+  Status decode_snapshot(std::span<const std::uint8_t> data,
+                         LogStateMachine& log, state::StateMachine& machine);
+  Bytes encode_snapshot() const;
   void apply_entry(const LogEntry& entry);
   void catch_up(const consensus::InitialState& initial);
   void maybe_compact();
@@ -177,6 +201,7 @@ class SimNode {
   storage::MemoryStorage storage_;  // survives crashes: the "disk"
   std::unique_ptr<consensus::Raft> raft_;
   LogStateMachine state_;
+  state::StateMachine machine_;
   ShadowLog log_;
   std::optional<consensus::Ready> ready_;  // waiting for its fsync
   std::deque<NodeInput> inbox_;
