@@ -52,6 +52,7 @@ struct Flags {
   std::vector<std::string> topics;  // prefixes; empty: every event
   std::string node;
   bool json = false;
+  bool history = false;  // on first contact, fetch what the node kept
   bool insecure = false;
   std::uint64_t count = 0;       // 0: forever
   std::uint64_t timeout_ms = 0;  // 0: none
@@ -87,21 +88,26 @@ class Monitor {
  private:
   void on_event(const std::string& source, const slurp::Event& event) {
     const SequenceVerdict verdict = sequence_.on_event(source, event.seq);
-    if (!follow(source, event.seq, verdict)) return;
+    if (!follow(source, event.seq, verdict, false)) return;
     print_event(event, false);
   }
 
   void on_beacon(const std::string& source, const slurp::Beacon& beacon) {
     const SequenceVerdict verdict = sequence_.on_beacon(source, beacon.seq);
-    if (!follow(source, beacon.seq, verdict)) return;
+    if (!follow(source, beacon.seq, verdict, true)) return;
     if (selected("beacon", true)) print_beacon(beacon);
   }
 
-  // Reports a gap (and fetches it) or a restart; false once done.
+  // Reports a gap (and fetches it) or a restart; false once done. A
+  // beacon's seq is the node's latest event, which we have not seen.
   bool follow(const std::string& source, std::uint64_t seq,
-              const SequenceVerdict& verdict) {
+              const SequenceVerdict& verdict, bool beacon) {
     using Kind = SequenceVerdict::Kind;
-    if (verdict.kind == Kind::gap) {
+    const std::uint64_t before = beacon ? seq : seq - 1;
+    if (verdict.kind == Kind::first && flags_.history && before >= 1) {
+      // What happened before we subscribed (PUB has no history).
+      fill_gap(source, 1, before);
+    } else if (verdict.kind == Kind::gap) {
       print_gap(source, verdict.missing_from, verdict.missing_to);
       fill_gap(source, verdict.missing_from, verdict.missing_to);
     } else if (verdict.kind == Kind::restarted) {
@@ -347,6 +353,8 @@ int main(int argc, char** argv) {
                  "every event; beacons only when a prefix matches 'beacon')");
   app.add_option("--node", flags.node, "follow only this node");
   app.add_flag("--json", flags.json, "one JSON object per line");
+  app.add_flag("--history", flags.history,
+               "first fetch the events each node still keeps (up to 10000)");
   app.add_option("--count", flags.count,
                  "exit 0 after printing this many events (0: never)")
       ->capture_default_str();
