@@ -5,6 +5,7 @@
 #include "protocol/codec.h"
 #include "protocol/limits.h"
 #include "protocol/ucxl_address.h"
+#include "src/context/role_filter.h"
 #include "src/node/node.h"
 
 namespace slurp::node {
@@ -113,7 +114,7 @@ Message Node::answer_read(const ClientRequest& request, bool stale) const {
         make_error(ErrorCode::not_found,
                    "no context stored for " + parsed->to_string(), "address"));
   }
-  return ContextReply{get.id, *context};
+  return ContextReply{get.id, context::filter_for_role(*context, request.role)};
 }
 
 void Node::publish(std::string topic, Attributes attrs) {
