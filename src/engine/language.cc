@@ -1,0 +1,165 @@
+#include "src/engine/language.h"
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <utility>
+
+namespace slurp::engine {
+namespace {
+
+constexpr std::size_t kSniffBytesMax = 8 * 1024;
+
+constexpr std::array<std::pair<std::string_view, Language>, 28> kExtensions{{
+    {"c", Language::c},
+    {"h", Language::c},
+    {"cc", Language::cpp},
+    {"cpp", Language::cpp},
+    {"cxx", Language::cpp},
+    {"hpp", Language::cpp},
+    {"hh", Language::cpp},
+    {"hxx", Language::cpp},
+    {"go", Language::go},
+    {"py", Language::python},
+    {"js", Language::javascript},
+    {"mjs", Language::javascript},
+    {"cjs", Language::javascript},
+    {"jsx", Language::javascript},
+    {"ts", Language::typescript},
+    {"tsx", Language::typescript},
+    {"rs", Language::rust},
+    {"java", Language::java},
+    {"sh", Language::shell},
+    {"bash", Language::shell},
+    {"cmake", Language::cmake},
+    {"md", Language::markdown},
+    {"markdown", Language::markdown},
+    {"yml", Language::yaml},
+    {"yaml", Language::yaml},
+    {"toml", Language::toml},
+    {"json", Language::json},
+    {"pyi", Language::python},
+}};
+
+std::string_view base_name(std::string_view path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+std::string_view extension(std::string_view name) {
+  const auto dot = name.find_last_of('.');
+  if (dot == std::string_view::npos || dot == 0) return {};
+  return name.substr(dot + 1);
+}
+
+bool contains(std::string_view text, std::string_view needle) {
+  return text.find(needle) != std::string_view::npos;
+}
+
+// C++ in a ".h" file shows itself through these; plain C has none of them
+// outside comments, which we accept as a rare misjudgement.
+bool looks_cpp(std::string_view content) {
+  const auto head = content.substr(0, kSniffBytesMax);
+  return contains(head, "class ") || contains(head, "namespace ") ||
+         contains(head, "template <") || contains(head, "template<") ||
+         contains(head, "std::");
+}
+
+Language by_shebang(std::string_view content) {
+  if (!content.starts_with("#!")) return Language::unknown;
+  auto line = content.substr(0, content.find('\n'));
+  const auto env = line.find("env ");
+  // "#!/usr/bin/env python3" names the interpreter after "env".
+  std::string_view interpreter = base_name(
+      env != std::string_view::npos ? line.substr(env + 4) : line.substr(2));
+  interpreter = interpreter.substr(0, interpreter.find(' '));
+  if (interpreter.starts_with("python")) return Language::python;
+  if (interpreter == "sh" || interpreter == "bash" || interpreter == "dash" ||
+      interpreter == "zsh" || interpreter == "ksh") {
+    return Language::shell;
+  }
+  if (interpreter.starts_with("node")) return Language::javascript;
+  return Language::unknown;
+}
+
+Language by_content(std::string_view content) {
+  const auto head = content.substr(0, kSniffBytesMax);
+  const auto first = head.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return Language::unknown;
+  if (head[first] == '{' || head[first] == '[') {
+    const auto after = head.find_first_not_of(" \t\r\n", first + 1);
+    if (after != std::string_view::npos &&
+        (head[after] == '"' || head[after] == '{' || head[after] == '}' ||
+         head[after] == ']')) {
+      return Language::json;
+    }
+  }
+  if (head.starts_with("package ") && contains(head, "\nfunc ")) {
+    return Language::go;
+  }
+  if (contains(head, "#include <") || contains(head, "#include \"")) {
+    return looks_cpp(head) ? Language::cpp : Language::c;
+  }
+  if (head.starts_with("---\n")) return Language::yaml;
+  return Language::unknown;
+}
+
+}  // namespace
+
+std::string_view language_name(Language language) {
+  switch (language) {
+    case Language::unknown: return "";
+    case Language::c: return "c";
+    case Language::cpp: return "cpp";
+    case Language::go: return "go";
+    case Language::python: return "python";
+    case Language::javascript: return "javascript";
+    case Language::typescript: return "typescript";
+    case Language::rust: return "rust";
+    case Language::java: return "java";
+    case Language::shell: return "shell";
+    case Language::cmake: return "cmake";
+    case Language::markdown: return "markdown";
+    case Language::yaml: return "yaml";
+    case Language::toml: return "toml";
+    case Language::json: return "json";
+  }
+  return "";
+}
+
+Language detect_language(std::string_view path, std::string_view content) {
+  const auto name = base_name(path);
+  if (name == "CMakeLists.txt") return Language::cmake;
+  const auto ext = extension(name);
+  if (!ext.empty()) {
+    const auto found =
+        std::find_if(kExtensions.begin(), kExtensions.end(),
+                     [&](const auto& entry) { return entry.first == ext; });
+    if (found != kExtensions.end()) {
+      if (found->second == Language::c && ext == "h" && looks_cpp(content)) {
+        return Language::cpp;
+      }
+      return found->second;
+    }
+  }
+  if (const auto language = by_shebang(content);
+      language != Language::unknown) {
+    return language;
+  }
+  return by_content(content);
+}
+
+bool looks_binary(std::string_view content) {
+  const auto head = content.substr(0, kSniffBytesMax);
+  std::size_t control_bytes = 0;
+  for (const char ch : head) {
+    const auto byte = static_cast<unsigned char>(ch);
+    if (byte == 0) return true;
+    const bool whitespace = byte == '\n' || byte == '\r' || byte == '\t' ||
+                            byte == '\f' || byte == '\v';
+    if ((byte < 0x20 && !whitespace) || byte == 0x7f) ++control_bytes;
+  }
+  return control_bytes * 10 > head.size();
+}
+
+}  // namespace slurp::engine

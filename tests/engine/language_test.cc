@@ -1,0 +1,95 @@
+#include "src/engine/language.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+using slurp::engine::detect_language;
+using slurp::engine::Language;
+using slurp::engine::language_name;
+using slurp::engine::looks_binary;
+
+TEST_CASE("language by file name and extension", "[language]") {
+  CHECK(detect_language("CMakeLists.txt", "") == Language::cmake);
+  CHECK(detect_language("a/b/CMakeLists.txt", "") == Language::cmake);
+  CHECK(detect_language("cmake/Find.cmake", "") == Language::cmake);
+  CHECK(detect_language("Makefile", "all:\n") == Language::unknown);
+  CHECK(detect_language("x.c", "int x;") == Language::c);
+  CHECK(detect_language("x.cc", "") == Language::cpp);
+  CHECK(detect_language("x.cpp", "") == Language::cpp);
+  CHECK(detect_language("x.cxx", "") == Language::cpp);
+  CHECK(detect_language("x.hpp", "") == Language::cpp);
+  CHECK(detect_language("x.hh", "") == Language::cpp);
+  CHECK(detect_language("x.hxx", "") == Language::cpp);
+  CHECK(detect_language("main.go", "") == Language::go);
+  CHECK(detect_language("m.py", "") == Language::python);
+  CHECK(detect_language("m.js", "") == Language::javascript);
+  CHECK(detect_language("m.mjs", "") == Language::javascript);
+  CHECK(detect_language("m.cjs", "") == Language::javascript);
+  CHECK(detect_language("m.jsx", "") == Language::javascript);
+  CHECK(detect_language("m.ts", "") == Language::typescript);
+  CHECK(detect_language("m.tsx", "") == Language::typescript);
+  CHECK(detect_language("lib.rs", "") == Language::rust);
+  CHECK(detect_language("A.java", "") == Language::java);
+  CHECK(detect_language("run.sh", "") == Language::shell);
+  CHECK(detect_language("run.bash", "") == Language::shell);
+  CHECK(detect_language("README.md", "") == Language::markdown);
+  CHECK(detect_language("x.markdown", "") == Language::markdown);
+  CHECK(detect_language("ci.yml", "") == Language::yaml);
+  CHECK(detect_language("ci.yaml", "") == Language::yaml);
+  CHECK(detect_language("Cargo.toml", "") == Language::toml);
+  CHECK(detect_language("package.json", "") == Language::json);
+  CHECK(detect_language("notes.txt", "hello") == Language::unknown);
+}
+
+TEST_CASE("a .h file is C unless its content looks like C++", "[language]") {
+  CHECK(detect_language("x.h", "int f(void);\n") == Language::c);
+  CHECK(detect_language("x.h", "namespace a {}\n") == Language::cpp);
+  CHECK(detect_language("x.h", "class A {};\n") == Language::cpp);
+  CHECK(detect_language("x.h", "template <typename T> T f();\n") ==
+        Language::cpp);
+  CHECK(detect_language("x.h", "std::string s();\n") == Language::cpp);
+}
+
+TEST_CASE("language by shebang when the name says nothing", "[language]") {
+  CHECK(detect_language("tool", "#!/usr/bin/env python3\nprint(1)\n") ==
+        Language::python);
+  CHECK(detect_language("tool", "#!/usr/bin/python3 -u\n") == Language::python);
+  CHECK(detect_language("tool", "#!/bin/sh\necho\n") == Language::shell);
+  CHECK(detect_language("tool", "#!/bin/bash\n") == Language::shell);
+  CHECK(detect_language("tool", "#!/usr/bin/env bash\n") == Language::shell);
+  CHECK(detect_language("tool", "#!/usr/bin/env node\n") ==
+        Language::javascript);
+  CHECK(detect_language("tool", "#!/usr/bin/perl\n") == Language::unknown);
+}
+
+TEST_CASE("light content sniffing as the last resort", "[language]") {
+  CHECK(detect_language("data", "{\n  \"a\": 1\n}\n") == Language::json);
+  CHECK(detect_language("src", "#include <stdio.h>\nint x;\n") == Language::c);
+  CHECK(detect_language("src", "#include <vector>\nstd::vector<int> v;\n") ==
+        Language::cpp);
+  CHECK(detect_language("x", "package main\n\nfunc main() {}\n") ==
+        Language::go);
+  CHECK(detect_language("x", "") == Language::unknown);
+}
+
+TEST_CASE("language names", "[language]") {
+  CHECK(language_name(Language::unknown).empty());
+  CHECK(language_name(Language::c) == "c");
+  CHECK(language_name(Language::cpp) == "cpp");
+  CHECK(language_name(Language::python) == "python");
+  CHECK(language_name(Language::javascript) == "javascript");
+  CHECK(language_name(Language::typescript) == "typescript");
+  CHECK(language_name(Language::shell) == "shell");
+  CHECK(language_name(Language::json) == "json");
+}
+
+TEST_CASE("binary content", "[language]") {
+  using namespace std::string_literals;
+  CHECK_FALSE(looks_binary(""));
+  CHECK_FALSE(looks_binary("int x;\n\tint y;\r\n"));
+  CHECK_FALSE(looks_binary("caf\xc3\xa9 na\xc3\xafve\n"));
+  CHECK(looks_binary("ab\0cd"s));
+  CHECK(looks_binary("\x01\x02\x03\x04text"));
+  // A NUL after the first 8 KiB is not looked at.
+  CHECK_FALSE(looks_binary(std::string(8 * 1024, 'a') + "\0"s));
+}
