@@ -12,7 +12,7 @@
 #include "bus/socket.h"
 #include "protocol/codec.h"
 #include "protocol/limits.h"
-#include "src/worker/noop_engine.h"
+#include "src/worker/builtin_engine.h"
 
 namespace slurp::node {
 namespace {
@@ -446,7 +446,7 @@ Status Node::start_embedded_workers() {
                                                target.public_key_z85});
   }
   embedded_ = std::make_unique<worker::Worker>(
-      context_, options, std::make_shared<worker::NoopEngine>());
+      context_, options, std::make_shared<worker::BuiltinEngine>());
   if (Status s = embedded_->connect(); !s) return s;
   embedded_thread_ = std::thread([this] { embedded_->run(); });
   spdlog::info("{} embedded worker slot(s) running", options_.embedded_workers);

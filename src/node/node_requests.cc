@@ -8,7 +8,7 @@
 #include "protocol/record_codec.h"
 #include "protocol/ucxl_address.h"
 #include "src/node/node.h"
-#include "src/worker/noop_engine.h"
+#include "src/worker/builtin_engine.h"
 
 namespace slurp::node {
 namespace {
@@ -140,7 +140,9 @@ void Node::serve_as_leader(ClientRequest request) {
     command.priority = g->priority;
     command.deadline_ms = g->deadline_ms;
     command.time_ms = now;
-    command.engine_version = std::string(worker::kNoopEngineVersion);
+    // Cache hits need the engine the workers run by default; contexts
+    // from another engine (noop, exec) never match, which is safe.
+    command.engine_version = std::string(worker::kBuiltinEngineVersion);
     propose(std::move(request), state::CommandKind::enqueue,
             encode_record(command));
   } else if (auto* c = std::get_if<Cancel>(&m)) {

@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <thread>
 
 #include "bus/signal_flags.h"
 #include "src/client/tool_config.h"
+#include "src/worker/builtin_engine.h"
 #include "src/worker/noop_engine.h"
 #include "src/worker/worker.h"
 
@@ -23,7 +25,10 @@ int main(int argc, char** argv) {
   slurp::client::ToolFlags flags;
   std::size_t concurrency = std::max(1u, std::thread::hardware_concurrency());
   std::string name;
-  std::string engine = "noop";
+  // $SLURP_ENGINE lets scripts that start workers choose (slurp-bench
+  // measures the pipeline with noop); --engine wins over it.
+  const char* engine_env = std::getenv("SLURP_ENGINE");
+  std::string engine = engine_env && *engine_env ? engine_env : "builtin";
   std::string log_level = "info";
   app.add_option("--config", flags.config,
                  "cluster.toml (else $SLURP_CONFIG, else ./cluster.toml)");
@@ -35,9 +40,11 @@ int main(int argc, char** argv) {
   app.add_option("--name", name,
                  "how results name this worker "
                  "(default: host:pid)");
-  app.add_option("--engine", engine, "noop (the built-in analyzer is next)")
+  app.add_option("--engine", engine,
+                 "builtin (analyses the file) or noop (records only address, "
+                 "hash and size); default $SLURP_ENGINE, else builtin")
       ->capture_default_str()
-      ->check(CLI::IsMember({"noop"}));
+      ->check(CLI::IsMember({"builtin", "noop"}));
   app.add_flag("--insecure", flags.insecure, "plaintext (test clusters only)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
       ->capture_default_str();

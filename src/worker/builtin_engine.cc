@@ -1,0 +1,205 @@
+#include "src/worker/builtin_engine.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <fstream>
+#include <map>
+
+#include "protocol/limits.h"
+#include "protocol/ucxl_address.h"
+#include "src/engine/language.h"
+#include "src/engine/line_counts.h"
+#include "src/engine/symbols.h"
+#include "src/worker/content_hash.h"
+
+namespace slurp::worker {
+namespace {
+
+std::uint64_t wall_ms() {
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(
+      duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+          .count());
+}
+
+// Imports (or their first path segment) that name a technology.
+struct TechnologyHint {
+  std::string_view needle;
+  std::string_view name;
+};
+constexpr std::array<TechnologyHint, 22> kTechnologies{{
+    {"zmq", "ZeroMQ"},       {"msgpack", "msgpack"},
+    {"sodium", "libsodium"}, {"sqlite", "SQLite"},
+    {"spdlog", "spdlog"},    {"catch2", "Catch2"},
+    {"gtest", "GoogleTest"}, {"boost", "Boost"},
+    {"react", "React"},      {"django", "Django"},
+    {"flask", "Flask"},      {"numpy", "NumPy"},
+    {"pandas", "pandas"},    {"requests", "requests"},
+    {"express", "Express"},  {"tokio", "Tokio"},
+    {"serde", "serde"},      {"net/http", "net/http"},
+    {"toml", "TOML"},        {"yaml", "YAML"},
+    {"pytest", "pytest"},    {"CLI/CLI.hpp", "CLI11"},
+}};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+    return static_cast<char>(std::tolower(c));
+  });
+  return out;
+}
+
+std::vector<std::string> technologies_of(
+    const std::vector<std::string>& imports, const std::string& path) {
+  std::vector<std::string> out;
+  auto add = [&](std::string_view name) {
+    if (std::find(out.begin(), out.end(), name) == out.end()) {
+      out.emplace_back(name);
+    }
+  };
+  for (const std::string& import : imports) {
+    const std::string l = lower(import);
+    for (const TechnologyHint& t : kTechnologies) {
+      if (l.find(lower(t.needle)) != std::string::npos) add(t.name);
+    }
+  }
+  const std::string l = lower(path);
+  if (l.ends_with("cmakelists.txt") || l.ends_with(".cmake")) add("CMake");
+  if (l.ends_with("dockerfile")) add("Docker");
+  if (l.ends_with("docker-compose.yml")) add("docker-compose");
+  return out;
+}
+
+std::vector<std::string> tags_of(engine::Language language,
+                                 const std::string& path,
+                                 std::string_view content,
+                                 const engine::Extraction& found) {
+  std::vector<std::string> tags;
+  const std::string l = lower(path);
+  if (l.find("test") != std::string::npos) tags.push_back("test");
+  using engine::Language;
+  if (language == Language::yaml || language == Language::toml ||
+      language == Language::json || language == Language::cmake) {
+    tags.push_back("config");
+  }
+  if (language == Language::markdown) tags.push_back("documentation");
+  const bool has_main = std::any_of(
+      found.symbols.begin(), found.symbols.end(),
+      [](const engine::ExtractedSymbol& s) { return s.name == "main"; });
+  if (has_main || content.starts_with("#!")) tags.push_back("entry_point");
+  const std::string head = lower(content.substr(0, 512));
+  if (head.find("generated") != std::string::npos &&
+      head.find("do not edit") != std::string::npos) {
+    tags.push_back("generated");
+  }
+  return tags;
+}
+
+// A summary when the file has no leading doc comment: what was found.
+std::string composed_summary(engine::Language language,
+                             const engine::Extraction& found) {
+  std::map<std::string, std::size_t> kinds;
+  for (const auto& s : found.symbols) ++kinds[s.kind];
+  std::string out = std::string(engine::language_name(language));
+  if (out.empty()) out = "text";
+  out += " file";
+  if (!kinds.empty()) {
+    out += " defining";
+    bool first = true;
+    for (const auto& [kind, n] : kinds) {
+      out += (first ? " " : ", ") + std::to_string(n) + " " + kind +
+             (n == 1 ? "" : "s");
+      first = false;
+    }
+  }
+  if (!found.imports.empty()) {
+    out += "; uses ";
+    for (std::size_t i = 0; i < found.imports.size() && i < 3; ++i) {
+      out += (i ? ", " : "") + found.imports[i];
+    }
+    if (found.imports.size() > 3) out += ", ...";
+  }
+  return out;
+}
+
+// The path inside the project, for language detection by name.
+std::string path_of(const Job& job) {
+  if (auto parsed = parse_ucxl(job.address)) return parsed->path;
+  return job.file_path.value_or(job.address);
+}
+
+}  // namespace
+
+Result<Context> BuiltinEngine::generate(const Job& job) {
+  std::string content;
+  if (job.content) {
+    content.assign(job.content->begin(), job.content->end());
+  } else if (job.file_path) {
+    // Bounded read: one byte past the limit says "too large".
+    std::ifstream in(*job.file_path, std::ios::binary);
+    if (!in) {
+      return make_error(ErrorCode::not_found, "cannot read " + *job.file_path,
+                        "file_path");
+    }
+    content.resize(limits::content_bytes_max + 1);
+    in.read(content.data(), static_cast<std::streamsize>(content.size()));
+    content.resize(static_cast<std::size_t>(in.gcount()));
+  }
+  const std::string path = path_of(job);
+  Context context;
+  context.address = job.address;
+  context.engine = name();
+  context.engine_version = version();
+  context.generated_at_ms = wall_ms();
+  context.metrics.bytes = content.size();
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(content.data());
+  context.content_hash =
+      job.content_hash.value_or(worker::content_hash({bytes, content.size()}));
+  if (!job.content && !job.file_path) {
+    // A directory (or any address without bytes): what it depends on.
+    context.language = "directory";
+    context.summary =
+        "directory of " + std::to_string(job.depends_on.size()) + " entries";
+    if (!job.failed_dependencies.empty()) {
+      context.summary += " (" + std::to_string(job.failed_dependencies.size()) +
+                         " without a context)";
+    }
+    context.imports = job.depends_on;
+    context.confidence = 0.3;
+    return context;
+  }
+  if (content.size() > limits::content_bytes_max) {
+    context.summary = "file over " + std::to_string(limits::content_bytes_max) +
+                      " bytes: not analysed";
+    context.tags = {"huge"};
+    return context;
+  }
+  if (engine::looks_binary(content)) {
+    context.summary = "binary file, " + std::to_string(content.size()) +
+                      " bytes: not analysed";
+    context.tags = {"binary"};
+    return context;
+  }
+  const engine::Language language = engine::detect_language(path, content);
+  const engine::LineCounts lines = engine::count_lines(language, content);
+  engine::Extraction found = engine::extract(language, content);
+  context.language = std::string(engine::language_name(language));
+  context.metrics.lines_code = lines.code;
+  context.metrics.lines_comment = lines.comment;
+  context.metrics.lines_blank = lines.blank;
+  for (const auto& s : found.symbols) {
+    context.symbols.push_back(Symbol{s.name, s.kind, s.line});
+  }
+  context.imports = found.imports;
+  context.todos = found.todos;
+  context.technologies = technologies_of(found.imports, path);
+  context.tags = tags_of(language, path, content, found);
+  context.summary = found.doc_summary.empty()
+                        ? composed_summary(language, found)
+                        : found.doc_summary;
+  context.confidence = found.doc_summary.empty() ? 0.4 : 0.7;
+  return context;
+}
+
+}  // namespace slurp::worker
