@@ -82,8 +82,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   zmq::context_t context;
-  slurp::worker::Worker worker(context, options,
-                               std::make_shared<slurp::worker::NoopEngine>());
+  std::shared_ptr<slurp::worker::Engine> chosen;
+  if (engine == "noop") {
+    chosen = std::make_shared<slurp::worker::NoopEngine>();
+  } else {
+    chosen = std::make_shared<slurp::worker::BuiltinEngine>();
+  }
+  slurp::worker::Worker worker(context, options, chosen);
   if (auto s = worker.connect(); !s) {
     spdlog::error("cannot start: {}", s.error().describe());
     return 1;

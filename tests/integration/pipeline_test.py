@@ -179,6 +179,18 @@ def run(c, ctx, cluster):
                        if r.get("type") == "context"})
     c.check("no duplicate context versions (every version is 1)",
             versions == [1], f"versions seen: {versions}")
+    # The workers ran the built-in engine: each file is C with its function.
+    wrong = []
+    for i, r in enumerate(all_requests):
+        if "content" not in r:
+            continue
+        ctx = contexts.get(r["address"], {}).get("context", {})
+        want = r["content"].decode().split("(")[0].split()[-1]
+        names = [s["name"] for s in ctx.get("symbols", [])]
+        if ctx.get("language") != "c" or want not in names:
+            wrong.append((r["address"], ctx.get("language"), names[:3]))
+    c.check("every file was analysed by the built-in engine (C, its "
+            "function found)", not wrong, wrong[:3])
     early = []
     for d in range(DIRS):
         directory = contexts.get(f"ucxl://pipe/d{d}", {}).get("context")
