@@ -65,6 +65,21 @@ struct Metrics {
   bool operator==(const Metrics&) const = default;
 };
 
+// How much of a file or directory is in one language. A file has one
+// entry; a directory sums its children's, so shares roll up the tree.
+struct LanguageShare {
+  std::string language;
+  std::uint64_t files = 0;
+  std::uint64_t lines_code = 0;
+  template <class V>
+  void fields(V& v) {
+    v.req("language", language);
+    v.def("files", files);
+    v.def("lines_code", lines_code);
+  }
+  bool operator==(const LanguageShare&) const = default;
+};
+
 // A generated context: the versioned record for one UCXL address.
 struct Context {
   std::string address;  // canonical UCXL address
@@ -84,6 +99,7 @@ struct Context {
   std::string engine_version;
   std::uint64_t generated_at_ms = 0;
   double confidence = 0.0;  // 0..1
+  std::vector<LanguageShare> languages;  // most lines first
   template <class V>
   void fields(V& v) {
     v.req("address", address);
@@ -103,6 +119,7 @@ struct Context {
     v.def("engine_version", engine_version);
     v.def("generated_at_ms", generated_at_ms);
     v.def("confidence", confidence);
+    v.def("languages", languages);
   }
   bool operator==(const Context&) const = default;
 };
@@ -653,6 +670,9 @@ struct Job {
   // Dependencies that ended without a context (failed, dead-lettered,
   // cancelled): the job runs anyway and says what it could not use.
   std::vector<std::string> failed_dependencies;
+  // The stored contexts of depends_on, trimmed (see trim_for_dependant):
+  // what a directory's roll-up is made from.
+  std::vector<Context> dependencies;
   template <class V>
   void fields(V& v) {
     v.req("job_id", job_id);
@@ -666,6 +686,7 @@ struct Job {
     v.def("depends_on", depends_on);
     v.opt("content_hash", content_hash);
     v.def("failed_dependencies", failed_dependencies);
+    v.def("dependencies", dependencies);
   }
   bool operator==(const Job&) const = default;
 };

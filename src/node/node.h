@@ -169,6 +169,7 @@ class Node {
   // node_pipeline.cc: dispatch, results, leases, deadlines (leader).
   void run_pipeline();
   void dispatch(std::uint64_t now);
+  void send_job_batch(const JobBatch& batch);
   void on_lease_applied(const LogEntry& entry,
                         const state::ApplyOutcome& outcome);
   void on_pipeline_applied(const LogEntry& entry,

@@ -16,6 +16,8 @@
 #include "protocol/codec.h"
 #include "protocol/limits.h"
 #include "protocol/record_codec.h"
+#include "src/context/dependency_trim.h"
+#include "src/node/job_batches.h"
 #include "src/node/node.h"
 #include "src/node/retry_backoff.h"
 #include "src/security/policy.h"
@@ -86,9 +88,9 @@ void Node::on_lease_applied(const LogEntry& entry,
                     raft_->role() == consensus::RaftRole::leader;
   lease_proposals_.erase(it);
   if (!ours || outcome.leased.empty()) return;
-  JobBatch batch;
-  batch.term = entry.term;
-  batch.leader = options_.node_id;
+  // Jobs go out in batches under the message limit: a worker refuses a
+  // bigger frame, and a refused batch would only come back after its lease.
+  std::vector<Job> jobs;
   for (const state::LeasedJob& leased : outcome.leased) {
     auto job = state_.job_for_dispatch(leased.job_id, leased.attempt,
                                        options_.limits.job_lease_ms);
@@ -96,8 +98,20 @@ void Node::on_lease_applied(const LogEntry& entry,
     Job wire = job->wire_job();
     wire.content_hash = job->content_hash;
     wire.failed_dependencies = job->failed_dependencies;
-    batch.jobs.push_back(std::move(wire));
+    for (const std::string& address : wire.depends_on) {
+      if (const Context* done = state_.context(address)) {
+        wire.dependencies.push_back(context::trim_for_dependant(*done));
+      }
+    }
+    jobs.push_back(std::move(wire));
   }
+  for (auto& batch :
+       split_job_batches(std::move(jobs), entry.term, options_.node_id)) {
+    send_job_batch(batch);
+  }
+}
+
+void Node::send_job_batch(const JobBatch& batch) {
   const std::string payload = encode(batch);
   bool sent = false;
   try {

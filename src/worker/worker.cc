@@ -9,6 +9,7 @@
 #include "bus/socket.h"
 #include "protocol/codec.h"
 #include "protocol/limits.h"
+#include "protocol/wire_size.h"
 
 namespace slurp::worker {
 namespace {
@@ -188,8 +189,15 @@ void Worker::send_results(bool flush) {
   }
   std::size_t sent_upto = 0;
   while (sent_upto < ready.size()) {
-    std::size_t n =
-        std::min(limits::result_batch_max, ready.size() - sent_upto);
+    // Up to result_batch_max results, and under the message limit (a big
+    // file's symbols can make one context large).
+    std::size_t n = 0, bytes = 0;
+    while (sent_upto + n < ready.size() && n < limits::result_batch_max) {
+      const std::size_t more = wire_bytes_estimate(ready[sent_upto + n]);
+      if (n > 0 && bytes + more > kBatchPayloadBytesMax) break;
+      bytes += more;
+      ++n;
+    }
     ResultBatch batch;
     batch.worker = options_.name;
     batch.results.assign(

@@ -23,6 +23,7 @@ Context sample_context() {
   c.engine_version = "1.0.0";
   c.generated_at_ms = 1795000000000;
   c.confidence = 0.75;
+  c.languages = {LanguageShare{"go", 1, 40}};
   return c;
 }
 
@@ -102,6 +103,13 @@ std::vector<std::pair<std::string, Message>> cluster_messages() {
   job.content_hash =
       "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881";
   job.failed_dependencies = {"ucxl://project/src/util.go"};
+  Context dependency;
+  dependency.address = "ucxl://project/src/util.go";
+  dependency.language = "go";
+  dependency.summary = "String helpers.";
+  dependency.metrics = Metrics{20, 2, 3, 512};
+  dependency.languages = {LanguageShare{"go", 1, 20}};
+  job.dependencies = {dependency};
   JobResult good{1001, 1, 4, true, sample_context(), std::nullopt};
   JobResult bad{1002, 2, 4, false, std::nullopt, "unreadable file"};
   return {
