@@ -9,9 +9,11 @@
 #include "protocol/limits.h"
 #include "protocol/ucxl_address.h"
 #include "src/engine/language.h"
+#include "src/engine/license.h"
 #include "src/engine/line_counts.h"
 #include "src/engine/symbols.h"
 #include "src/worker/content_hash.h"
+#include "src/worker/directory_rollup.h"
 
 namespace slurp::worker {
 namespace {
@@ -123,6 +125,21 @@ std::string composed_summary(engine::Language language,
   return out;
 }
 
+// What the file is for, as far as its tags say.
+std::string purpose_of(const std::vector<std::string>& tags,
+                       const engine::Extraction& found) {
+  auto tagged = [&](std::string_view tag) {
+    return std::find(tags.begin(), tags.end(), tag) != tags.end();
+  };
+  if (tagged("generated")) return "generated code";
+  if (tagged("test")) return "tests";
+  if (tagged("entry_point")) return "program entry point";
+  if (tagged("config")) return "configuration";
+  if (tagged("documentation")) return "documentation";
+  if (!found.symbols.empty()) return "library code";
+  return "";
+}
+
 // The path inside the project, for language detection by name.
 std::string path_of(const Job& job) {
   if (auto parsed = parse_ucxl(job.address)) return parsed->path;
@@ -142,7 +159,7 @@ Result<Context> BuiltinEngine::generate(const Job& job) {
       return make_error(ErrorCode::not_found, "cannot read " + *job.file_path,
                         "file_path");
     }
-    content.resize(limits::content_bytes_max + 1);
+    content.resize(content_bytes_max_ + 1);
     in.read(content.data(), static_cast<std::streamsize>(content.size()));
     content.resize(static_cast<std::size_t>(in.gcount()));
   }
@@ -157,28 +174,31 @@ Result<Context> BuiltinEngine::generate(const Job& job) {
   context.content_hash =
       job.content_hash.value_or(worker::content_hash({bytes, content.size()}));
   if (!job.content && !job.file_path) {
-    // A directory (or any address without bytes): what it depends on.
-    context.language = "directory";
-    context.summary =
-        "directory of " + std::to_string(job.depends_on.size()) + " entries";
-    if (!job.failed_dependencies.empty()) {
-      context.summary += " (" + std::to_string(job.failed_dependencies.size()) +
-                         " without a context)";
-    }
-    context.imports = job.depends_on;
-    context.confidence = 0.3;
+    // A directory (or any address without bytes): rolled up from what it
+    // depends on.
+    roll_up_directory(job, context);
     return context;
   }
-  if (content.size() > limits::content_bytes_max) {
-    context.summary = "file over " + std::to_string(limits::content_bytes_max) +
-                      " bytes: not analysed";
+  if (content.size() > content_bytes_max_) {
+    if (job.file_path && !job.content_hash) {
+      // What was read is a prefix: hash and size come from the whole file.
+      if (auto whole = file_content_hash(*job.file_path)) {
+        context.content_hash = whole->hash;
+        context.metrics.bytes = whole->bytes;
+      }
+    }
+    context.summary =
+        "file over " + std::to_string(content_bytes_max_) +
+        " bytes: not analysed (slurp-worker --content-bytes-max raises it)";
     context.tags = {"huge"};
+    context.confidence = 0.1;
     return context;
   }
   if (engine::looks_binary(content)) {
     context.summary = "binary file, " + std::to_string(content.size()) +
                       " bytes: not analysed";
     context.tags = {"binary"};
+    context.confidence = 0.1;
     return context;
   }
   const engine::Language language = engine::detect_language(path, content);
@@ -198,6 +218,10 @@ Result<Context> BuiltinEngine::generate(const Job& job) {
   context.summary = found.doc_summary.empty()
                         ? composed_summary(language, found)
                         : found.doc_summary;
+  context.purpose = purpose_of(context.tags, found);
+  context.license = engine::detect_license(content);
+  context.languages = {LanguageShare{
+      context.language.empty() ? "text" : context.language, 1, lines.code}};
   context.confidence = found.doc_summary.empty() ? 0.4 : 0.7;
   return context;
 }

@@ -1,26 +1,36 @@
 // The built-in engine: analyses a file's bytes with src/engine (language,
-// line counts, symbols, imports, doc summary, todos) into a Context. No
-// network, no model: fast, deterministic, good enough to navigate a tree.
-// Stateless; any thread.
+// line counts, symbols, imports, doc summary, todos, license) into a
+// Context, and rolls a directory up from its children's contexts (the
+// job's `dependencies`). No network, no model: fast, deterministic, good
+// enough to navigate a tree. Immutable after construction; any thread.
 #pragma once
 
 #include <string_view>
 
+#include "protocol/limits.h"
 #include "src/worker/engine.h"
 
 namespace slurp::worker {
 
 // The version the cluster stamps into enqueues for cache hits; bump when
 // the output for the same bytes changes.
-inline constexpr std::string_view kBuiltinEngineVersion = "0.1.0";
+inline constexpr std::string_view kBuiltinEngineVersion = "0.2.0";
 
 class BuiltinEngine : public Engine {
  public:
+  // Files bigger than content_bytes_max get a small "huge" context
+  // instead of an analysis (slurp-worker --content-bytes-max).
+  explicit BuiltinEngine(
+      std::size_t content_bytes_max = limits::content_bytes_max)
+      : content_bytes_max_(content_bytes_max) {}
   Result<Context> generate(const Job& job) override;
   std::string name() const override { return "builtin"; }
   std::string version() const override {
     return std::string(kBuiltinEngineVersion);
   }
+
+ private:
+  std::size_t content_bytes_max_;
 };
 
 }  // namespace slurp::worker

@@ -6,7 +6,8 @@
 A one-node cluster (tools/cluster up --nodes 1 --workers 0), restarted with
 --workers 2: a generate with wait gets its generate_reply and then a
 job_done (completed), the context is stored, and a second request for the
-same address and content is answered from it (cached) without a job.
+same address and content is answered from it (cached) without a job. A
+directory generated after two files is rolled up from their contexts.
 """
 import hashlib
 import os
@@ -54,6 +55,53 @@ def run(c, ctx, cluster):
     c.check("same address and content again -> cached, same job",
             again and again.get("outcome") == "cached"
             and reply and again.get("job_id") == reply.get("job_id"), again)
+    directory_rollup(c, client)
+
+
+def generate_and_wait(client, request):
+    rid = client.send(dict(request, type="generate", wait=True))
+    deadline = now() + 15
+    while now() < deadline:
+        reply = client.receive({rid}, deadline)
+        if not reply or reply.get("type") in ("job_done", "error"):
+            return reply
+        if reply.get("outcome") in ("cached", "duplicate"):
+            return reply
+    return None
+
+
+def directory_rollup(c, client):
+    """A directory generated after its children is rolled up from their
+    contexts, which the leader hands to the worker with the job."""
+    files = {"ucxl://emb/lib/a.c": b"#include <zmq.h>\nint a(void) {\n"
+                                   b"  return 1;\n}\n",
+             "ucxl://emb/lib/b.py": b"import msgpack\n\ndef b():\n"
+                                    b"    return 2\n"}
+    for i, (address, content) in enumerate(files.items()):
+        done = generate_and_wait(client, {"request_id": f"rollup-{i}",
+                                          "address": address,
+                                          "content": content})
+        c.check(f"{address} completed", done and done.get("state") ==
+                "completed", done)
+    done = generate_and_wait(client, {"request_id": "rollup-dir",
+                                      "address": "ucxl://emb/lib",
+                                      "depends_on": list(files)})
+    c.check("the directory completed after its children",
+            done and done.get("state") == "completed", done)
+    got = client.call({"type": "get", "address": "ucxl://emb/lib"})
+    ctx = (got or {}).get("context", {})
+    shares = {s["language"]: (s["files"], s["lines_code"])
+              for s in ctx.get("languages", [])}
+    c.check("directory context: languages summed from the children",
+            ctx.get("language") == "directory"
+            and shares == {"c": (1, 4), "python": (1, 3)}, ctx)
+    c.check("directory context: sizes summed, technologies from children",
+            ctx.get("metrics", {}).get("lines_code") == 7
+            and sorted(ctx.get("technologies", [])) == ["ZeroMQ", "msgpack"],
+            ctx)
+    c.check("directory summary says what it holds",
+            ctx.get("summary", "").startswith(
+                "2 files, 0 directories; c 57%, python 43% of 7 lines"), ctx)
 
 
 def main():

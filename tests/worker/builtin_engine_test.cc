@@ -1,7 +1,13 @@
 #include "src/worker/builtin_engine.h"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
 #include <string>
+
+#include "src/worker/content_hash.h"
 
 namespace slurp::worker {
 namespace {
@@ -58,15 +64,47 @@ TEST_CASE("binary content gets a small clear context", "[builtin]") {
   CHECK(context->metrics.bytes == 8);
 }
 
-TEST_CASE("an address without bytes is a directory roll-up", "[builtin]") {
+TEST_CASE("the content size limit is the engine's to set", "[builtin]") {
+  const std::string text(2000, 'x');
+  auto small = BuiltinEngine(1000).generate(job_for("ucxl://p/a.txt", text));
+  REQUIRE(small.ok());
+  CHECK(small->tags == std::vector<std::string>{"huge"});
+  CHECK(small->summary.find("over 1000 bytes") != std::string::npos);
+  CHECK(small->metrics.bytes == 2000);
+  auto large = BuiltinEngine(4000).generate(job_for("ucxl://p/a.txt", text));
+  REQUIRE(large.ok());
+  CHECK(large->tags.empty());
+}
+
+TEST_CASE("a huge file read from disk is hashed and sized whole", "[builtin]") {
+  const std::string path =
+      "/tmp/slurp-builtin-huge-" + std::to_string(::getpid()) + ".txt";
+  const std::string text(5000, 'y');
+  std::ofstream(path, std::ios::binary) << text;
   Job job;
-  job.address = "ucxl://p/src";
-  job.depends_on = {"ucxl://p/src/a.c", "ucxl://p/src/b.c"};
-  job.failed_dependencies = {"ucxl://p/src/b.c"};
-  auto context = BuiltinEngine().generate(job);
+  job.address = "ucxl://p/huge.txt";
+  job.file_path = path;
+  auto context = BuiltinEngine(1000).generate(job);
+  std::remove(path.c_str());
   REQUIRE(context.ok());
-  CHECK(context->language == "directory");
-  CHECK(context->summary == "directory of 2 entries (1 without a context)");
+  CHECK(context->metrics.bytes == 5000);
+  CHECK(context->content_hash ==
+        content_hash(
+            {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}));
+}
+
+TEST_CASE("license, purpose and language share of a file", "[builtin]") {
+  const std::string text =
+      "// SPDX-License-Identifier: Apache-2.0\n"
+      "#include <zmq.h>\n"
+      "int serve(void) { return 0; }\n";
+  auto context = BuiltinEngine().generate(job_for("ucxl://p/serve.c", text));
+  REQUIRE(context.ok());
+  CHECK(context->license == "Apache-2.0");
+  CHECK(context->purpose == "library code");
+  CHECK(context->technologies == std::vector<std::string>{"ZeroMQ"});
+  CHECK(context->languages ==
+        std::vector<LanguageShare>{LanguageShare{"c", 1, 2}});
 }
 
 TEST_CASE("an unreadable file_path fails the attempt", "[builtin]") {

@@ -1,0 +1,100 @@
+#include "src/engine/license.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace slurp::engine {
+namespace {
+
+constexpr std::string_view kSpdxTag = "SPDX-License-Identifier:";
+
+// Phrases that open (or sit in the first paragraph of) a license text,
+// most specific first. Comparison ignores case and runs of whitespace and
+// comment leaders, so a header wrapped behind `//`, `#` or ` * ` matches.
+struct Marker {
+  std::string_view phrase;
+  std::string_view also;  // "" or a second phrase that must be present too
+  std::string_view id;
+};
+constexpr std::array<Marker, 14> kMarkers{{
+    {"apache license, version 2.0", "", "Apache-2.0"},
+    {"gnu lesser general public license", "version 3", "LGPL-3.0-or-later"},
+    {"gnu lesser general public license", "", "LGPL-2.1-or-later"},
+    {"gnu library general public license", "", "LGPL-2.0-or-later"},
+    {"gnu affero general public license", "", "AGPL-3.0-or-later"},
+    {"gnu general public license", "version 3", "GPL-3.0-or-later"},
+    {"gnu general public license", "", "GPL-2.0-or-later"},
+    {"mozilla public license, v. 2.0", "", "MPL-2.0"},
+    {"boost software license", "", "BSL-1.0"},
+    {"permission is hereby granted, free of charge", "", "MIT"},
+    {"redistribution and use in source and binary forms", "neither the name",
+     "BSD-3-Clause"},
+    {"redistribution and use in source and binary forms", "", "BSD-2-Clause"},
+    {"permission to use, copy, modify, and/or distribute this software", "",
+     "ISC"},
+    {"this is free and unencumbered software released into the public domain",
+     "", "Unlicense"},
+}};
+
+// Lower case, comment leaders and line breaks folded into single spaces.
+std::string normalized(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool space = false;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isspace(u) || c == '*' || c == '#' || c == '/') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += static_cast<char>(std::tolower(u));
+  }
+  return out;
+}
+
+// The expression after the tag, up to the end of the line or a comment
+// closer, e.g. "Apache-2.0 OR MIT".
+std::optional<std::string> spdx_expression(std::string_view head) {
+  const std::size_t at = head.find(kSpdxTag);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view rest = head.substr(at + kSpdxTag.size());
+  rest = rest.substr(0, rest.find_first_of("\r\n"));
+  for (std::string_view closer : {"*/", "-->", "*)"}) {
+    rest = rest.substr(0, rest.find(closer));
+  }
+  std::string id;
+  for (char c : rest) {
+    const auto u = static_cast<unsigned char>(c);
+    // SPDX expressions: ids, '+', '.', '-', ':', parentheses, spaces.
+    if (std::isalnum(u) || c == '-' || c == '.' || c == '+' || c == ':' ||
+        c == '(' || c == ')' || c == ' ') {
+      id += c;
+    } else {
+      break;
+    }
+  }
+  while (!id.empty() && id.back() == ' ') id.pop_back();
+  while (!id.empty() && id.front() == ' ') id.erase(id.begin());
+  if (id.empty() || id.size() > license_id_bytes_max) return std::nullopt;
+  return id;
+}
+
+}  // namespace
+
+std::optional<std::string> detect_license(std::string_view content) {
+  const std::string_view head =
+      content.substr(0, std::min(content.size(), license_scan_bytes_max));
+  if (auto id = spdx_expression(head)) return id;
+  const std::string text = normalized(head);
+  for (const Marker& m : kMarkers) {
+    if (text.find(m.phrase) == std::string::npos) continue;
+    if (!m.also.empty() && text.find(m.also) == std::string::npos) continue;
+    return std::string(m.id);
+  }
+  return std::nullopt;
+}
+
+}  // namespace slurp::engine

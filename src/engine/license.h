@@ -1,0 +1,20 @@
+// The SPDX id of the license a file declares, when it declares one: an
+// `SPDX-License-Identifier:` line, or the opening words of a well-known
+// license text or header (Apache-2.0, MIT, BSD, GPL/LGPL, MPL-2.0,
+// BSL-1.0, ISC, Unlicense). Only the first license_scan_bytes_max bytes are
+// read: a header lives at the top. Pure; any thread.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace slurp::engine {
+
+inline constexpr std::size_t license_scan_bytes_max = 16 * 1024;
+inline constexpr std::size_t license_id_bytes_max = 128;
+
+std::optional<std::string> detect_license(std::string_view content);
+
+}  // namespace slurp::engine

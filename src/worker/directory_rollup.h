@@ -1,0 +1,21 @@
+// A directory's context, rolled up from its children's (the job's
+// `dependencies`, which the leader attaches once they are done): language
+// shares summed down the tree, sizes summed, the technologies most
+// children use, the entry points, and what a README says the directory is
+// for. Children without a context (failed_dependencies) are counted and
+// named in the summary. Pure; any thread.
+#pragma once
+
+#include "protocol/messages.h"
+
+namespace slurp::worker {
+
+inline constexpr std::size_t kRollupTechnologiesMax = 8;
+inline constexpr std::size_t kRollupEntryPointsMax = 5;
+inline constexpr std::size_t kRollupLanguagesInSummaryMax = 4;
+
+// Fills the roll-up fields of `context` (address, engine and hash are the
+// caller's).
+void roll_up_directory(const Job& job, Context& context);
+
+}  // namespace slurp::worker
