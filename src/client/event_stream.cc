@@ -89,9 +89,15 @@ std::optional<StreamItem> EventStream::next(std::chrono::milliseconds wait) {
 std::optional<StreamItem> EventStream::take_ready(
     std::vector<zmq_pollitem_t>& items) {
   const std::size_t count = sources_.size();
+  // The start is fixed for the whole sweep: each source is looked at once.
+  // (Moving next_source_ inside the loop skipped one: with three nodes it
+  // visited 0, 2, 2, so a busy node in the middle was never read and its
+  // ready socket kept zmq_poll returning at once, a spin.)
+  const std::size_t start = next_source_;
   for (std::size_t k = 0; k < count; ++k) {
-    const std::size_t i = (next_source_ + k) % count;
+    const std::size_t i = (start + k) % count;
     Source& source = sources_[i];
+    // Next time, start after the source that was served (or looked at).
     next_source_ = (i + 1) % count;
     if (items[2 * i + 1].revents & ZMQ_POLLIN) {
       std::optional<Error> refused;
