@@ -13,6 +13,14 @@
 //            send to the poll that saw the last completion.
 //   memory   0 workers: the leader's VmRSS before and after --queued jobs
 //            wait in its queue; bytes_per_queued_job.
+//   engine   no cluster: the built-in engine over each --tree on one
+//            thread, then `cloc` over the same files, in the same run;
+//            files/s and MB/s (10^6 bytes) of both and the engine's
+//            files/s as a multiple of cloc's (tools/bench/engine_bench.h),
+//            plus both tools' CPU seconds, which a busy machine leaves
+//            comparable. Not in the default --phases: cloc alone takes
+//            about a minute on /usr/include. Links the worker library, not
+//            just the client one: what it measures is the engine itself.
 //
 // Requesters: the queue gives each requester (key name) at most a quarter
 // of queue_depth_max (requester_jobs_max), so one `dev` key could queue
@@ -25,6 +33,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -35,6 +44,7 @@
 #include "src/client/client.h"
 #include "src/client/cluster_call.h"
 #include "src/client/tool_config.h"
+#include "tools/bench/engine_bench.h"
 #include "tools/bench/load_driver.h"
 #include "tools/bench/local_cluster.h"
 
@@ -49,15 +59,17 @@ using slurp::Status;
 
 enum Exit : int {
   exit_ok = 0,
-  exit_failed = 1,  // a cluster did not start, or nothing was acknowledged
+  exit_failed = 1,  // a cluster did not start, nothing was acknowledged,
+                    // or an engine --tree could not be read
   exit_usage = 2,
   exit_interrupted = 130,
 };
 
 constexpr const char* kExitCodes =
-    "Exit codes: 0 every phase ran and had requests acknowledged; 1 a "
-    "cluster could not be started or a phase had none acknowledged; 2 "
-    "usage; 130 interrupted.";
+    "Exit codes: 0 every phase ran and had requests acknowledged (engine: "
+    "every --tree was read); 1 a cluster could not be started, a phase had "
+    "none acknowledged, or a --tree could not be read; 2 usage; 130 "
+    "interrupted.";
 
 constexpr int cluster_nodes = 3;
 // Phase i uses base port + i * phase_port_stride, so clusters kept with
@@ -84,6 +96,8 @@ struct Flags {
   std::size_t requesters = 4;
   int base_port = 27100;
   std::vector<std::string> limits;  // tools/cluster up --limit KEY=VALUE
+  std::vector<std::string> trees = {"/usr/include"};  // engine phase
+  std::string cloc = "cloc";                          // engine phase
   bool keep = false;
   std::string cluster_script = std::string(SLURP_SOURCE_DIR) + "/tools/cluster";
 };
@@ -390,8 +404,82 @@ int run_memory(zmq::context_t& context, const Flags& f, const Session& s) {
   return exit_ok;
 }
 
+double per_s(double amount, double seconds) {
+  return seconds > 0 ? amount / seconds : 0;
+}
+
+// The engine phase for one tree: figures on stdout, and the one-line
+// result (key=value pairs) appended to `results`.
+int run_engine_tree(const Flags& f, const fs::path& root,
+                    const std::string& tree_path,
+                    std::vector<std::string>& results) {
+  progress("engine: reading " + tree_path);
+  auto tree = bench::load_engine_tree(tree_path, bench::EngineTreeLimits{});
+  if (!tree) {
+    progress("engine: " + tree.error().describe());
+    return exit_failed;
+  }
+  const auto files = static_cast<double>(tree->jobs.size());
+  const double mb = static_cast<double>(tree->bytes) / 1e6;
+  figure("engine_tree", tree_path);
+  figure("engine_files", std::to_string(tree->jobs.size()));
+  figure("engine_mb", fixed(mb, 1));
+  figure("engine_skipped_large", std::to_string(tree->skipped_large));
+  progress("engine: built-in engine over " + std::to_string(tree->jobs.size()) +
+           " files");
+  const bench::EngineRun ours = bench::run_builtin_engine(*tree);
+  figure("engine_builtin_seconds", fixed(ours.seconds, 3));
+  figure("engine_builtin_cpu_seconds", fixed(ours.cpu_seconds, 3));
+  figure("engine_builtin_files_per_s", fixed(per_s(files, ours.seconds), 0));
+  figure("engine_builtin_mb_per_s", fixed(per_s(mb, ours.seconds), 1));
+  figure("engine_builtin_files_with_language",
+         std::to_string(ours.files_with_language));
+  figure("engine_builtin_errors", std::to_string(ours.errors));
+  std::string result =
+      "engine_result tree=" + tree_path +
+      " files=" + std::to_string(tree->jobs.size()) + " mb=" + fixed(mb, 1) +
+      " builtin_files_per_s=" + fixed(per_s(files, ours.seconds), 0) +
+      " builtin_mb_per_s=" + fixed(per_s(mb, ours.seconds), 1);
+  progress("engine: cloc over the same files");
+  auto cloc = bench::run_cloc(*tree, f.cloc, root);
+  if (!cloc) {
+    progress("engine: " + cloc.error().describe());
+    results.push_back(result + " cloc=unavailable");
+    return exit_ok;
+  }
+  const double ratio = per_s(cloc->seconds, ours.seconds);
+  figure("engine_cloc_seconds", fixed(cloc->seconds, 3));
+  figure("engine_cloc_cpu_seconds", fixed(cloc->cpu_seconds, 3));
+  figure("engine_cloc_files_per_s", fixed(per_s(files, cloc->seconds), 0));
+  figure("engine_cloc_mb_per_s", fixed(per_s(mb, cloc->seconds), 1));
+  figure("engine_cloc_files_counted", std::to_string(cloc->files_counted));
+  figure("engine_cloc_exit_code", std::to_string(cloc->exit_code));
+  // Same files for both, so the files/s and MB/s ratios are one figure.
+  figure("engine_files_per_s_vs_cloc", fixed(ratio, 1));
+  const double cpu_ratio = per_s(cloc->cpu_seconds, ours.cpu_seconds);
+  figure("engine_cpu_vs_cloc", fixed(cpu_ratio, 1));
+  results.push_back(
+      result + " cloc_files_per_s=" + fixed(per_s(files, cloc->seconds), 0) +
+      " cloc_mb_per_s=" + fixed(per_s(mb, cloc->seconds), 1) +
+      " files_per_s_vs_cloc=" + fixed(ratio, 1) +
+      " cpu_vs_cloc=" + fixed(cpu_ratio, 1));
+  return exit_ok;
+}
+
+int run_engine(const Flags& f, const fs::path& root) {
+  std::vector<std::string> results;
+  int rc = exit_ok;
+  for (const std::string& tree : f.trees) {
+    if (slurp::bus::stop_requested()) break;
+    if (run_engine_tree(f, root, tree, results) != exit_ok) rc = exit_failed;
+  }
+  for (const std::string& line : results) std::cout << line << std::endl;
+  return rc;
+}
+
 int run_phase(zmq::context_t& context, const Flags& f, const fs::path& root,
               const std::string& phase, int index) {
+  if (phase == "engine") return run_engine(f, root);
   const int workers = phase == "jobs" ? f.workers : 0;
   auto session = open_session(context, f, root, phase, index, workers);
   if (!session) {
@@ -416,10 +504,11 @@ Result<std::vector<std::string>> parse_phases(const std::string& list) {
   std::vector<std::string> phases;
   std::istringstream in(list);
   for (std::string p; std::getline(in, p, ',');) {
-    if (p != "enqueue" && p != "jobs" && p != "memory") {
+    if (p != "enqueue" && p != "jobs" && p != "memory" && p != "engine") {
       return slurp::make_error(
           ErrorCode::bad_request,
-          "unknown phase '" + p + "' (enqueue, jobs, memory)", "--phases");
+          "unknown phase '" + p + "' (enqueue, jobs, memory, engine)",
+          "--phases");
     }
     phases.push_back(p);
   }
@@ -486,7 +575,9 @@ int run(const Flags& f) {
     std::cerr << "slurp-bench: " << root.error().describe() << "\n";
     return exit_usage;
   }
-  print_configuration(f);
+  if (std::any_of(phases->begin(), phases->end(),
+                  [](const std::string& p) { return p != "engine"; }))
+    print_configuration(f);
   zmq::context_t context;
   int rc = exit_ok;
   for (std::size_t i = 0; i < phases->size(); ++i) {
@@ -553,6 +644,11 @@ int main(int argc, char** argv) {
                  "KEY=VALUE: a [limits] key for the clusters (repeatable; "
                  "tools/cluster up --limit), e.g. queue_depth_max=400000");
   app.add_flag("--keep", f.keep, "leave the clusters running");
+  app.add_option("--tree", f.trees,
+                 "engine phase: a directory to analyse (repeatable)")
+      ->capture_default_str();
+  app.add_option("--cloc", f.cloc, "engine phase: the cloc to compare with")
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::size_t kSniffBytesMax = 8 * 1024;
 
-constexpr std::array<std::pair<std::string_view, Language>, 28> kExtensions{{
+constexpr std::array<std::pair<std::string_view, Language>, 36> kExtensions{{
     {"c", Language::c},
     {"h", Language::c},
     {"cc", Language::cpp},
@@ -19,6 +19,13 @@ constexpr std::array<std::pair<std::string_view, Language>, 28> kExtensions{{
     {"hpp", Language::cpp},
     {"hh", Language::cpp},
     {"hxx", Language::cpp},
+    // Template implementation files (libstdc++ .tcc, Boost .ipp); cloc
+    // counts them as C++ too.
+    {"tcc", Language::cpp},
+    {"ipp", Language::cpp},
+    {"inl", Language::cpp},
+    {"c++", Language::cpp},
+    {"h++", Language::cpp},
     {"go", Language::go},
     {"py", Language::python},
     {"js", Language::javascript},
@@ -39,6 +46,10 @@ constexpr std::array<std::pair<std::string_view, Language>, 28> kExtensions{{
     {"toml", Language::toml},
     {"json", Language::json},
     {"pyi", Language::python},
+    // Cython: Python syntax with C declarations, same comments and strings.
+    {"pyx", Language::python},
+    {"pxd", Language::python},
+    {"pxi", Language::python},
 }};
 
 std::string_view base_name(std::string_view path) {

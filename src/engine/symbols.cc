@@ -59,13 +59,33 @@ class Lexer {
   Lexer(std::string_view src, const LexRules& rules) : s_(src), rules_(rules) {}
 
   Lexed run() {
-    while (i_ < s_.size()) step();
+    // About one token per 6 bytes of source; saves most regrowth. Capped
+    // so a huge file of comments does not reserve memory it never uses.
+    out_.tokens.reserve(std::min<std::size_t>(s_.size() / 6, 1u << 18));
+    while (i_ < s_.size()) {
+      skip_blanks();
+      if (i_ < s_.size()) step();
+    }
     return std::move(out_);
   }
 
  private:
   char at(std::size_t k) const { return k < s_.size() ? s_[k] : '\0'; }
-  bool starts(std::string_view p) const { return s_.substr(i_).starts_with(p); }
+
+  // Whitespace runs are most of the bytes between tokens: skipped here
+  // without a call per byte.
+  void skip_blanks() {
+    for (; i_ < s_.size(); ++i_) {
+      const char c = s_[i_];
+      if (c == '\n') {
+        ++line_;
+        line_start_ = i_ + 1;
+        line_has_token_ = false;
+      } else if (!is_space(c)) {
+        return;
+      }
+    }
+  }
 
   // Advances to `end`, counting newlines on the way.
   void advance_to(std::size_t end) {
@@ -315,9 +335,10 @@ void Lexer::step() {
     return emit(Tok::string, begin);
   }
   if (c == '\'' && rules_.rust && rust_char(begin)) return;
-  static constexpr std::array<std::string_view, 3> pairs = {"::", "=>", "->"};
-  const bool pair = std::any_of(pairs.begin(), pairs.end(),
-                                [&](std::string_view p) { return starts(p); });
+  // Two-character punctuators: "::", "=>", "->".
+  const char n = at(i_ + 1);
+  const bool pair =
+      (c == ':' && n == ':') || ((c == '=' || c == '-') && n == '>');
   advance_to(i_ + (pair ? 2u : 1u));
   emit(Tok::punct, begin);
 }
@@ -937,7 +958,9 @@ void extract_python(const std::vector<Token>& t, Sink& sink) {
     while (!blocks.empty() && blocks.back().col >= a.col) blocks.pop_back();
     const bool top = std::none_of(blocks.begin(), blocks.end(),
                                   [](const Block& b) { return b.def; });
-    const std::size_t j = is(a, "async") ? k + 1 : k;
+    // async def; Cython's cdef class and cpdef (.pyx/.pxd read as Python).
+    const bool prefix = is(a, "async") || is(a, "cdef") || is(a, "cpdef");
+    const std::size_t j = prefix ? k + 1 : k;
     if (top && k + 2 < t.size() && is(t[k + 1], "=") &&
         is(t[k + 2], "lambda")) {
       sink.symbol(a, "function");
@@ -948,12 +971,13 @@ void extract_python(const std::vector<Token>& t, Sink& sink) {
     } else if (std::find(compound.begin(), compound.end(), a.text) !=
                compound.end()) {
       if (blocks.size() < blocks_max) blocks.push_back({a.col, false});
-    } else if (is(a, "import")) {
+    } else if (is(a, "import") || is(a, "cimport")) {
       dotted_imports(t, k, sink);
     } else if (is(a, "from")) {
       std::string name;
-      for (std::size_t m = k + 1;
-           m < t.size() && t[m].line == a.line && !is(t[m], "import"); ++m)
+      for (std::size_t m = k + 1; m < t.size() && t[m].line == a.line &&
+                                  !is(t[m], "import") && !is(t[m], "cimport");
+           ++m)
         name += t[m].text;
       sink.import(name);
     }
@@ -978,6 +1002,25 @@ std::string_view go_type_kind(const std::vector<Token>& t, std::size_t k) {
   return "type";
 }
 
+// The names a const or var spec declares, from t[k]: `a, b, c int`.
+// `_` declares nothing.
+void go_value_names(const std::vector<Token>& t, std::size_t k, Sink& sink) {
+  for (; k < t.size() && t[k].kind == Tok::ident; k += 2) {
+    if (!is(t[k], "_")) sink.symbol(t[k], "variable");
+    if (k + 1 >= t.size() || !is(t[k + 1], ",")) return;
+  }
+}
+
+// Whether a newline after `prev` ends a spec: Go's semicolon insertion
+// rule. A line after `a +` or `f(x,` continues the value before it.
+bool go_ends_statement(const Token& prev) {
+  if (prev.kind != Tok::punct) return true;  // identifier, literal, keyword
+  // `(` opens the group: its first spec follows. (++ and -- cannot end a
+  // spec, which holds no statements.)
+  return is(prev, ")") || is(prev, "]") || is(prev, "}") || is(prev, "(") ||
+         is(prev, ";");
+}
+
 // A parenthesized group of specs: ( A = 1 \n B \n ) or ( "fmt" \n x "y" ).
 std::size_t go_group(const std::vector<Token>& t, std::size_t k,
                      std::string_view keyword, Sink& sink) {
@@ -992,11 +1035,32 @@ std::size_t go_group(const std::vector<Token>& t, std::size_t k,
     if (parens != 1 || braces != 0) continue;
     if (keyword == "import" && a.kind == Tok::string) {
       sink.import(unquote(a.text));
-    } else if (keyword != "import" && a.first_on_line && a.kind == Tok::ident) {
-      sink.symbol(a, keyword == "type" ? go_type_kind(t, k + 1) : "variable");
+    } else if (!a.first_on_line || k == 0 || !go_ends_statement(t[k - 1])) {
+      continue;
+    } else if (keyword == "type" && a.kind == Tok::ident) {
+      sink.symbol(a, go_type_kind(t, k + 1));
+    } else if (keyword != "import") {
+      go_value_names(t, k, sink);
     }
   }
   return k;
+}
+
+// Whether the `func` at t[k] starts a declaration, not a function type
+// (`type HandlerFunc func(ResponseWriter, *Request)`, `var f func()`).
+bool go_declares(const std::vector<Token>& t, std::size_t k) {
+  return k == 0 || t[k].first_on_line || is(t[k - 1], ";");
+}
+
+// `func Name(` or `func Name[T any](`, `func (r Recv) Name(`.
+void go_func(const std::vector<Token>& t, std::size_t k, Sink& sink) {
+  Cursor c{t, k + 1};
+  const bool method = is(c.cur(), "(");
+  if (method) skip_group(c);
+  const Token& name = c.cur();
+  if (name.kind != Tok::ident || is(name, "_")) return;
+  if (!is(c.peek(), "(") && !is(c.peek(), "[")) return;
+  sink.symbol(name, method ? "method" : "function");
 }
 
 void extract_go(const std::vector<Token>& t, Sink& sink) {
@@ -1019,13 +1083,9 @@ void extract_go(const std::vector<Token>& t, Sink& sink) {
     } else if (is(a, "type")) {
       sink.symbol(next, go_type_kind(t, k + 2));
     } else if (is(a, "const") || is(a, "var")) {
-      sink.symbol(next, "variable");
-    } else if (is(a, "func") && is(next, "(")) {
-      Cursor c{t, k + 1};
-      skip_group(c);
-      if (!c.done()) sink.symbol(c.cur(), "method");
-    } else if (is(a, "func")) {
-      sink.symbol(next, "function");
+      go_value_names(t, k + 1, sink);
+    } else if (is(a, "func") && go_declares(t, k)) {
+      go_func(t, k, sink);
     }
   }
 }
@@ -1334,6 +1394,15 @@ bool boilerplate(std::string_view prose) {
   return false;
 }
 
+// A PEP 263 encoding declaration: `# -*- coding: utf-8 -*-` or
+// `# coding=latin-1` on line 1 or 2.
+bool coding_line(const Comment& c) {
+  if (c.line_first > 2 || !c.text.starts_with("#")) return false;
+  const std::size_t at = c.text.find("coding");
+  return at != std::string_view::npos && at + 6 < c.text.size() &&
+         (c.text[at + 6] == ':' || c.text[at + 6] == '=');
+}
+
 // The first comment block before any code that is not a licence header.
 std::string leading_comment_summary(const Lexed& lx) {
   const std::uint64_t code_line =
@@ -1353,6 +1422,7 @@ std::string leading_comment_summary(const Lexed& lx) {
     std::string text;
     for (std::size_t m = k; m < end && text.size() < 4096; ++m) {
       if (lx.comments[m].text.starts_with("#!") && m == 0) continue;
+      if (coding_line(lx.comments[m])) continue;
       text += lx.comments[m].text;
       text += '\n';
     }
@@ -1394,6 +1464,11 @@ void collect_todos(const std::vector<Comment>& comments,
     const std::string_view text = c.text;
     for (std::size_t k = 0; k < text.size(); ++k) {
       if (todos.size() >= extract_todos_max) return;
+      // Most comment bytes start no marker: skip to the next candidate.
+      while (k < text.size() && text[k] != 'T' && text[k] != 'F' &&
+             text[k] != 'X')
+        ++k;
+      if (k == text.size()) break;
       std::size_t len = 0;
       for (const std::string_view w : {"TODO", "FIXME", "XXX"}) {
         if (text.substr(k).starts_with(w)) len = w.size();

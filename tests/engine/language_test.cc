@@ -20,6 +20,15 @@ TEST_CASE("language by file name and extension", "[language]") {
   CHECK(detect_language("x.hpp", "") == Language::cpp);
   CHECK(detect_language("x.hh", "") == Language::cpp);
   CHECK(detect_language("x.hxx", "") == Language::cpp);
+  CHECK(detect_language("bits/regex_automaton.tcc", "") == Language::cpp);
+  CHECK(detect_language("detail/lookup_table.ipp", "") == Language::cpp);
+  CHECK(detect_language("x.inl", "") == Language::cpp);
+  CHECK(detect_language("x.c++", "") == Language::cpp);
+  CHECK(detect_language("x.h++", "") == Language::cpp);
+  CHECK(detect_language("zmq/backend/cython/socket.pxd", "") ==
+        Language::python);
+  CHECK(detect_language("zmq/tests/cython_ext.pyx", "") == Language::python);
+  CHECK(detect_language("constant_enums.pxi", "") == Language::python);
   CHECK(detect_language("main.go", "") == Language::go);
   CHECK(detect_language("m.py", "") == Language::python);
   CHECK(detect_language("m.js", "") == Language::javascript);

@@ -207,6 +207,177 @@ func NewRawNode(config *Config) (*RawNode, error) {
         "Package raft implements the Raft consensus algorithm.");
 }
 
+// pyzmq's zmq/backend/cython/socket.pxd, cut down: .pxd/.pyx files are
+// read as Python, with Cython's `cimport` and `cdef class`.
+TEST_CASE("Python: Cython declarations", "[symbols][python]") {
+  const auto x =
+      extract(Language::python, R"("""0MQ Socket class declaration."""
+
+from .context cimport Context
+cimport cython
+
+cdef class Socket:
+
+    cdef object __weakref__     # enable weakref
+    cdef void *handle           # The C handle for the underlying zmq object.
+    cpdef object send(self, object data, int flags=*, copy=*, track=*)
+
+cpdef int check_rc(int rc) except -1
+)");
+  CHECK(x.symbols == Symbols{{"Socket", "class", 6}});
+  CHECK(x.imports == Strings{".context", "cython"});
+  CHECK(x.doc_summary == "0MQ Socket class declaration.");
+}
+
+// msgpack/__init__.py opens with a PEP 263 line, which says nothing
+// about the module.
+TEST_CASE("Python: an encoding line is no summary", "[symbols][python]") {
+  CHECK(
+      extract(Language::python, "# coding: utf-8\nfrom .exceptions import *\n")
+          .doc_summary.empty());
+  CHECK(extract(Language::python,
+                "#!/usr/bin/env python\n# -*- coding: latin-1 -*-\n"
+                "# Tools for decoding: frames.\nimport os\n")
+            .doc_summary == "Tools for decoding: frames.");
+}
+
+// Go 1.19's net/http/server.go, cut down: the licence header, the
+// import block (with urlpkg, plus . and _ imports from its tests),
+// ConnState and its iota block, HandlerFunc, and `var _ ...` assertions.
+TEST_CASE("Go: net/http server declarations", "[symbols][go]") {
+  const auto x =
+      extract(Language::go,
+              R"(// Copyright 2009 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style
+// license that can be found in the LICENSE file.
+
+// HTTP server. See RFC 7230 through 7235.
+
+package http
+
+import (
+	"bufio"
+	"net/url"
+	urlpkg "net/url"
+	. "fmt"
+	_ "unsafe"
+
+	"golang.org/x/net/http/httpguts"
+)
+
+import m "math"
+
+const rstAvoidanceDelay = 500 * time.Millisecond
+
+type closeWriter interface {
+	CloseWrite() error
+}
+
+var _ closeWriter = (*net.TCPConn)(nil)
+
+// A ConnState represents the state of a client connection to a server.
+type ConnState int
+
+const (
+	// StateNew represents a new connection that is expected to
+	// send a request immediately.
+	StateNew ConnState = iota
+
+	StateActive
+	StateIdle
+	StateHijacked
+	StateClosed
+)
+
+var stateName = map[ConnState]string{
+	StateNew:      "new",
+	StateActive:   "active",
+}
+
+func (c ConnState) String() string {
+	return stateName[c]
+}
+
+// The HandlerFunc type is an adapter to allow the use of
+// ordinary functions as HTTP handlers.
+type HandlerFunc func(ResponseWriter, *Request)
+
+// ServeHTTP calls f(w, r).
+func (f HandlerFunc) ServeHTTP(w ResponseWriter, r *Request) {
+	f(w, r)
+}
+)");
+  CHECK(x.symbols == Symbols{{"rstAvoidanceDelay", "variable", 21},
+                             {"closeWriter", "interface", 23},
+                             {"ConnState", "type", 30},
+                             {"StateNew", "variable", 35},
+                             {"StateActive", "variable", 37},
+                             {"StateIdle", "variable", 38},
+                             {"StateHijacked", "variable", 39},
+                             {"StateClosed", "variable", 40},
+                             {"stateName", "variable", 43},
+                             {"String", "method", 48},
+                             {"HandlerFunc", "type", 54},
+                             {"ServeHTTP", "method", 57}});
+  CHECK(x.imports == Strings{"bufio", "net/url", "net/url", "fmt", "unsafe",
+                             "golang.org/x/net/http/httpguts", "math"});
+  CHECK(x.doc_summary == "HTTP server.");
+}
+
+// Multi-name specs (fmt/scan_test.go), a group whose values run over
+// several lines (crypto/tls/cipher_suites.go) and a generic type with
+// methods (sync/atomic/type.go).
+TEST_CASE("Go: multi-name specs, continued values, generics", "[symbols][go]") {
+  const auto x = extract(Language::go, R"(package atomic
+
+var i, j, k int
+var r1, r2, r3 rune
+
+var (
+	hasGCMAsmAMD64 = cpu.X86.HasAES && cpu.X86.HasPCLMULQDQ
+	// Keep in sync with crypto/aes/cipher_s390x.go.
+	hasGCMAsmS390X = cpu.S390X.HasAES && cpu.S390X.HasAESCBC &&
+		(cpu.S390X.HasGHASH || cpu.S390X.HasAESGCM)
+
+	hasAESGCMHardwareSupport = runtime.GOARCH == "amd64" && hasGCMAsmAMD64 ||
+		runtime.GOARCH == "s390x" && hasGCMAsmS390X
+	a, b = f(1,
+		2)
+)
+
+// A Pointer is an atomic pointer of type *T.
+type Pointer[T any] struct {
+	_ [0]*T
+	v unsafe.Pointer
+}
+
+func (x *Pointer[T]) Load() *T { return (*T)(LoadPointer(&x.v)) }
+
+type (
+	noCopy struct{}
+	align64 = struct{}
+)
+
+func _() {}
+)");
+  CHECK(x.symbols == Symbols{{"i", "variable", 3},
+                             {"j", "variable", 3},
+                             {"k", "variable", 3},
+                             {"r1", "variable", 4},
+                             {"r2", "variable", 4},
+                             {"r3", "variable", 4},
+                             {"hasGCMAsmAMD64", "variable", 7},
+                             {"hasGCMAsmS390X", "variable", 9},
+                             {"hasAESGCMHardwareSupport", "variable", 12},
+                             {"a", "variable", 14},
+                             {"b", "variable", 14},
+                             {"Pointer", "struct", 19},
+                             {"Load", "method", 24},
+                             {"noCopy", "struct", 27},
+                             {"align64", "struct", 28}});
+  CHECK(x.imports.empty());
+}
+
 TEST_CASE("JavaScript and TypeScript", "[symbols][js]") {
   const auto js = extract(Language::javascript, R"(/** Client helpers. */
 import { a } from './a.js';
