@@ -1,6 +1,7 @@
 // slurp-worker: generates contexts for the cluster's jobs.
 //
 //   slurp-worker --config cluster.toml [--concurrency N] [--name W]
+//                [--engine builtin|noop|exec:CMD]
 //
 // It connects to every node's jobs and results sockets (only the leader
 // sends jobs), so a change of leader needs nothing from it. Its key comes
@@ -11,12 +12,14 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <cstdlib>
 #include <thread>
 
 #include "bus/signal_flags.h"
 #include "src/client/tool_config.h"
 #include "src/worker/builtin_engine.h"
+#include "src/worker/exec_engine.h"
 #include "src/worker/noop_engine.h"
 #include "src/worker/worker.h"
 
@@ -30,6 +33,12 @@ int main(int argc, char** argv) {
   const char* engine_env = std::getenv("SLURP_ENGINE");
   std::string engine = engine_env && *engine_env ? engine_env : "builtin";
   std::string log_level = "info";
+  slurp::worker::ExecOptions exec;
+  auto engine_problem = [](const std::string& value) -> std::string {
+    if (value == "builtin" || value == "noop") return "";
+    if (value.starts_with("exec:") && value.size() > 5) return "";
+    return "want builtin, noop or exec:CMD (got '" + value + "')";
+  };
   app.add_option("--config", flags.config,
                  "cluster.toml (else $SLURP_CONFIG, else ./cluster.toml)");
   app.add_option("--key", flags.key,
@@ -41,10 +50,28 @@ int main(int argc, char** argv) {
                  "how results name this worker "
                  "(default: host:pid)");
   app.add_option("--engine", engine,
-                 "builtin (analyses the file) or noop (records only address, "
-                 "hash and size); default $SLURP_ENGINE, else builtin")
+                 "builtin (analyses the file), noop (records only address, "
+                 "hash and size) or exec:CMD (runs `/bin/sh -c CMD` per job: "
+                 "the job as JSON on stdin, the context as JSON on stdout; "
+                 "PROTOCOL.md, \"Exec engine\"); default $SLURP_ENGINE, else "
+                 "builtin")
       ->capture_default_str()
-      ->check(CLI::IsMember({"builtin", "noop"}));
+      ->check(engine_problem, "builtin|noop|exec:CMD");
+  app.add_option("--exec-timeout-ms", exec.timeout_ms,
+                 "exec engine: kill a command (and its process group) "
+                 "running longer, and fail the attempt; keep it under the "
+                 "cluster's job_lease_ms")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, slurp::limits::exec_timeout_ms_max));
+  app.add_option("--exec-output-bytes-max", exec.output_bytes_max,
+                 "exec engine: fail the attempt when a command prints more")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{2},
+                         slurp::limits::exec_output_bytes_max_allowed));
+  app.add_option("--exec-engine-version", exec.version,
+                 "exec engine: the engine_version its contexts carry (say "
+                 "which model or prompt made them)")
+      ->capture_default_str();
   app.add_flag("--insecure", flags.insecure, "plaintext (test clusters only)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
       ->capture_default_str();
@@ -52,6 +79,11 @@ int main(int argc, char** argv) {
       "Exit status: 0 stopped by SIGTERM/SIGINT; 1 cannot start; 2 usage or "
       "configuration error.");
   CLI11_PARSE(app, argc, argv);
+  // CLI11 checks only what was given; $SLURP_ENGINE is checked here.
+  if (std::string problem = engine_problem(engine); !problem.empty()) {
+    std::fprintf(stderr, "slurp-worker: $SLURP_ENGINE: %s\n", problem.c_str());
+    return 2;
+  }
 
   auto logger = spdlog::stderr_color_mt("slurp-worker");
   spdlog::set_default_logger(logger);
@@ -85,6 +117,9 @@ int main(int argc, char** argv) {
   std::shared_ptr<slurp::worker::Engine> chosen;
   if (engine == "noop") {
     chosen = std::make_shared<slurp::worker::NoopEngine>();
+  } else if (engine.starts_with("exec:")) {
+    exec.command = engine.substr(5);
+    chosen = std::make_shared<slurp::worker::ExecEngine>(exec);
   } else {
     chosen = std::make_shared<slurp::worker::BuiltinEngine>();
   }
@@ -93,8 +128,9 @@ int main(int argc, char** argv) {
     spdlog::error("cannot start: {}", s.error().describe());
     return 1;
   }
-  spdlog::info("worker {} serving {} nodes with {} engine threads ({} engine)",
-               name, options.nodes.size(), concurrency, engine);
+  spdlog::info(
+      "worker {} serving {} nodes with {} engine threads ({} engine {})", name,
+      options.nodes.size(), concurrency, chosen->name(), chosen->version());
   std::thread watcher([&] {
     while (!slurp::bus::stop_requested()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));

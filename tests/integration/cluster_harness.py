@@ -127,12 +127,14 @@ class Cluster:
     the files the tool writes: cluster.toml (ports, key files, data dirs),
     pids/NAME.pid and logs/NAME.log."""
 
-    def __init__(self, bin_dir, directory, nodes=3, workers=0, limits=()):
+    def __init__(self, bin_dir, directory, nodes=3, workers=0, limits=(),
+                 worker_args=()):
         self.bin_dir = pathlib.Path(bin_dir)
         self.dir = pathlib.Path(directory)
         self.count = nodes
         self.workers = workers
         self.limits = list(limits)  # "key=value" for cluster.toml [limits]
+        self.worker_args = list(worker_args)  # more slurp-worker arguments
         self.base_port = None
         self.up_output = ""
         self.nodes = {}      # id -> dict(api, events, pub, data_dir)
@@ -154,6 +156,8 @@ class Cluster:
         # count a test checks.
         limit_flags = [flag for limit in self.limits
                        for flag in ("--limit", limit)]
+        limit_flags += [flag for arg in self.worker_args
+                        for flag in ("--worker-arg", arg)]
         result = subprocess.run(
             [str(CLUSTER_TOOL), "up", "--nodes", str(self.count),
              "--workers", str(self.workers), "--dir", str(self.dir),
