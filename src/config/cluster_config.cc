@@ -414,7 +414,7 @@ constexpr LimitSpec limit_specs[] = {
     {"append_entries_max", &LimitsConfig::append_entries_max,
      limits::append_entries_max},
     {"append_bytes_max", &LimitsConfig::append_bytes_max,
-     limits::content_bytes_max},
+     limits::append_bytes_wire_max},
     {"snapshot_bytes_max", &LimitsConfig::snapshot_bytes_max,
      std::uint64_t{16} * 1024 * 1024 * 1024},
 };

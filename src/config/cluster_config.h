@@ -51,6 +51,7 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/limits.h"
 #include "protocol/result.h"
 
 namespace slurp::config {
@@ -91,7 +92,7 @@ struct LimitsConfig {
   std::uint64_t aging_interval_ms = 10000;
   std::uint64_t uncommitted_entries_max = 65536;  // Raft propose() bound
   std::uint64_t append_entries_max = 256;         // entries per Append
-  std::uint64_t append_bytes_max = 1024 * 1024;   // data bytes per Append
+  std::uint64_t append_bytes_max = limits::append_bytes_default;
   std::uint64_t snapshot_bytes_max = std::uint64_t{256} * 1024 * 1024;
 };
 

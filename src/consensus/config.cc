@@ -51,7 +51,7 @@ Status Config::validate() const {
   }
   const LimitCheck limits_checked[] = {
       {"append_entries_max", append_entries_max, limits::append_entries_max},
-      {"append_bytes_max", append_bytes_max, limits::content_bytes_max},
+      {"append_bytes_max", append_bytes_max, limits::append_bytes_wire_max},
       {"inflight_appends_max", inflight_appends_max, 0},
       {"uncommitted_entries_max", uncommitted_entries_max, 0},
       {"snapshot_chunk_bytes_max", snapshot_chunk_bytes_max,

@@ -41,6 +41,7 @@
 #include <variant>
 #include <vector>
 
+#include "protocol/limits.h"
 #include "protocol/messages.h"
 #include "protocol/result.h"
 
@@ -91,7 +92,7 @@ struct Config {
   bool check_quorum = true;  // §6.2
 
   std::size_t append_entries_max = 256;         // per Append message
-  std::size_t append_bytes_max = 1 << 20;       // data bytes per Append
+  std::size_t append_bytes_max = limits::append_bytes_default;
   std::size_t inflight_appends_max = 8;         // per follower (pipelining)
   std::size_t uncommitted_entries_max = 65536;  // propose() beyond: queue_full
   std::size_t snapshot_chunk_bytes_max = 256 * 1024;

@@ -120,10 +120,18 @@ void Node::maybe_compact() {
       state_.queued_tasks() + state_.active_tasks() + state_.context_count();
   const std::uint64_t interval =
       std::max<std::uint64_t>(limits::snapshot_interval_entries, records);
-  if (applied < snapshot_index_ + interval) return;
+  if (applied < std::max(snapshot_index_, compaction_refused_index_) +
+                    interval) {
+    return;
+  }
   consensus::Snapshot snapshot{{applied, applied_term_}, state_.snapshot()};
   if (Status s = raft_->compact(applied, snapshot.data); !s) {
-    spdlog::warn("compaction at {} refused: {}", applied, s.error().describe());
+    // Not again before another interval: encoding a state this big takes
+    // the node thread long enough to miss heartbeats.
+    compaction_refused_index_ = applied;
+    spdlog::warn("compaction at {} refused: {} (next try after {} more "
+                 "entries)",
+                 applied, s.error().describe(), interval);
     return;
   }
   if (Status s = storage_->compact(applied, snapshot); !s) {

@@ -177,6 +177,10 @@ void StateMachine::end_job(JobRecord& job, JobState state,
   job.error = std::move(error);
   job.waiting_on.clear();
   job.lease_until_ms = 0;
+  // The content was only there to be dispatched; an ended job never runs
+  // again, and keeping every file's bytes would make the state (and each
+  // snapshot) as big as everything ever submitted.
+  job.content.reset();
   index_job(job);
   out.ended.push_back({job.job_id, job.state, job.error});
   ended_order_.push_back(job.job_id);

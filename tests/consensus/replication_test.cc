@@ -300,7 +300,7 @@ TEST_CASE("propose reports not_leader, queue_full, conflict and kind 0",
   auto full = c.raft("n1").propose(1, bytes("x"));
   REQUIRE_FALSE(full.ok());
   CHECK(full.error().code == ErrorCode::queue_full);
-  auto big = c.raft("n1").propose(1, Bytes(2 << 20, 0));
+  auto big = c.raft("n1").propose(1, Bytes(Config{}.append_bytes_max + 1, 0));
   REQUIRE_FALSE(big.ok());
   CHECK(big.error().code == ErrorCode::too_large);
 }
