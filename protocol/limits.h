@@ -48,6 +48,14 @@ inline constexpr std::size_t job_batch_max = 256;
 inline constexpr std::size_t result_batch_max = 256;
 inline constexpr std::size_t depends_on_max = 1024;
 inline constexpr std::size_t snapshot_chunk_bytes_max = 1024 * 1024;
+// Log entry bytes one Append may carry. A generate with content_bytes_max
+// of content is one entry of a little more, so the default leaves room for
+// the request around the content; the most it may be set to leaves room in
+// the 4 MiB message for the Append around the entries.
+inline constexpr std::size_t append_bytes_default =
+    content_bytes_max + 128 * 1024;
+inline constexpr std::size_t append_bytes_wire_max =
+    message_bytes_max - 512 * 1024;
 
 // --- security --------------------------------------------------------------
 inline constexpr std::size_t authorized_keys_max = 4096;
@@ -113,7 +121,37 @@ inline constexpr std::uint64_t beacon_interval_ms = 200;
 // A leader that is asked to stop waits at most this long for its
 // successor to take over before it exits anyway.
 inline constexpr std::uint64_t leadership_transfer_ms = 2000;
+// status: workers the leader lists (heard from within worker_forget_ms,
+// most recent first) and the window its result rates are averaged over.
+inline constexpr std::size_t status_workers_max = 256;
+inline constexpr std::uint64_t worker_forget_ms = 60000;
+inline constexpr std::uint64_t status_rate_window_ms = 10000;
+// list: contexts per page when the request says 0, and the most it may
+// ask for (a page also stops before the message limit).
+inline constexpr std::size_t list_page_contexts_default = 100;
+inline constexpr std::size_t list_page_contexts_max = 1000;
 // Applied entries between two snapshots of the state machine.
 inline constexpr std::uint64_t snapshot_interval_entries = 10000;
+
+// --- the exec engine (slurp-worker --engine exec:CMD; PROTOCOL.md, "Exec
+// engine") -------------------------------------------------------------------
+// Defaults of --exec-timeout-ms and --exec-output-bytes-max. A command
+// still running at the timeout is killed with its process group.
+inline constexpr std::uint64_t exec_timeout_ms = 30000;
+inline constexpr std::size_t exec_output_bytes_max = 1024 * 1024;
+// The most --exec-output-bytes-max may be: the context it becomes must fit
+// in one results message.
+inline constexpr std::size_t exec_output_bytes_max_allowed = content_bytes_max;
+// The most --exec-timeout-ms may be: the longest job lease.
+inline constexpr std::uint64_t exec_timeout_ms_max = 3600000;
+// Of the command's stderr only the end is kept, for failure reasons.
+inline constexpr std::size_t exec_stderr_bytes_max = 4096;
+// The end of stderr that goes into a failure reason (whole lines).
+inline constexpr std::size_t exec_stderr_reason_bytes_max = 512;
+// Nesting of the JSON a command prints (a context needs 3).
+inline constexpr std::size_t exec_json_depth_max = 32;
+// Items in all the lists of one context (symbols, tags, imports, ...):
+// a results message must stay under msgpack_objects_max at the node.
+inline constexpr std::size_t exec_context_items_max = 16384;
 
 }  // namespace slurp::limits

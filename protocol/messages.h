@@ -98,7 +98,7 @@ struct Context {
   std::string engine;
   std::string engine_version;
   std::uint64_t generated_at_ms = 0;
-  double confidence = 0.0;  // 0..1
+  double confidence = 0.0;               // 0..1
   std::vector<LanguageShare> languages;  // most lines first
   template <class V>
   void fields(V& v) {
@@ -224,6 +224,24 @@ struct StatusRequest {
   bool operator==(const StatusRequest&) const = default;
 };
 
+// A worker as the leader sees it, from the results it delivers (workers
+// send nothing else). Leader-local: a new leader learns them again from
+// their next results.
+struct WorkerStatus {
+  std::string name;  // ResultBatch.worker
+  std::uint64_t jobs_completed = 0;
+  std::uint64_t jobs_failed = 0;
+  std::uint64_t last_seen_ms_ago = 0;
+  template <class V>
+  void fields(V& v) {
+    v.req("name", name);
+    v.def("jobs_completed", jobs_completed);
+    v.def("jobs_failed", jobs_failed);
+    v.def("last_seen_ms_ago", last_seen_ms_ago);
+  }
+  bool operator==(const WorkerStatus&) const = default;
+};
+
 struct MemberStatus {
   std::string node;
   std::string state;  // leader | follower | candidate | unreachable
@@ -274,6 +292,11 @@ struct StatusReply {
   std::uint64_t retries = 0;                // re-dispatches after a failure
   std::uint64_t dead_lettered = 0;          // gave up after job_attempts_max
   std::uint64_t duplicate_generations = 0;  // results for finished jobs
+  // Leader-local: workers heard from recently, and results per second
+  // over the last status_rate_window_ms.
+  std::vector<WorkerStatus> workers;
+  double completed_per_s = 0.0;
+  double failed_per_s = 0.0;
   template <class V>
   void fields(V& v) {
     v.req("id", id);
@@ -292,6 +315,9 @@ struct StatusReply {
     v.def("retries", retries);
     v.def("dead_lettered", dead_lettered);
     v.def("duplicate_generations", duplicate_generations);
+    v.def("workers", workers);
+    v.def("completed_per_s", completed_per_s);
+    v.def("failed_per_s", failed_per_s);
   }
   bool operator==(const StatusReply&) const = default;
 };
@@ -320,6 +346,88 @@ struct ContextReply {
     v.req("context", context);
   }
   bool operator==(const ContextReply&) const = default;
+};
+
+// Stored contexts whose canonical address starts with `prefix`, in address
+// order, a page at a time: pass the last address of one page as `after`
+// to get the next.
+struct ListContexts {
+  static constexpr std::string_view kType = "list";
+  std::uint64_t id = 0;
+  std::string prefix;       // a UCXL address or its beginning; "" for all
+  std::string after;        // only addresses after this one
+  std::uint64_t limit = 0;  // 0: list_page_contexts_default
+  bool stale = false;
+  template <class V>
+  void fields(V& v) {
+    v.req("id", id);
+    v.def("prefix", prefix);
+    v.def("after", after);
+    v.def("limit", limit);
+    v.def("stale", stale);
+  }
+  bool operator==(const ListContexts&) const = default;
+};
+
+struct ListReply {
+  static constexpr std::string_view kType = "list_reply";
+  std::uint64_t id = 0;
+  std::vector<Context> contexts;
+  // The `after` of the next page; absent on the last page.
+  std::optional<std::string> next_after;
+  template <class V>
+  void fields(V& v) {
+    v.req("id", id);
+    v.def("contexts", contexts);
+    v.opt("next_after", next_after);
+  }
+  bool operator==(const ListReply&) const = default;
+};
+
+// Where one job stands.
+struct JobQuery {
+  static constexpr std::string_view kType = "job";
+  std::uint64_t id = 0;
+  std::uint64_t job_id = 0;
+  bool stale = false;
+  template <class V>
+  void fields(V& v) {
+    v.req("id", id);
+    v.req("job_id", job_id);
+    v.def("stale", stale);
+  }
+  bool operator==(const JobQuery&) const = default;
+};
+
+struct JobReply {
+  static constexpr std::string_view kType = "job_reply";
+  std::uint64_t id = 0;
+  std::uint64_t job_id = 0;
+  std::string address;
+  // waiting, queued, active, completed, failed, dead_lettered, cancelled
+  std::string state;
+  Priority priority = Priority::normal;
+  std::uint64_t attempts = 0;
+  std::optional<std::string> error;  // why the last attempt failed / it ended
+  std::uint64_t accepted_ms = 0;
+  std::uint64_t ended_ms = 0;  // 0 while not ended
+  std::vector<std::string> depends_on;
+  std::uint64_t waiting_on = 0;  // open dependencies
+  template <class V>
+  void fields(V& v) {
+    v.req("id", id);
+    v.req("job_id", job_id);
+    v.req("address", address);
+    v.req("state", state);
+    v.def("priority", priority);
+    v.def("attempts", attempts);
+    v.opt("error", error);
+    v.def("accepted_ms", accepted_ms);
+    v.def("ended_ms", ended_ms);
+    v.def("depends_on", depends_on);
+    v.def("waiting_on", waiting_on);
+  }
+  bool operator==(const JobReply&) const = default;
 };
 
 struct Cancel {
@@ -742,7 +850,8 @@ using Message =
                  UpdateContext, UpdateReply, FetchEvents, EventsReply,
                  ErrorReply, Event, Beacon, Vote, VoteReply, Append,
                  AppendReply, SnapshotChunk, SnapshotReply, TimeoutNow, Forward,
-                 ForwardReply, JobBatch, ResultBatch>;
+                 ForwardReply, JobBatch, ResultBatch, ListContexts, ListReply,
+                 JobQuery, JobReply>;
 
 std::string_view message_type(const Message& message);
 

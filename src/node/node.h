@@ -47,6 +47,7 @@
 #include "src/node/clock.h"
 #include "src/node/event_journal.h"
 #include "src/node/node_options.h"
+#include "src/node/worker_registry.h"
 #include "src/security/audit_log.h"
 #include "src/state/state_machine.h"
 #include "src/storage/sqlite_storage.h"
@@ -160,6 +161,8 @@ class Node {
 
   // node_status.cc: reads, events, beacons, health.
   StatusReply build_status(std::uint64_t id, bool stale) const;
+  Message list_contexts(const ListContexts& list, Role role) const;
+  Message job_reply(const JobQuery& query) const;
   Message answer_read(const ClientRequest& request, bool stale) const;
   void publish(std::string topic, Attributes attrs);
   void publish_beacon();
@@ -205,7 +208,9 @@ class Node {
   state::StateMachine state_;
   std::uint64_t applied_term_ = 0;
   std::uint64_t snapshot_index_ = 0;
+  std::uint64_t compaction_refused_index_ = 0;
   EventJournal journal_;
+  WorkerRegistry workers_;  // leader: who delivers results, how fast
 
   // Consensus view as of the last loop turn, to notice changes.
   consensus::RaftRole last_role_ = consensus::RaftRole::follower;

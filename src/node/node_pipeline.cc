@@ -202,6 +202,13 @@ void Node::accept_results(const ResultBatch& batch, std::string_view payload) {
     return;
   }
   const std::uint64_t now = wall_ms();
+  {
+    std::uint64_t ok = 0;
+    for (const JobResult& r : batch.results) {
+      if (r.ok && r.context) ++ok;
+    }
+    workers_.record(batch.worker, ok, batch.results.size() - ok, now);
+  }
   state::FailCommand fail;
   fail.time_ms = now;
   std::vector<state::CompleteCommand> completes(1);

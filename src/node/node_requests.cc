@@ -19,6 +19,8 @@ bool served_locally(const Message& m) {
   if (std::holds_alternative<FetchEvents>(m)) return true;
   if (auto* s = std::get_if<StatusRequest>(&m)) return s->stale;
   if (auto* g = std::get_if<GetContext>(&m)) return g->stale;
+  if (auto* l = std::get_if<ListContexts>(&m)) return l->stale;
+  if (auto* j = std::get_if<JobQuery>(&m)) return j->stale;
   return false;
 }
 
@@ -160,7 +162,9 @@ void Node::serve_as_leader(ClientRequest request) {
     propose(std::move(request), state::CommandKind::update_context,
             encode_record(command));
   } else if (std::holds_alternative<StatusRequest>(m) ||
-             std::holds_alternative<GetContext>(m)) {
+             std::holds_alternative<GetContext>(m) ||
+             std::holds_alternative<ListContexts>(m) ||
+             std::holds_alternative<JobQuery>(m)) {
     start_read(std::move(request));
   } else {
     serve_locally(std::move(request));

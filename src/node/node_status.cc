@@ -5,6 +5,7 @@
 #include "protocol/codec.h"
 #include "protocol/limits.h"
 #include "protocol/ucxl_address.h"
+#include "protocol/wire_size.h"
 #include "src/context/role_filter.h"
 #include "src/node/node.h"
 
@@ -93,12 +94,24 @@ StatusReply Node::build_status(std::uint64_t id, bool stale) const {
   reply.retries = counters.retries;
   reply.dead_lettered = counters.dead_lettered;
   reply.duplicate_generations = counters.duplicate_generations;
+  if (leading) {
+    const std::uint64_t wall = wall_ms();
+    reply.workers = workers_.workers(wall);
+    reply.completed_per_s = workers_.completed_per_s(wall);
+    reply.failed_per_s = workers_.failed_per_s(wall);
+  }
   return reply;
 }
 
 Message Node::answer_read(const ClientRequest& request, bool stale) const {
   if (auto* s = std::get_if<StatusRequest>(&request.request)) {
     return build_status(s->id, stale);
+  }
+  if (auto* l = std::get_if<ListContexts>(&request.request)) {
+    return list_contexts(*l, request.role);
+  }
+  if (auto* j = std::get_if<JobQuery>(&request.request)) {
+    return job_reply(*j);
   }
   const auto& get = std::get<GetContext>(request.request);
   auto parsed = parse_ucxl(get.address);
@@ -115,6 +128,65 @@ Message Node::answer_read(const ClientRequest& request, bool stale) const {
                    "no context stored for " + parsed->to_string(), "address"));
   }
   return ContextReply{get.id, context::filter_for_role(*context, request.role)};
+}
+
+// A page of stored contexts. The prefix is canonicalized when it parses as
+// an address, so `ucxl://project/src` lists what was stored under its
+// full form; anything else is compared as written.
+Message Node::list_contexts(const ListContexts& list, Role role) const {
+  if (list.limit > limits::list_page_contexts_max) {
+    return to_error_reply(
+        list.id, make_error(ErrorCode::bad_request,
+                            "limit over " +
+                                std::to_string(limits::list_page_contexts_max),
+                            "limit"));
+  }
+  std::string prefix = list.prefix;
+  if (auto parsed = parse_ucxl(list.prefix)) prefix = parsed->to_string();
+  const std::size_t limit =
+      list.limit == 0 ? limits::list_page_contexts_default : list.limit;
+  // One more than the page, to know whether another page follows.
+  auto found = state_.contexts_after(prefix, list.after, limit + 1);
+  ListReply reply;
+  reply.id = list.id;
+  std::size_t bytes = 0;
+  for (const Context* c : found) {
+    if (reply.contexts.size() == limit) break;
+    Context shown = context::filter_for_role(*c, role);
+    const std::size_t size = wire_bytes_estimate(shown);
+    if (!reply.contexts.empty() && bytes + size > kBatchPayloadBytesMax) break;
+    bytes += size;
+    reply.contexts.push_back(std::move(shown));
+  }
+  if (reply.contexts.size() < found.size()) {
+    reply.next_after = reply.contexts.back().address;
+  }
+  return reply;
+}
+
+Message Node::job_reply(const JobQuery& query) const {
+  const state::JobRecord* job = state_.job(query.job_id);
+  if (job == nullptr) {
+    return to_error_reply(
+        query.id,
+        make_error(ErrorCode::not_found,
+                   "no job " + std::to_string(query.job_id) +
+                       " (never accepted, or ended and since forgotten)",
+                   "job_id"));
+  }
+  JobReply reply;
+  reply.id = query.id;
+  reply.job_id = job->job_id;
+  reply.address = job->address;
+  reply.state = std::string(state::job_state_name(job->state));
+  reply.priority = job->priority;
+  reply.attempts = job->attempts;
+  reply.error = job->error;
+  reply.accepted_ms = job->accepted_ms;
+  reply.ended_ms = job->ended_ms;
+  reply.depends_on = job->depends_on;
+  reply.waiting_on = job->waiting_on.size();
+  return reply;
 }
 
 void Node::publish(std::string topic, Attributes attrs) {

@@ -31,6 +31,8 @@ struct AllowedRoles {
   unsigned operator()(const Ping&) { return kEveryone; }
   unsigned operator()(const StatusRequest&) { return kEveryone; }
   unsigned operator()(const GetContext&) { return kReaders; }
+  unsigned operator()(const ListContexts&) { return kReaders; }
+  unsigned operator()(const JobQuery&) { return kReaders; }
   unsigned operator()(const FetchEvents&) { return kReaders; }
   unsigned operator()(const Generate&) { return kWriters; }
   unsigned operator()(const Cancel&) { return kWriters; }

@@ -307,6 +307,21 @@ const Context* StateMachine::context(const std::string& address) const {
   return it == contexts_.end() ? nullptr : &it->second.context;
 }
 
+std::vector<const Context*> StateMachine::contexts_after(
+    const std::string& prefix, const std::string& after,
+    std::size_t limit) const {
+  std::vector<const Context*> out;
+  // Start at whichever is later: the prefix's first address or `after`.
+  auto it = after < prefix ? contexts_.lower_bound(prefix)
+                           : contexts_.upper_bound(after);
+  for (; it != contexts_.end() && out.size() < limit &&
+         it->first.starts_with(prefix);
+       ++it) {
+    out.push_back(&it->second.context);
+  }
+  return out;
+}
+
 const ContextMeta* StateMachine::context_meta(
     const std::string& address) const {
   auto it = contexts_.find(address);

@@ -341,6 +341,11 @@ class StateMachine {
   const JobRecord* job(std::uint64_t job_id) const;
   // Latest stored context for a canonical address.
   const Context* context(const std::string& address) const;
+  // Stored contexts whose address starts with `prefix` and sorts after
+  // `after`, in address order, at most `limit`.
+  std::vector<const Context*> contexts_after(const std::string& prefix,
+                                             const std::string& after,
+                                             std::size_t limit) const;
   // Who generated it; nullptr for unknown addresses and for contexts that
   // came from update_context.
   const ContextMeta* context_meta(const std::string& address) const;

@@ -60,6 +60,9 @@ std::vector<std::pair<std::string, Message>> client_messages() {
   status.retries = 2;
   status.dead_lettered = 0;
   status.duplicate_generations = 1;
+  status.workers = {WorkerStatus{"w1", 40, 1, 120}};
+  status.completed_per_s = 12.5;
+  status.failed_per_s = 0.25;
   return {
       {"ping", Ping{1}},
       {"pong", Pong{1, "n1", "alice", "developer", 1795000000000}},
@@ -70,6 +73,23 @@ std::vector<std::pair<std::string, Message>> client_messages() {
       {"status_reply", status},
       {"get", GetContext{11, "ucxl://project/src/main.go", false}},
       {"context", ContextReply{11, sample_context()}},
+      {"list", ListContexts{15, "ucxl://project/src/", "", 2, false}},
+      {"list_reply",
+       ListReply{15,
+                 {sample_context()},
+                 "ucxl://any:developer@project:main/*^/src/main.go"}},
+      {"job", JobQuery{16, 1001, false}},
+      {"job_reply", JobReply{16,
+                             1001,
+                             "ucxl://any:any@project:any/*^/src/main.go",
+                             "failed",
+                             Priority::high,
+                             3,
+                             "engine timed out",
+                             1795000000000,
+                             1795000004000,
+                             {"ucxl://any:any@project:any/*^/src/util.go"},
+                             0}},
       {"cancel", Cancel{12, 1001}},
       {"cancel_reply", CancelReply{12, 1001, "cancelled"}},
       {"update_context", UpdateContext{13, sample_context()}},
