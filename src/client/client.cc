@@ -168,6 +168,43 @@ Result<Message> Client::exchange(Message request) {
   }
 }
 
+Result<std::uint64_t> Client::send(Message request) {
+  const std::uint64_t id = next_id_++;
+  set_request_id(request, id);
+  const std::string payload = encode(request);
+  const auto budget = options_.connect_timeout.count() > 0
+                          ? std::min(options_.connect_timeout, options_.timeout)
+                          : options_.timeout;
+  if (Status s = wait_for_socket(ZMQ_POLLOUT, Clock::now() + budget, budget,
+                                 "no connection to");
+      !s) {
+    return s.error();
+  }
+  socket_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
+  return id;
+}
+
+Result<std::optional<Message>> Client::receive(std::chrono::milliseconds wait) {
+  const auto deadline = Clock::now() + wait;
+  for (;;) {
+    if (Status s = wait_for_socket(ZMQ_POLLIN, deadline, wait, "no reply from");
+        !s) {
+      if (s.error().code == ErrorCode::timeout) return std::optional<Message>();
+      return s.error();
+    }
+    auto received = bus::receive_message(socket_);
+    if (!received) continue;
+    if (!*received) return received->error();
+    if (received->value().rejected) return *received->value().rejected;
+    const auto& frames = received->value().frames;
+    if (frames.empty()) continue;
+    const zmq::message_t& body = frames.back();
+    auto reply = decode(std::string_view(body.data<char>(), body.size()));
+    if (!reply) return reply.error();
+    return std::optional<Message>(std::move(*reply));
+  }
+}
+
 template <class Reply>
 Result<Reply> Client::call_for(Message request) {
   auto reply = call(std::move(request));

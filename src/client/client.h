@@ -50,6 +50,13 @@ class Client {
   // refused handshake (unauthenticated), or an undecodable reply.
   Result<Message> exchange(Message request);
 
+  // Pipelined use: send() returns the id it gave the request (after waiting
+  // for the connection, within connect_timeout), and receive() returns the
+  // next reply of any id, or nullopt when none came within `wait`. An
+  // `error` reply comes back as an ErrorReply message, as from exchange().
+  Result<std::uint64_t> send(Message request);
+  Result<std::optional<Message>> receive(std::chrono::milliseconds wait);
+
   Result<Pong> ping();
   Result<StatusReply> status(bool stale = false);
   // Events of this node's sequence from `from_seq`; limit 0: the node's

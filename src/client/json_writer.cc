@@ -1,6 +1,9 @@
 #include "src/client/json_writer.h"
 
 #include <cassert>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 namespace slurp::client {
 namespace {
@@ -107,6 +110,28 @@ JsonWriter& JsonWriter::value(std::string_view text) {
 JsonWriter& JsonWriter::value(std::uint64_t number) {
   before_value();
   out_ += std::to_string(number);
+  return *this;
+}
+
+// Shortest text that reads back as the same double; JSON has no NaN or
+// infinity, so those are written as null.
+JsonWriter& JsonWriter::value(double number) {
+  before_value();
+  if (!std::isfinite(number)) {
+    out_ += "null";
+    return *this;
+  }
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.17g", number);
+  for (int precision = 1; precision < 17; ++precision) {
+    char shorter[32];
+    std::snprintf(shorter, sizeof shorter, "%.*g", precision, number);
+    if (std::strtod(shorter, nullptr) == number) {
+      std::snprintf(buffer, sizeof buffer, "%s", shorter);
+      break;
+    }
+  }
+  out_ += buffer;
   return *this;
 }
 

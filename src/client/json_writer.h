@@ -26,6 +26,7 @@ class JsonWriter {
   JsonWriter& value(const char* text) { return value(std::string_view(text)); }
   JsonWriter& value(std::uint64_t number);
   JsonWriter& value(bool flag);
+  JsonWriter& value(double number);
   JsonWriter& null();
 
   // The document so far; complete once every begin has its end.

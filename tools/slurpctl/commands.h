@@ -1,0 +1,37 @@
+// slurpctl's commands, one file each (or two closely related ones). Each
+// returns an exit code (connection.h). Main thread.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tools/slurpctl/connection.h"
+
+namespace slurpctl {
+
+int run_keygen(const std::string& dir, const std::string& name);
+int run_ping(const Flags& f);
+int run_status(const Flags& f);
+int run_cluster(const Flags& f);
+
+struct GenerateFlags {
+  std::vector<std::string> paths;
+  bool recursive = false;
+  bool include_hidden = false;
+  std::string project;
+  std::string root;
+  std::string priority = "normal";
+  std::vector<std::string> depends_on;
+  bool wait = false;
+  int in_flight_max = 256;
+  std::string progress = "auto";  // auto | bar | lines | none
+};
+int run_generate(const Flags& f, const GenerateFlags& g);
+
+int run_get(const Flags& f, const std::string& address);
+int run_export(const Flags& f, const std::string& format,
+               const std::string& prefix);
+int run_cancel(const Flags& f, std::uint64_t job_id);
+int run_watch(const Flags& f, std::uint64_t job_id, int interval_ms);
+
+}  // namespace slurpctl
