@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "bus/signal_flags.h"
+#include "protocol/limits.h"
 #include "src/client/tool_config.h"
 #include "src/worker/builtin_engine.h"
 #include "src/worker/exec_engine.h"
@@ -57,6 +58,13 @@ int main(int argc, char** argv) {
                  "builtin")
       ->capture_default_str()
       ->check(engine_problem, "builtin|noop|exec:CMD");
+  std::size_t content_bytes_max = slurp::limits::content_bytes_max;
+  app.add_option("--content-bytes-max", content_bytes_max,
+                 "builtin: files bigger than this get a small 'huge' context "
+                 "instead of an analysis (files read by path may exceed the "
+                 "3 MiB a request carries inline)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
   app.add_option("--exec-timeout-ms", exec.timeout_ms,
                  "exec engine: kill a command (and its process group) "
                  "running longer, and fail the attempt; keep it under the "
@@ -121,7 +129,7 @@ int main(int argc, char** argv) {
     exec.command = engine.substr(5);
     chosen = std::make_shared<slurp::worker::ExecEngine>(exec);
   } else {
-    chosen = std::make_shared<slurp::worker::BuiltinEngine>();
+    chosen = std::make_shared<slurp::worker::BuiltinEngine>(content_bytes_max);
   }
   slurp::worker::Worker worker(context, options, chosen);
   if (auto s = worker.connect(); !s) {
