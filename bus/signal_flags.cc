@@ -29,7 +29,9 @@ void note(int number) {
   }
 }
 
-extern "C" void on_signal(int number) { note(number); }
+extern "C" void on_signal(int number) {
+  note(number);
+}
 
 Status install(int number) {
   struct sigaction action {};

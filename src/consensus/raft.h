@@ -91,7 +91,7 @@ struct Config {
   bool pre_vote = true;      // §9.6
   bool check_quorum = true;  // §6.2
 
-  std::size_t append_entries_max = 256;         // per Append message
+  std::size_t append_entries_max = 256;  // per Append message
   std::size_t append_bytes_max = limits::append_bytes_default;
   std::size_t inflight_appends_max = 8;         // per follower (pipelining)
   std::size_t uncommitted_entries_max = 65536;  // propose() beyond: queue_full

@@ -120,8 +120,8 @@ void Node::maybe_compact() {
       state_.queued_tasks() + state_.active_tasks() + state_.context_count();
   const std::uint64_t interval =
       std::max<std::uint64_t>(limits::snapshot_interval_entries, records);
-  if (applied < std::max(snapshot_index_, compaction_refused_index_) +
-                    interval) {
+  if (applied <
+      std::max(snapshot_index_, compaction_refused_index_) + interval) {
     return;
   }
   consensus::Snapshot snapshot{{applied, applied_term_}, state_.snapshot()};
@@ -129,9 +129,10 @@ void Node::maybe_compact() {
     // Not again before another interval: encoding a state this big takes
     // the node thread long enough to miss heartbeats.
     compaction_refused_index_ = applied;
-    spdlog::warn("compaction at {} refused: {} (next try after {} more "
-                 "entries)",
-                 applied, s.error().describe(), interval);
+    spdlog::warn(
+        "compaction at {} refused: {} (next try after {} more "
+        "entries)",
+        applied, s.error().describe(), interval);
     return;
   }
   if (Status s = storage_->compact(applied, snapshot); !s) {

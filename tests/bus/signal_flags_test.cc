@@ -32,7 +32,7 @@ TEST_CASE("signals: SIGHUP requests one reload, SIGTERM requests a stop",
   CHECK_FALSE(stop_requested());
   ::kill(::getpid(), SIGTERM);
   CHECK(within_a_second([] { return stop_requested(); }));
-  CHECK(stop_requested());  // sticky
+  CHECK(stop_requested());     // sticky
   ::kill(::getpid(), SIGINT);  // handled, not fatal
   CHECK(stop_requested());
 }
