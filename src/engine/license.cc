@@ -43,14 +43,16 @@ std::string normalized(std::string_view text) {
   out.reserve(text.size());
   bool space = false;
   for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isspace(u) || c == '*' || c == '#' || c == '/') {
+    // ASCII only, without the locale: the phrases are ASCII, and the
+    // locale-aware calls were a fifth of the engine's time on a tree.
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+        c == '\v' || c == '*' || c == '#' || c == '/') {
       space = !out.empty();
       continue;
     }
     if (space) out += ' ';
     space = false;
-    out += static_cast<char>(std::tolower(u));
+    out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   }
   return out;
 }
@@ -88,6 +90,18 @@ std::optional<std::string> detect_license(std::string_view content) {
   const std::string_view head =
       content.substr(0, std::min(content.size(), license_scan_bytes_max));
   if (auto id = spdx_expression(head)) return id;
+  // Every marker holds one of these word fragments; most files hold none,
+  // and then there is nothing to normalize.
+  bool hinted = false;
+  for (std::string_view fragment :
+       {"icens", "ICENS", "ermission", "ERMISSION", "edistribution",
+        "EDISTRIBUTION", "ublic domain", "UBLIC DOMAIN"}) {
+    if (head.find(fragment) != std::string_view::npos) {
+      hinted = true;
+      break;
+    }
+  }
+  if (!hinted) return std::nullopt;
   const std::string text = normalized(head);
   for (const Marker& m : kMarkers) {
     if (text.find(m.phrase) == std::string::npos) continue;
