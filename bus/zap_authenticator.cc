@@ -242,7 +242,8 @@ ZapAuthenticator::Verdict ZapAuthenticator::decide(
   }
   // Checked for every mechanism: a server socket with no or another domain
   // is a configuration slip, and slips must refuse, not admit.
-  if (domain != domain_) {
+  const bool work = domain == domain_ + work_domain_suffix;
+  if (domain != domain_ && !work) {
     return refuse(400, "wrong ZAP domain '" + printable(domain) + "'");
   }
   if (d.mechanism == "CURVE") {
@@ -251,6 +252,11 @@ ZapAuthenticator::Verdict ZapAuthenticator::decide(
     if (!entry) return refuse(400, "unknown key");
     d.name = entry->name;
     d.role = entry->role;
+    if (work && entry->role != Role::worker && entry->role != Role::node) {
+      d.role.reset();
+      return refuse(400, "role " + std::string(role_name(entry->role)) +
+                             " may not take jobs or deliver results");
+    }
   } else if (d.mechanism == "NULL") {
     if (credentials != 0) return refuse(500, "malformed NULL request");
     if (!allow_null_) {

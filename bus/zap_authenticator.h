@@ -13,6 +13,7 @@
 //     token (read back with zmq_msg_gets on every message from that
 //     connection; see zap_properties.h and received_message.h)
 //   CURVE, unknown key                    -> 400
+//   CURVE on DOMAIN.work, key's role not worker or node -> 400
 //   any mechanism, domain other than ours -> 400
 //   NULL (plaintext) when allow_null      -> 200, User-Id "insecure", Role
 //     observer (see insecure_role)
@@ -66,6 +67,11 @@ class ZapAuthenticator {
  public:
   static constexpr const char* zap_endpoint = "inproc://zeromq.zap.01";
   static constexpr const char* default_domain = "slurp";
+  // The domain of the sockets that hand out jobs and take results: the
+  // main domain + this suffix. Only keys of role worker or node get in
+  // there (plaintext peers too, in --insecure mode): a job carries file
+  // content, so an observer key must not be able to pull jobs.
+  static constexpr const char* work_domain_suffix = ".work";
   // Plaintext peers (only with allow_null, i.e. --insecure) get this user id
   // and the least role. The node's policy, which knows it runs insecure,
   // decides what "insecure" may do; if it forgets, the cluster is read-only

@@ -228,9 +228,19 @@ Status Node::bind_sockets(const NodeOptions& options) {
       {&results_, zmq::socket_type::pull, &options.results_bind, &results,
        "results"},
   };
+  // jobs and results admit only workers and nodes (ZAP, work domain).
+  const std::string work_domain =
+      std::string(bus::ZapAuthenticator::default_domain) +
+      bus::ZapAuthenticator::work_domain_suffix;
+  bus::SocketSecurity work_security =
+      options.insecure ? bus::SocketSecurity(bus::Insecure{work_domain})
+                       : bus::SocketSecurity(bus::CurveServer{
+                             keys_.public_z85, keys_.secret_z85, work_domain});
   for (Binding& b : bindings) {
     try {
-      *b.socket = bus::make_socket(context_, b.type, security);
+      const bool work = b.socket == &jobs_ || b.socket == &results_;
+      *b.socket =
+          bus::make_socket(context_, b.type, work ? work_security : security);
       if (b.socket == &api_) {
         // Monitor before binding so no handshake failure goes unrecorded: a
         // plaintext client or a wrong server key fails before ZAP is asked.

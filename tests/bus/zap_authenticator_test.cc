@@ -25,8 +25,13 @@ struct ZapFixture {
     Result<CurveKeyPair> pair = generate_curve_keypair();
     REQUIRE(pair.ok());
     alice = *pair;
+    Result<CurveKeyPair> w = generate_curve_keypair();
+    REQUIRE(w.ok());
+    worker = *w;
     Result<AuthorizedKeys> keys =
-        parse_authorized_keys(alice.public_z85 + " alice developer\n", "test");
+        parse_authorized_keys(alice.public_z85 + " alice developer\n" +
+                                  worker.public_z85 + " w1 worker\n",
+                              "test");
     REQUIRE(keys.ok());
     zap = std::make_unique<ZapAuthenticator>(context, std::move(*keys), "",
                                              "slurp", false, audit.callback());
@@ -60,7 +65,7 @@ struct ZapFixture {
   std::string raw_alice() const { return *z85_key_to_raw(alice.public_z85); }
 
   zmq::context_t context;
-  CurveKeyPair alice;
+  CurveKeyPair alice, worker;
   AuditLog audit;
   std::unique_ptr<ZapAuthenticator> zap;
   zmq::socket_t requester{context, zmq::socket_type::req};
@@ -114,6 +119,27 @@ TEST_CASE_METHOD(ZapFixture, "ZAP: refusals (400) carry no user id",
   CHECK(last.frames[5].empty());
   CHECK(zap->accepted_count() == 0);
   CHECK(zap->refused_count() == 2);
+}
+
+TEST_CASE_METHOD(ZapFixture,
+                 "ZAP: the work domain admits only workers and nodes",
+                 "[bus][zap]") {
+  // alice is a developer: she may use the api, never pull jobs.
+  ZapReply refused =
+      ask({"1.0", "r", "slurp.work", "10.0.0.7", "", "CURVE", raw_alice()});
+  CHECK(refused.status() == "400");
+  CHECK(refused.frames[3] ==
+        "role developer may not take jobs or deliver "
+        "results");
+  CHECK(refused.frames[4].empty());
+  ZapReply admitted = ask({"1.0", "r", "slurp.work", "10.0.0.7", "", "CURVE",
+                           *z85_key_to_raw(worker.public_z85)});
+  CHECK(admitted.status() == "200");
+  CHECK(admitted.frames[4] == "w1");
+  CHECK(audit.wait_for([](const AuthDecision& d) {
+    return !d.accepted &&
+           d.reason.find("may not take jobs") != std::string::npos;
+  }));
 }
 
 TEST_CASE_METHOD(ZapFixture, "ZAP: malformed requests get 500", "[bus][zap]") {

@@ -332,6 +332,27 @@ def phase2(c, ctx, cluster, client, leader, worker_log_path, events):
             len(terms) >= 2, sorted(terms))
 
 
+def check_observer_refused_on_jobs(c, ctx, cluster):
+    """A job carries file content: an observer key that connects a PULL to
+    jobs is refused at the handshake (ZAP work domain) and audited."""
+    import tomllib
+    with open(cluster.dir / "cluster.toml", "rb") as f:
+        node = tomllib.load(f)["nodes"][0]
+    sock = ctx.socket(zmq.PULL)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.curve_publickey = read_key(cluster.dir / "keys" / "observer.pub")
+    sock.curve_secretkey = read_key(cluster.dir / "keys" / "observer.key")
+    sock.curve_serverkey = cluster.nodes[node["id"]]["pub"]
+    sock.connect(f"tcp://{node['host']}:{node['jobs_port']}")
+    refused = wait_for(lambda: any(
+        r.get("kind") == "auth.refused"
+        and "role observer may not take jobs" in r.get("detail", "")
+        for r in cluster.audit_records(node["id"])), 10)
+    c.check("an observer key is refused on jobs (ZAP 400, audited)", refused,
+            cluster.audit_records(node["id"])[-3:])
+    sock.close(0)
+
+
 def run(c, ctx, cluster, tmp):
     probe = Client(ctx, cluster, "n1")
     st = wait_for(lambda: status(probe), 10)
@@ -343,6 +364,7 @@ def run(c, ctx, cluster, tmp):
     note(f"leader {leader}; submitting through {follower}")
     if not authorize_worker_key(c, ctx, cluster):
         return
+    check_observer_refused_on_jobs(c, ctx, cluster)
     events = EventCollector(ctx, cluster)
     events.start()
     log_path = tmp / "python_worker.log"
