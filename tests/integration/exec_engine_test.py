@@ -107,6 +107,11 @@ def await_done(client, sent, seconds):
     bounded), or what arrived by the deadline."""
     done = {}
     by_rid = {rid: name for name, (rid, _) in sent.items()}
+    # A fast job's job_done can arrive while later files are still being
+    # submitted; the client keeps such replies in `late`.
+    for reply in client.late:
+        if reply.get("type") == "job_done" and reply.get("id") in by_rid:
+            done[by_rid[reply["id"]]] = reply
     deadline = now() + seconds
     while len(done) < len(sent) and now() < deadline:
         reply = client.receive(set(by_rid) - {sent[n][0] for n in done},
