@@ -110,8 +110,10 @@ std::string composed_summary(engine::Language language,
     out += " defining";
     bool first = true;
     for (const auto& [kind, n] : kinds) {
+      // "class" -> "classes", "alias" -> "aliases"; the rest take an s.
+      const char* plural = kind.ends_with("s") ? "es" : "s";
       out += (first ? " " : ", ") + std::to_string(n) + " " + kind +
-             (n == 1 ? "" : "s");
+             (n == 1 ? "" : plural);
       first = false;
     }
   }

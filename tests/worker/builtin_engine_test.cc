@@ -52,6 +52,13 @@ TEST_CASE("a C file: language, symbols, imports, lines, summary", "[builtin]") {
   CHECK(context->content_hash.size() == 64);
 }
 
+TEST_CASE("a composed summary counts kinds in good English", "[builtin]") {
+  const std::string text = "class A {};\nclass B {};\nint f() { return 0; }\n";
+  auto context = BuiltinEngine().generate(job_for("ucxl://p/ab.cc", text));
+  REQUIRE(context.ok());
+  CHECK(context->summary == "cpp file defining 2 classes, 1 function");
+}
+
 TEST_CASE("binary content gets a small clear context", "[builtin]") {
   std::string bytes(
       "\x7f"
