@@ -92,17 +92,19 @@ std::optional<std::string> detect_license(std::string_view content) {
   if (auto id = spdx_expression(head)) return id;
   // Every marker holds one of these word fragments; most files hold none,
   // and then there is nothing to normalize.
-  bool hinted = false;
+  std::size_t first = std::string_view::npos;
   for (std::string_view fragment :
        {"icens", "ICENS", "ermission", "ERMISSION", "edistribution",
         "EDISTRIBUTION", "ublic domain", "UBLIC DOMAIN"}) {
-    if (head.find(fragment) != std::string_view::npos) {
-      hinted = true;
-      break;
-    }
+    first = std::min(first, head.find(fragment));
   }
-  if (!hinted) return std::nullopt;
-  const std::string text = normalized(head);
+  if (first == std::string_view::npos) return std::nullopt;
+  // Only the text around the first hint: a license's opening words and
+  // the phrases that tell its variants apart sit within a few KiB of it.
+  const std::size_t from = first > license_window_before_bytes
+                               ? first - license_window_before_bytes
+                               : 0;
+  const std::string text = normalized(head.substr(from, license_window_bytes));
   for (const Marker& m : kMarkers) {
     if (text.find(m.phrase) == std::string::npos) continue;
     if (!m.also.empty() && text.find(m.also) == std::string::npos) continue;

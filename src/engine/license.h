@@ -14,6 +14,10 @@ namespace slurp::engine {
 
 inline constexpr std::size_t license_scan_bytes_max = 16 * 1024;
 inline constexpr std::size_t license_id_bytes_max = 128;
+// Headers are matched in a window around the first word that hints at a
+// license ("license", "permission", "redistribution", "public domain").
+inline constexpr std::size_t license_window_before_bytes = 1024;
+inline constexpr std::size_t license_window_bytes = 6 * 1024;
 
 std::optional<std::string> detect_license(std::string_view content);
 

@@ -1,6 +1,6 @@
 // Hex SHA-256 of content: the content_hash of jobs and contexts, and the
-// cache key's half that says "same bytes". libsodium; any thread (after
-// sodium_init, which content_hash calls once).
+// cache key's half that says "same bytes". OpenSSL's libcrypto; any
+// thread.
 #pragma once
 
 #include <cstdint>
