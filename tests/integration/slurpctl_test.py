@@ -9,7 +9,8 @@ A 3-node cluster with 2 workers (tools/cluster up). Checks:
     (CMake's own modules, /usr/share/cmake-3.*, over 2,000 files) on a pipe:
     progress as plain lines on stderr, every file and directory completed,
     and `export --format jsonl` of the project holds every one of them;
-  - the same command on a terminal (tmux) draws a progress bar;
+  - the same command on a terminal (tmux), as another project, draws a
+    progress bar and completes;
   - get (text and --json), status (tables), cluster, watch and cancel of a
     finished job, export --format json and markdown;
   - error messages: each error code the cluster can be made to answer here
@@ -213,15 +214,13 @@ class Tmux:
 
 
 def check_tty(c, ctl, tmp):
-    """On a terminal, the same command draws a bar in place."""
-    tree = tmp / "tty-tree"
-    for i in range(300):
-        d = tree / f"d{i % 10}"
-        d.mkdir(parents=True, exist_ok=True)
-        (d / f"f{i}.py").write_text(f"def f{i}():\n    return {i}\n")
+    """On a terminal, the same command over the same real tree (as another
+    project, so every job runs again) draws a bar in place."""
+    tree = real_tree()
+    files, dirs = count_tree(tree)
     done = tmp / "tty.done"
     command = (f"SLURP_CONFIG={ctl.env['SLURP_CONFIG']} {ctl.binary} generate "
-               f"--recursive {tree} --project tty --wait; "
+               f"--recursive {tree} --root {tree.parent} --project tty --wait; "
                f"echo EXITED $? > {done}; sleep 30")
     tmux = Tmux()
     try:
@@ -232,12 +231,16 @@ def check_tty(c, ctl, tmp):
             return
         c.check("on a terminal: the command ends, exit 0",
                 wait_for(lambda: done.exists() and
-                         "EXITED 0" in done.read_text(), 60, step=0.1),
+                         "EXITED 0" in done.read_text(), 200, step=0.1),
                 tmux.capture())
         screen = tmux.capture()
-        c.check("on a terminal: a progress bar with counts, rate and time",
-                re.search(r"\[#+\] 311/311 acknowledged .*/s  in ", screen)
-                and re.search(r"\[#+\] \d+/\d+ done", screen), screen)
+        total = files + dirs
+        c.check(f"on a terminal: a progress bar over all {total} items, with "
+                "rate and time",
+                re.search(rf"\[#+\] {total}/{total} acknowledged .*/s  in ",
+                          screen)
+                and re.search(rf"\[#+\] {total}/{total} done", screen),
+                screen)
     finally:
         tmux.kill()
 
