@@ -488,6 +488,26 @@ def note(text):
     print(f"     {text}", flush=True)
 
 
+def start_cluster(bin_dir, root, port_floor, port_slots, nodes=3, **kwargs):
+    """tools/cluster up on free ports: up to 6 tries, each in its own
+    directory under root, at a base port spread by pid so tests running
+    side by side do not collide (each test passes its own port_floor and
+    port_slots, in steps of 10). Returns the Cluster, or None; the last
+    failure's output is noted."""
+    for attempt in range(6):
+        base = port_floor + ((os.getpid() * 7 + attempt * 613)
+                             % port_slots) * 10
+        if not ports_free(base, nodes):
+            continue
+        cluster = Cluster(bin_dir, pathlib.Path(root) / f"c{attempt}",
+                          nodes=nodes, **kwargs)
+        if cluster.up(base):
+            return cluster
+        note(cluster.up_output[-500:])
+        cluster.teardown()
+    return None
+
+
 def ports_free(base, nodes):
     for port in range(base + 1, base + 10 * nodes + 5):
         with socket.socket() as s:

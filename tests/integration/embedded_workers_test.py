@@ -21,7 +21,7 @@ import zmq
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    Checks, Client, Cluster, become_subreaper, now, ports_free, wait_for)
+    Checks, Client, become_subreaper, now, start_cluster, wait_for)
 
 
 def run(c, ctx, cluster):
@@ -118,15 +118,7 @@ def main():
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-embedded-test-"))
     cluster = None
     try:
-        for attempt in range(6):
-            base = 30000 + ((os.getpid() * 7 + attempt * 613) % 990) * 10
-            if not ports_free(base, 1):
-                continue
-            cluster = Cluster(bin_dir, tmp / f"c{attempt}", nodes=1)
-            if cluster.up(base):
-                break
-            cluster.teardown()
-            cluster = None
+        cluster = start_cluster(bin_dir, tmp, 30000, 990, nodes=1)
         if c.check("tools/cluster up --nodes 1", cluster):
             run(c, ctx, cluster)
     except BaseException as e:  # noqa: BLE001 - a crash is a failure

@@ -30,8 +30,8 @@ import zmq
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    Checks, Client, Cluster, EventCollector, become_subreaper, note, now,
-    ports_free, wait_for)
+    Checks, Client, EventCollector, become_subreaper, note, now,
+    start_cluster, wait_for)
 
 ATTEMPTS = 3
 EXEC_TIMEOUT_MS = 1500
@@ -242,18 +242,9 @@ def main():
                    "--exec-engine-version=test-1", "--concurrency=4"]
     cluster = None
     try:
-        for attempt in range(6):
-            base = 30000 + ((os.getpid() * 11 + attempt * 613) % 990) * 10
-            if not ports_free(base, 1):
-                continue
-            cluster = Cluster(bin_dir, tmp / f"c{attempt}", nodes=1,
-                              workers=1, limits=LIMITS,
-                              worker_args=worker_args)
-            if cluster.up(base):
-                break
-            note(cluster.up_output[-500:])
-            cluster.teardown()
-            cluster = None
+        cluster = start_cluster(bin_dir, tmp, 30000, 990, nodes=1, workers=1,
+                                limits=LIMITS,
+                                worker_args=worker_args)
         if c.check("tools/cluster up: 1 node, 1 exec worker", cluster):
             run(c, ctx, cluster, script)
     except BaseException as e:  # noqa: BLE001 - a crash is a failure

@@ -44,8 +44,7 @@ import zmq
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    Checks, Client, Cluster, become_subreaper, note, now, ports_free,
-    wait_for)
+    Checks, Client, become_subreaper, note, now, start_cluster, wait_for)
 
 LIMITS = ["job_attempts_max=2", "job_retry_backoff_ms=100"]
 PROJECT = "ucxl://any:any@mon:any/*^/"
@@ -445,19 +444,8 @@ def main():
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-monitor-test-"))
     cluster = None
     try:
-        for attempt in range(6):
-            # Above the usual ephemeral range start, away from the other
-            # integration tests' ports.
-            base = 61000 + ((os.getpid() * 13 + attempt * 613) % 440) * 10
-            if not ports_free(base, 3):
-                continue
-            cluster = Cluster(bin_dir, tmp / f"c{attempt}", nodes=3,
-                              workers=2, limits=LIMITS)
-            if cluster.up(base):
-                break
-            note(cluster.up_output[-500:])
-            cluster.teardown()
-            cluster = None
+        cluster = start_cluster(bin_dir, tmp, 61000, 440, nodes=3,
+                                workers=2, limits=LIMITS)
         if c.check("tools/cluster up --nodes 3 --workers 2", cluster):
             run(c, ctx, cluster, bin_dir)
     except BaseException as e:  # noqa: BLE001 - a crash is a failure

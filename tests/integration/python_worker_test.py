@@ -33,8 +33,8 @@ import zmq
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    REPO, RETRYABLE, Checks, Client, Cluster, EventCollector,
-    become_subreaper, next_id, note, now, ports_free, read_key, wait_for)
+    Checks, Client, EventCollector, REPO, RETRYABLE, become_subreaper,
+    next_id, note, now, read_key, start_cluster, wait_for)
 
 WORKER = REPO / "protocol" / "examples" / "python_worker.py"
 WORKER_KEY = "pyworker"
@@ -423,16 +423,8 @@ def main():
     cluster = None
     start = now()
     try:
-        for attempt in range(6):
-            base = 10000 + ((os.getpid() * 7 + attempt * 613) % 990) * 10
-            if not ports_free(base, 3):
-                continue
-            cluster = Cluster(bin_dir, tmp / f"c{attempt}", nodes=3,
-                              workers=0, limits=LIMITS)
-            if cluster.up(base):
-                break
-            cluster.teardown()
-            cluster = None
+        cluster = start_cluster(bin_dir, tmp, 10000, 990, nodes=3,
+                                limits=LIMITS)
         if c.check("tools/cluster up --nodes 3 --workers 0", cluster):
             run(c, ctx, cluster, tmp)
     except BaseException as e:  # noqa: BLE001 - a crash is a failure

@@ -33,7 +33,7 @@ import traceback
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    Checks, Cluster, become_subreaper, note, ports_free, wait_for)
+    Checks, become_subreaper, note, start_cluster, wait_for)
 
 
 def real_tree():
@@ -270,16 +270,7 @@ def main():
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurpctl-test-"))
     cluster = None
     try:
-        for attempt in range(6):
-            base = 52000 + ((os.getpid() * 11 + attempt * 613) % 440) * 10
-            if not ports_free(base, 3):
-                continue
-            cluster = Cluster(bin_dir, tmp / f"c{attempt}", nodes=3,
-                              workers=2)
-            if cluster.up(base):
-                break
-            cluster.teardown()
-            cluster = None
+        cluster = start_cluster(bin_dir, tmp, 52000, 440, nodes=3, workers=2)
         if c.check("tools/cluster up --nodes 3 --workers 2", cluster):
             run(c, cluster, bin_dir, tmp)
     except BaseException as e:  # noqa: BLE001 - a crash is a failure
