@@ -162,13 +162,32 @@ Language detect_language(std::string_view path, std::string_view content) {
 
 bool looks_binary(std::string_view content) {
   const auto head = content.substr(0, kSniffBytesMax);
+  const auto* bytes = reinterpret_cast<const unsigned char*>(head.data());
+  // Control bytes are those below a space other than \t \n \v \f \r
+  // (9..13), and DEL. Counted without branches in blocks of a fixed size,
+  // which the compiler turns into vector code at -O2; the tail goes byte
+  // by byte through the same expression.
+  auto control = [](unsigned char b) -> unsigned {
+    return static_cast<unsigned>(b < 9) |
+           static_cast<unsigned>(b >= 14 && b < 0x20) |
+           static_cast<unsigned>(b == 0x7f);
+  };
+  constexpr std::size_t kBlockBytes = 64;
   std::size_t control_bytes = 0;
-  for (const char ch : head) {
-    const auto byte = static_cast<unsigned char>(ch);
-    if (byte == 0) return true;
-    const bool whitespace = byte == '\n' || byte == '\r' || byte == '\t' ||
-                            byte == '\f' || byte == '\v';
-    if ((byte < 0x20 && !whitespace) || byte == 0x7f) ++control_bytes;
+  std::size_t k = 0;
+  for (; k + kBlockBytes <= head.size(); k += kBlockBytes) {
+    unsigned block = 0;
+    unsigned nul = 0;
+    for (std::size_t j = 0; j < kBlockBytes; ++j) {
+      block += control(bytes[k + j]);
+      nul |= static_cast<unsigned>(bytes[k + j] == 0);
+    }
+    if (nul != 0) return true;
+    control_bytes += block;
+  }
+  for (; k < head.size(); ++k) {
+    if (bytes[k] == 0) return true;
+    control_bytes += control(bytes[k]);
   }
   return control_bytes * 10 > head.size();
 }

@@ -5,6 +5,7 @@
 // - Markdown: only "[//]: #" and "[comment]: #" link comments are known.
 #include "src/engine/line_counts.h"
 
+#include <array>
 #include <cstddef>
 
 namespace slurp::engine {
@@ -41,6 +42,23 @@ std::size_t skip_string(std::string_view line, std::size_t open) {
     }
   }
   return line.size();
+}
+
+// Once a line holds code, only these bytes can change what it is: they
+// open comments and strings. Jumping between them instead of looking at
+// every byte halved the time of a tree of C headers.
+constexpr std::array<bool, 256> kCodeStops = [] {
+  std::array<bool, 256> stops{};
+  stops['/'] = stops['"'] = stops['\''] = true;
+  return stops;
+}();
+
+std::size_t next_code_stop(std::string_view line, std::size_t from) {
+  while (from < line.size() &&
+         !kCodeStops[static_cast<unsigned char>(line[from])]) {
+    ++from;
+  }
+  return from;
 }
 
 // cloc strips block comments from the whole text at once, so the line
@@ -88,7 +106,7 @@ class CFamily {
       } else {
         code = true;
         const bool quote = ch == '"' || (ch == '\'' && single_quote_strings_);
-        i = quote ? skip_string(line, i) : i + 1;
+        i = quote ? skip_string(line, i) : next_code_stop(line, i + 1);
       }
     }
     return merge(continues, code, in_block_, carried_code_);

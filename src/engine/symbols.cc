@@ -2,19 +2,23 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 namespace slurp::engine {
 namespace {
 
 // ---------------------------------------------------------------- lexer --
 
-enum class Tok { ident, number, punct, string, directive };
+enum class Tok : std::uint8_t { ident, number, punct, string, directive };
 
+// 32 bytes: a tree of headers makes millions of these, and 40 cost more
+// in stores than the extractors saved.
 struct Token {
-  Tok kind;
   std::string_view text;  // strings keep their quotes
-  std::uint64_t line;
+  std::uint32_t line;     // saturates past 2^32 - 1 lines
   std::uint32_t col;
+  Tok kind;
   bool first_on_line;
 };
 
@@ -40,19 +44,42 @@ struct Lexed {
   std::vector<Comment> comments;
 };
 
+// Byte classes as tables: the lexer asks for every byte of a file, and a
+// load beat the chains of comparisons.
+enum : std::uint8_t { kIdentStart = 1, kDigit = 2 };
+constexpr std::array<std::uint8_t, 256> kByteClass = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = kIdentStart;
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = kIdentStart;
+  for (int c = 0x80; c <= 0xff; ++c)
+    t[static_cast<std::size_t>(c)] = kIdentStart;
+  t['_'] = t['$'] = kIdentStart;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = kDigit;
+  return t;
+}();
+
 bool is_ident_start(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-         c == '$' || static_cast<unsigned char>(c) >= 0x80;
+  return kByteClass[static_cast<unsigned char>(c)] == kIdentStart;
 }
 bool is_digit(char c) {
-  return c >= '0' && c <= '9';
+  return kByteClass[static_cast<unsigned char>(c)] == kDigit;
 }
 bool is_ident_char(char c) {
-  return is_ident_start(c) || is_digit(c);
+  return kByteClass[static_cast<unsigned char>(c)] != 0;
 }
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
+
+enum : std::uint8_t { kNotBlank = 0, kSpace = 1, kNewline = 2 };
+constexpr std::array<std::uint8_t, 256> kBlankClass = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (const char c : {' ', '\t', '\r', '\f', '\v'}) {
+    t[static_cast<unsigned char>(c)] = kSpace;
+  }
+  t['\n'] = kNewline;
+  return t;
+}();
 
 class Lexer {
  public:
@@ -73,37 +100,49 @@ class Lexer {
   char at(std::size_t k) const { return k < s_.size() ? s_[k] : '\0'; }
 
   // Whitespace runs are most of the bytes between tokens: skipped here
-  // without a call per byte.
+  // without a call per byte, one table load per byte.
   void skip_blanks() {
     for (; i_ < s_.size(); ++i_) {
-      const char c = s_[i_];
-      if (c == '\n') {
+      const std::uint8_t blank =
+          kBlankClass[static_cast<unsigned char>(s_[i_])];
+      if (blank == kNotBlank) return;
+      if (blank == kNewline) {
         ++line_;
         line_start_ = i_ + 1;
         line_has_token_ = false;
-      } else if (!is_space(c)) {
-        return;
       }
     }
   }
 
-  // Advances to `end`, counting newlines on the way.
+  // Advances to `end`, counting newlines on the way (memchr finds them:
+  // comments and strings span many bytes and few lines).
   void advance_to(std::size_t end) {
     end = std::min(end, s_.size());
-    for (; i_ < end; ++i_) {
-      if (s_[i_] == '\n') {
-        ++line_;
-        line_start_ = i_ + 1;
-        line_has_token_ = false;
+    while (i_ < end) {
+      const void* nl = std::memchr(s_.data() + i_, '\n', end - i_);
+      if (nl == nullptr) {
+        i_ = end;
+        return;
       }
+      i_ = static_cast<std::size_t>(static_cast<const char*>(nl) - s_.data());
+      ++line_;
+      line_start_ = i_ + 1;
+      line_has_token_ = false;
+      ++i_;
     }
   }
+
+  // Advances to `end` over bytes known to hold no newline (an identifier,
+  // a number, a punctuator).
+  void advance_within_line(std::size_t end) { i_ = std::min(end, s_.size()); }
 
   void emit(Tok kind, std::size_t begin) {
     const auto col = static_cast<std::uint32_t>(
         std::min<std::size_t>(begin - line_begin_of_token_, UINT32_MAX));
-    out_.tokens.push_back(Token{kind, s_.substr(begin, i_ - begin), token_line_,
-                                col, !token_line_had_token_});
+    const auto line = static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(token_line_, UINT32_MAX));
+    out_.tokens.push_back(Token{s_.substr(begin, i_ - begin), line, col, kind,
+                                !token_line_had_token_});
   }
 
   void comment_until(std::size_t begin, std::size_t end) {
@@ -203,9 +242,21 @@ std::size_t Lexer::string_end(std::size_t begin) const {
   return quoted_end(begin + 1, q, multiline);
 }
 
+// Bytes that can end a directive or continue it on the next line.
+constexpr std::array<bool, 256> kDirectiveStops = [] {
+  std::array<bool, 256> t{};
+  t['\n'] = t['\\'] = t['/'] = true;
+  return t;
+}();
+
 std::size_t Lexer::directive_end() const {
   std::size_t k = i_;
-  while (k < s_.size() && s_[k] != '\n') {
+  while (k < s_.size()) {
+    if (!kDirectiveStops[static_cast<unsigned char>(s_[k])]) {
+      ++k;
+      continue;
+    }
+    if (s_[k] == '\n') break;
     if (s_[k] == '\\' &&
         (at(k + 1) == '\n' || (at(k + 1) == '\r' && at(k + 2) == '\n'))) {
       k += at(k + 1) == '\r' ? 3u : 2u;
@@ -276,7 +327,7 @@ void Lexer::word(std::size_t begin) {
     emit(Tok::string, begin);
     return;
   }
-  advance_to(k);
+  advance_within_line(k);
   emit(Tok::ident, begin);
 }
 
@@ -326,7 +377,7 @@ void Lexer::step() {
            (is_ident_char(s_[k]) || s_[k] == '.' ||
             (s_[k] == '\'' && is_ident_char(at(k + 1)) && rules_.preprocessor)))
       ++k;
-    advance_to(k);
+    advance_within_line(k);
     return emit(Tok::number, begin);
   }
   if (c == '"' || (c == '\'' && rules_.single_quote_strings) ||
@@ -339,7 +390,7 @@ void Lexer::step() {
   const char n = at(i_ + 1);
   const bool pair =
       (c == ':' && n == ':') || ((c == '=' || c == '-') && n == '>');
-  advance_to(i_ + (pair ? 2u : 1u));
+  advance_within_line(i_ + (pair ? 2u : 1u));
   emit(Tok::punct, begin);
 }
 
@@ -425,8 +476,13 @@ std::string_view unquote(std::string_view s) {
   return s;
 }
 
-bool is(const Token& t, std::string_view text) {
-  return t.text == text;
+// Inlined with a literal `text`, the length is a constant: one-byte
+// punctuators compare one byte and keywords a fixed-size memcmp the
+// compiler expands, where string_view's == called memcmp every time.
+inline bool is(const Token& t, std::string_view text) {
+  if (t.text.size() != text.size()) return false;
+  if (text.size() == 1) return t.text[0] == text[0];
+  return std::memcmp(t.text.data(), text.data(), text.size()) == 0;
 }
 
 // Cursor over tokens with bounds-checked access.
@@ -436,7 +492,7 @@ struct Cursor {
 
   bool done() const { return i >= t.size(); }
   const Token& at(std::size_t k) const {
-    static const Token none{Tok::punct, "", 0, 0, true};
+    static const Token none{"", 0, 0, Tok::punct, true};
     return k < t.size() ? t[k] : none;
   }
   const Token& cur() const { return at(i); }
@@ -1458,6 +1514,12 @@ std::string markdown_summary(std::string_view s) {
   return {};
 }
 
+constexpr std::array<bool, 256> kTodoStarts = [] {
+  std::array<bool, 256> t{};
+  t['T'] = t['F'] = t['X'] = true;
+  return t;
+}();
+
 void collect_todos(const std::vector<Comment>& comments,
                    std::vector<std::string>& todos) {
   for (const Comment& c : comments) {
@@ -1465,8 +1527,8 @@ void collect_todos(const std::vector<Comment>& comments,
     for (std::size_t k = 0; k < text.size(); ++k) {
       if (todos.size() >= extract_todos_max) return;
       // Most comment bytes start no marker: skip to the next candidate.
-      while (k < text.size() && text[k] != 'T' && text[k] != 'F' &&
-             text[k] != 'X')
+      while (k < text.size() &&
+             !kTodoStarts[static_cast<unsigned char>(text[k])])
         ++k;
       if (k == text.size()) break;
       std::size_t len = 0;

@@ -102,3 +102,27 @@ TEST_CASE("binary content", "[language]") {
   // A NUL after the first 8 KiB is not looked at.
   CHECK_FALSE(looks_binary(std::string(8 * 1024, 'a') + "\0"s));
 }
+
+TEST_CASE("binary content: every offset and the 10% line", "[language]") {
+  // The scan goes in blocks of 64 bytes and then byte by byte: a NUL is
+  // found wherever it falls.
+  for (std::size_t at = 0; at < 300; ++at) {
+    std::string text(300, 'a');
+    text[at] = '\0';
+    CHECK(looks_binary(text));
+  }
+  // Exactly 10% control bytes is still text; one more makes it binary.
+  std::string text(1000, 'a');
+  for (std::size_t k = 0; k < 100; ++k) text[k * 10 + 3] = '\x01';
+  CHECK_FALSE(looks_binary(text));
+  text[999] = '\x7f';
+  CHECK(looks_binary(text));
+  // Whitespace controls (tab, newline, vertical tab, form feed, carriage
+  // return) never count; the ones around them do.
+  CHECK_FALSE(looks_binary(std::string(200, '\t') + std::string(200, '\v') +
+                           std::string(200, '\r') + std::string(200, '\f')));
+  CHECK(looks_binary(std::string(200, '\x08')));
+  CHECK(looks_binary(std::string(200, '\x0e')));
+  CHECK(looks_binary(std::string(200, '\x1f')));
+  CHECK_FALSE(looks_binary(std::string(200, ' ')));
+}
