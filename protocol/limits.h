@@ -130,8 +130,12 @@ inline constexpr std::uint64_t status_rate_window_ms = 10000;
 // ask for (a page also stops before the message limit).
 inline constexpr std::size_t list_page_contexts_default = 100;
 inline constexpr std::size_t list_page_contexts_max = 1000;
-// Applied entries between two snapshots of the state machine.
+// Applied entries between two snapshots of the state machine: the default
+// of cluster.toml's [limits] snapshot_interval_entries.
 inline constexpr std::uint64_t snapshot_interval_entries = 10000;
+// Log rows a snapshot covers that the node deletes per loop turn: entries
+// carry file contents, and deleting 20,000 at once took up to 200 ms.
+inline constexpr std::uint64_t snapshot_trim_rows_per_turn = 256;
 
 // --- the exec engine (slurp-worker --engine exec:CMD; PROTOCOL.md, "Exec
 // engine") -------------------------------------------------------------------

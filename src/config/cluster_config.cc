@@ -417,6 +417,8 @@ constexpr LimitSpec limit_specs[] = {
      limits::append_bytes_wire_max},
     {"snapshot_bytes_max", &LimitsConfig::snapshot_bytes_max,
      std::uint64_t{16} * 1024 * 1024 * 1024},
+    {"snapshot_interval_entries", &LimitsConfig::snapshot_interval_entries,
+     100'000'000},
 };
 
 Status read_limits(const TableReader& root, LimitsConfig& out) {

@@ -94,6 +94,9 @@ struct LimitsConfig {
   std::uint64_t append_entries_max = 256;         // entries per Append
   std::uint64_t append_bytes_max = limits::append_bytes_default;
   std::uint64_t snapshot_bytes_max = std::uint64_t{256} * 1024 * 1024;
+  // Applied entries between two snapshots (at least as many as the state
+  // has records, so the cost per entry stays flat as the state grows).
+  std::uint64_t snapshot_interval_entries = limits::snapshot_interval_entries;
 };
 
 struct NodeConfig {

@@ -393,6 +393,7 @@ void Node::loop_once() {
   run_pipeline();
   process_ready();
   finish_reads();
+  maybe_compact();  // also notices a snapshot child that has finished
   retry_held();
   expire_requests();
   const std::uint64_t now_steady = now_ms();

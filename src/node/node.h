@@ -47,6 +47,7 @@
 #include "src/node/clock.h"
 #include "src/node/event_journal.h"
 #include "src/node/node_options.h"
+#include "src/node/snapshot_fork.h"
 #include "src/node/worker_registry.h"
 #include "src/security/audit_log.h"
 #include "src/state/state_machine.h"
@@ -127,6 +128,7 @@ class Node {
   void process_ready();
   void apply_entry(const LogEntry& entry);
   void maybe_compact();
+  void finish_snapshot(SnapshotFork& child);
   void send_raft(const consensus::Envelope& envelope);
   void step_raft(const std::string& sender, Message message);
   void after_consensus_change();
@@ -209,6 +211,11 @@ class Node {
   std::uint64_t applied_term_ = 0;
   std::uint64_t snapshot_index_ = 0;
   std::uint64_t compaction_refused_index_ = 0;
+  // The child writing the next snapshot, while it runs.
+  std::optional<SnapshotFork> snapshot_child_;
+  // Log rows the latest snapshot covers are still being deleted, a few
+  // per turn (SqliteStorage::trim_compacted).
+  bool trim_pending_ = false;
   EventJournal journal_;
   WorkerRegistry workers_;  // leader: who delivers results, how fast
 

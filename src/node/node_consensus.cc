@@ -3,11 +3,15 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
 
 #include "protocol/codec.h"
+#include "protocol/crc32c.h"
 #include "protocol/limits.h"
 #include "src/node/node.h"
+#include "src/storage/durable_file.h"
 
 namespace slurp::node {
 namespace {
@@ -109,40 +113,91 @@ void Node::apply_entry(const LogEntry& entry) {
   on_pipeline_applied(entry, outcome);
 }
 
-// A snapshot encodes the whole state on this thread, so its cost grows
-// with the state. Taking one after at least as many entries as the state
-// has records keeps the cost per applied entry constant (and the stall
-// rarer as the queue grows); slurp-bench showed a fixed interval of 10,000
-// turning into elections once 50,000+ jobs were queued.
+// Snapshots are encoded and written by a forked child (snapshot_fork.h),
+// so their cost no longer lands on this thread; what remains here is the
+// fork, reading the file back and the compaction in SQLite. Taking one
+// after at least as many entries as the state has records still keeps
+// the total work per applied entry constant as the state grows.
 void Node::maybe_compact() {
+  if (trim_pending_) {
+    auto more = storage_->trim_compacted(limits::snapshot_trim_rows_per_turn);
+    if (!more) {
+      spdlog::error("trimming the compacted log: {}", more.error().describe());
+    }
+    trim_pending_ = more && *more;
+  }
+  if (snapshot_child_) {
+    finish_snapshot(*snapshot_child_);
+    return;
+  }
   const std::uint64_t applied = state_.applied_index();
   const std::uint64_t records =
       state_.queued_tasks() + state_.active_tasks() + state_.context_count();
-  const std::uint64_t interval =
-      std::max<std::uint64_t>(limits::snapshot_interval_entries, records);
+  const std::uint64_t interval = std::max<std::uint64_t>(
+      options_.limits.snapshot_interval_entries, records);
   if (applied <
       std::max(snapshot_index_, compaction_refused_index_) + interval) {
     return;
   }
-  consensus::Snapshot snapshot{{applied, applied_term_}, state_.snapshot()};
-  if (Status s = raft_->compact(applied, snapshot.data); !s) {
-    // Not again before another interval: encoding a state this big takes
-    // the node thread long enough to miss heartbeats.
+  auto child =
+      SnapshotFork::start(state_, {applied, applied_term_}, storage_->dir());
+  if (!child) {
     compaction_refused_index_ = applied;
     spdlog::warn(
-        "compaction at {} refused: {} (next try after {} more "
+        "snapshot at {} not started: {} (next try after {} more "
         "entries)",
-        applied, s.error().describe(), interval);
+        applied, child.error().describe(), interval);
     return;
   }
-  if (Status s = storage_->compact(applied, snapshot); !s) {
-    spdlog::error("storage compaction at {}: {}", applied,
+  snapshot_child_.emplace(std::move(*child));
+}
+
+void Node::finish_snapshot(SnapshotFork& child) {
+  auto done = child.poll();
+  if (!done) return;
+  using Ms = std::chrono::duration<double, std::milli>;
+  const auto start = std::chrono::steady_clock::now();
+  const consensus::SnapshotMeta meta = child.meta();
+  const double child_ms = Ms(start - child.started()).count();
+  const double fork_ms = child.fork_ms();
+  snapshot_child_.reset();
+  const std::string path = storage::SqliteStorage::snapshot_file_path(
+      storage_->dir(), meta.last_index);
+  // Not again before another interval: whatever failed may fail again.
+  auto refuse = [&](const Error& error) {
+    compaction_refused_index_ = meta.last_index;
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+    spdlog::warn("snapshot at {} dropped: {}", meta.last_index,
+                 error.describe());
+  };
+  if (meta.last_index <= snapshot_index_) {
+    // A snapshot from the leader was installed meanwhile. Its file may be
+    // this very path: leave the files to the storage's sweep.
+    spdlog::info("snapshot at {} not adopted: the one installed at {} is newer",
+                 meta.last_index, snapshot_index_);
+    return;
+  }
+  if (!*done) return refuse(done->error());
+  auto data = storage::read_whole_file(path);
+  if (!data) return refuse(data.error());
+  const std::uint64_t size = data->size();
+  const std::uint32_t crc = crc32c(*data);
+  if (Status s = raft_->compact(meta.last_index, std::move(*data)); !s) {
+    return refuse(s.error());
+  }
+  if (Status s = storage_->compact_written(meta, size, crc); !s) {
+    spdlog::error("storage compaction at {}: {}", meta.last_index,
                   s.error().describe());
     return;
   }
-  snapshot_index_ = applied;
-  spdlog::info("snapshot at index {} ({} bytes)", applied,
-               snapshot.data.size());
+  snapshot_index_ = meta.last_index;
+  trim_pending_ = true;
+  spdlog::info(
+      "snapshot at index {} ({} bytes): written by a child in {:.1f} ms; "
+      "node thread: fork {:.1f} ms, adopting {:.1f} ms",
+      meta.last_index, size, child_ms, fork_ms,
+      Ms(std::chrono::steady_clock::now() - start).count());
 }
 
 void Node::send_raft(const consensus::Envelope& envelope) {

@@ -80,6 +80,24 @@ class SqliteStorage final : public RaftStorage {
   Status compact(std::uint64_t index,
                  const consensus::Snapshot& snapshot) override;
 
+  // compact() in two steps, for a snapshot written away from the owner
+  // thread (the node forks a child for it). write_snapshot_file writes
+  // dir's file for snapshot.meta durably and touches no database, so any
+  // thread or process may call it. compact_written then records that file
+  // (its size and crc32c) on the owner thread; the log rows it covers are
+  // left to trim_compacted(), because deleting hundreds of MB of entries
+  // in one call stalled the node thread.
+  static Status write_snapshot_file(const std::string& dir,
+                                    const consensus::Snapshot& snapshot);
+  static std::string snapshot_file_path(const std::string& dir,
+                                        std::uint64_t index);
+  Status compact_written(const consensus::SnapshotMeta& meta,
+                         std::uint64_t size, std::uint32_t crc);
+  // Deletes at most `rows_max` of the log rows the latest snapshot covers
+  // and compact_written (or a restart) left; true while some remain. Like
+  // write(), it takes effect at the next sync().
+  Result<bool> trim_compacted(std::uint64_t rows_max);
+
   const Counters& counters() const;
   const std::string& dir() const;
 

@@ -35,8 +35,11 @@ WINDOW = 64                    # requests in flight at once
 KILL_AFTER_ACKS = 800
 OVERALL_DEADLINE_S = 240
 PRIORITIES = ["low", "normal", "high", "critical", "emergency"]
-# Leases short enough that the killed worker's jobs return within seconds.
-LIMITS = ["job_lease_ms=2000", "job_retry_backoff_ms=100"]
+# Leases short enough that the killed worker's jobs return within seconds;
+# snapshots every few hundred entries, so forked snapshot children run
+# (and one may die with the leader) while requests flow.
+LIMITS = ["job_lease_ms=2000", "job_retry_backoff_ms=100",
+          "snapshot_interval_entries=400"]
 
 
 def requests():
@@ -202,6 +205,17 @@ def run(c, ctx, cluster):
                 early.append(d)
     c.check("every directory was generated after all its files", not early,
             f"directories generated early: {early[:5]}")
+    # Each node still running took snapshots in a child and adopted them.
+    for node in sorted(cluster.nodes):
+        if node == leader:
+            continue
+        log = (cluster.dir / "logs" / f"{node}.log").read_text(
+            errors="replace")
+        taken = log.count("written by a child")
+        c.check(f"{node} took snapshots through a forked child", taken > 0,
+                f"{taken} in its log")
+        c.check(f"{node}: no snapshot failed", "dropped:" not in log and
+                "trimming the compacted log" not in log)
 
 
 def main():

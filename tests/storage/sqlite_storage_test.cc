@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 
+#include "protocol/crc32c.h"
 #include "storage_test_support.h"
 
 namespace slurp::storage::testing {
@@ -71,6 +72,79 @@ TEST_CASE("sqlite: the database is in WAL mode and inspectable",
   CHECK(scalar("SELECT count(*) FROM log") == "2");
   CHECK(scalar("SELECT voted_for FROM hard_state") == "n1");
   CHECK(scalar("PRAGMA user_version") == "1");
+}
+
+TEST_CASE(
+    "sqlite: a snapshot written elsewhere is adopted, and the rows it "
+    "covers are trimmed in bounded steps, across a restart too",
+    "[storage][sqlite]") {
+  TempDir dir;
+  const consensus::Snapshot snap = snapshot(7, 1, 300);
+  {
+    auto store = open_ok(dir.path());
+    load_ok(*store);
+    REQUIRE(store->write(HardState{1, "", 9}, entries(1, 10, 1), std::nullopt));
+    REQUIRE(store->sync());
+    // What the node's forked child does: the file only, no database.
+    REQUIRE(SqliteStorage::write_snapshot_file(dir.path(), snap));
+    CHECK(fs::exists(SqliteStorage::snapshot_file_path(dir.path(), 7)));
+    REQUIRE(
+        store->compact_written(snap.meta, snap.data.size(), crc32c(snap.data)));
+    REQUIRE(store->sync());
+  }
+  auto scalar = [&](const char* sql) { return sql_scalar(dir.path(), sql); };
+  // Recorded, but nothing deleted yet: the rows wait for trimming.
+  CHECK(scalar("SELECT last_index FROM snapshot_meta") == "7");
+  CHECK(scalar("SELECT count(*) FROM log") == "10");
+  {
+    // A restart before the trim: the covered rows are not part of the log.
+    auto store = open_ok(dir.path());
+    InitialState state = load_ok(*store);
+    REQUIRE(state.snapshot);
+    CHECK(state.snapshot->meta == snap.meta);
+    CHECK(state.snapshot->data == snap.data);
+    REQUIRE(state.entries.size() == 3);
+    CHECK(state.entries.front().index == 8);
+    CHECK(state.entries.back().index == 10);
+    // Three rows a step: 1-3, 4-6, then 7, and then nothing is left.
+    auto step = [&] {
+      auto more = store->trim_compacted(3);
+      REQUIRE(more);
+      REQUIRE(store->sync());
+      return *more;
+    };
+    CHECK(step());
+    CHECK(scalar("SELECT min(idx) FROM log") == "4");
+    CHECK(step());
+    CHECK(scalar("SELECT min(idx) FROM log") == "7");
+    CHECK_FALSE(step());
+    CHECK(scalar("SELECT min(idx) FROM log") == "8");
+    CHECK_FALSE(step());
+    CHECK(scalar("SELECT count(*) FROM log") == "3");
+    // Appending after the trimmed log works as before.
+    REQUIRE(store->write(std::nullopt, entries(11, 12, 1), std::nullopt));
+    REQUIRE(store->sync());
+  }
+  auto store = open_ok(dir.path());
+  InitialState state = load_ok(*store);
+  REQUIRE(state.entries.size() == 5);
+  CHECK(state.entries.front().index == 8);
+  CHECK(state.entries.back().index == 12);
+}
+
+TEST_CASE(
+    "sqlite: compact_written refuses a snapshot older than the stored "
+    "one",
+    "[storage][sqlite]") {
+  TempDir dir;
+  prepare_compacted(dir.path());
+  auto store = open_ok(dir.path());
+  load_ok(*store);
+  const consensus::Snapshot old = snapshot(4, 1, 100);
+  auto s = store->compact_written(old.meta, old.data.size(), crc32c(old.data));
+  REQUIRE_FALSE(s);
+  CHECK(s.error().reason.find("older than the stored one") !=
+        std::string::npos);
 }
 
 TEST_CASE("sqlite: one process per directory", "[storage][sqlite]") {

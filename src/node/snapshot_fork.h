@@ -1,0 +1,69 @@
+// A snapshot of the state machine taken by a forked child process, so the
+// node thread never stalls on it.
+//
+// Why a child: encoding copies and serializes the whole state, and with
+// tens of thousands of stored contexts (40 MB) that took 200-500 ms, and
+// writing it durably another 300-800 ms; on the node thread that missed
+// heartbeats and caused elections. fork() gives the child the state as it
+// was at that instant (copy-on-write), with no copy made on the node
+// thread and no lock: the parent goes on applying entries while the child
+// encodes and writes snapshot-<index>.bin (SqliteStorage::
+// write_snapshot_file). The parent then reads the file back and compacts
+// (SqliteStorage::compact_written); only those steps run on its thread.
+//
+// The child runs only the state machine's encoder and plain file I/O: no
+// logging, no ZeroMQ, nothing that another thread of the parent might have
+// held locked at the fork (glibc's malloc is safe across fork). It dies
+// with its parent (PR_SET_PDEATHSIG), so a SIGKILLed node leaves none.
+//
+// Threads: the node thread only.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "protocol/result.h"
+#include "src/consensus/raft.h"
+#include "src/state/state_machine.h"
+
+namespace slurp::node {
+
+class SnapshotFork {
+ public:
+  // Forks a child that writes `state` as the snapshot `meta` into `dir`.
+  // Errors: internal when the pipe or fork fails.
+  static Result<SnapshotFork> start(const state::StateMachine& state,
+                                    consensus::SnapshotMeta meta,
+                                    const std::string& dir);
+
+  SnapshotFork(SnapshotFork&& other) noexcept;
+  SnapshotFork& operator=(SnapshotFork&& other) = delete;
+  SnapshotFork(const SnapshotFork&) = delete;
+  SnapshotFork& operator=(const SnapshotFork&) = delete;
+  // A child still running is killed and reaped.
+  ~SnapshotFork();
+
+  // Does not block: nullopt while the child runs; once it has exited, ok
+  // (the file is written and fsynced) or why not.
+  std::optional<Status> poll();
+
+  const consensus::SnapshotMeta& meta() const { return meta_; }
+  std::chrono::steady_clock::time_point started() const { return started_; }
+  // How long fork() held the node thread (copying page tables).
+  double fork_ms() const { return fork_ms_; }
+
+ private:
+  SnapshotFork(pid_t pid, int error_fd, consensus::SnapshotMeta meta);
+  std::string read_error();
+
+  pid_t pid_ = -1;     // -1 once reaped
+  int error_fd_ = -1;  // the child writes why it failed here
+  consensus::SnapshotMeta meta_;
+  std::chrono::steady_clock::time_point started_;
+  double fork_ms_ = 0;
+};
+
+}  // namespace slurp::node
