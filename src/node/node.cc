@@ -76,8 +76,11 @@ Node::Node(const NodeOptions& options)
     alone.id = options_.node_id;
     options_.members.push_back(alone);
   }
-  for (const MemberOptions& m : options_.members) {
-    if (m.id == options_.node_id) self_ = m;
+  for (std::size_t i = 0; i < options_.members.size(); ++i) {
+    if (options_.members[i].id == options_.node_id) {
+      self_ = options_.members[i];
+      member_rank_ = i;
+    }
   }
 }
 

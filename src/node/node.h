@@ -216,6 +216,8 @@ class Node {
   // Log rows the latest snapshot covers are still being deleted, a few
   // per turn (SqliteStorage::trim_compacted).
   bool trim_pending_ = false;
+  // This node's index in options_.members (snapshot staggering).
+  std::uint64_t member_rank_ = 0;
   EventJournal journal_;
   WorkerRegistry workers_;  // leader: who delivers results, how fast
 

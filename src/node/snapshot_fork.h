@@ -8,20 +8,23 @@
 // was at that instant (copy-on-write), with no copy made on the node
 // thread and no lock: the parent goes on applying entries while the child
 // encodes and writes snapshot-<index>.bin (SqliteStorage::
-// write_snapshot_file). The parent then reads the file back and compacts
-// (SqliteStorage::compact_written); only those steps run on its thread.
+// write_snapshot_file). A helper thread reads the file back (Raft keeps the
+// latest snapshot in memory for followers); the node thread then compacts
+// Raft and records it (SqliteStorage::compact_written).
 //
 // The child runs only the state machine's encoder and plain file I/O: no
 // logging, no ZeroMQ, nothing that another thread of the parent might have
 // held locked at the fork (glibc's malloc is safe across fork). It dies
 // with its parent (PR_SET_PDEATHSIG), so a SIGKILLed node leaves none.
 //
-// Threads: the node thread only.
+// Threads: the node thread only (a helper thread of its own reads the
+// finished file back).
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
+#include <future>
 #include <optional>
 #include <string>
 
@@ -46,9 +49,16 @@ class SnapshotFork {
   // A child still running is killed and reaped.
   ~SnapshotFork();
 
-  // Does not block: nullopt while the child runs; once it has exited, ok
-  // (the file is written and fsynced) or why not.
-  std::optional<Status> poll();
+  // The written snapshot's bytes and their crc32c, read back by a helper
+  // thread so a large file costs the node thread nothing.
+  struct Written {
+    Bytes data;
+    std::uint32_t crc = 0;
+  };
+
+  // Does not block: nullopt while the child runs and while its file is
+  // read back; then the snapshot or why there is none.
+  std::optional<Result<Written>> poll();
 
   const consensus::SnapshotMeta& meta() const { return meta_; }
   std::chrono::steady_clock::time_point started() const { return started_; }
@@ -56,11 +66,16 @@ class SnapshotFork {
   double fork_ms() const { return fork_ms_; }
 
  private:
-  SnapshotFork(pid_t pid, int error_fd, consensus::SnapshotMeta meta);
+  SnapshotFork(pid_t pid, int error_fd, consensus::SnapshotMeta meta,
+               std::string dir);
   std::string read_error();
+  // Nullopt while the child runs; then whether it wrote the file.
+  std::optional<Status> poll_child();
 
   pid_t pid_ = -1;     // -1 once reaped
   int error_fd_ = -1;  // the child writes why it failed here
+  std::string dir_;
+  std::future<Result<Written>> reading_;
   consensus::SnapshotMeta meta_;
   std::chrono::steady_clock::time_point started_;
   double fork_ms_ = 0;

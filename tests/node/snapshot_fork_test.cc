@@ -10,6 +10,7 @@
 #include <chrono>
 #include <thread>
 
+#include "protocol/crc32c.h"
 #include "src/storage/durable_file.h"
 #include "src/storage/sqlite_storage.h"
 #include "tests/state/state_driver.h"
@@ -23,15 +24,16 @@ using state::testing::address_of;
 using state::testing::Driver;
 using state::testing::make_context;
 
-// Polls until the child has exited; fails the test after 30 s.
-Status wait_for(SnapshotFork& child) {
+// Polls until the snapshot is written and read back; fails the test after
+// 30 s.
+Result<SnapshotFork::Written> wait_for(SnapshotFork& child) {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (auto done = child.poll()) return *done;
+    if (auto done = child.poll()) return std::move(*done);
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  FAIL("the snapshot child did not exit within 30 s");
+  FAIL("the snapshot child did not finish within 30 s");
   return make_error(ErrorCode::timeout, "unreachable");
 }
 
@@ -81,7 +83,7 @@ TEST_CASE("snapshot fork: a child that cannot write says why",
   Driver d = state_with_contexts(3);
   auto child = SnapshotFork::start(d.sm, {d.sm.applied_index(), 1}, missing);
   REQUIRE(child);
-  Status s = wait_for(*child);
+  auto s = wait_for(*child);
   REQUIRE_FALSE(s);
   CHECK(s.error().code == ErrorCode::internal);
   CHECK(s.error().reason.find("snapshot child") != std::string::npos);
