@@ -167,9 +167,8 @@ void Node::finish_snapshot(SnapshotFork& child) {
   if (meta.last_index <= snapshot_index_) {
     // A snapshot from the leader was installed meanwhile. Its file may be
     // this very path: leave the files to the storage's sweep.
-    spdlog::info(
-        "snapshot at {} not adopted: the one installed at {} is newer",
-        meta.last_index, snapshot_index_);
+    spdlog::info("snapshot at {} not adopted: the one installed at {} is newer",
+                 meta.last_index, snapshot_index_);
     return;
   }
   // Not again before another interval: whatever failed may fail again.
@@ -185,8 +184,7 @@ void Node::finish_snapshot(SnapshotFork& child) {
   if (!*done) return refuse(done->error());
   SnapshotFork::Written& written = **done;
   const std::uint64_t size = written.data.size();
-  if (Status s = raft_->compact(meta.last_index, std::move(written.data));
-      !s) {
+  if (Status s = raft_->compact(meta.last_index, std::move(written.data)); !s) {
     return refuse(s.error());
   }
   if (Status s = storage_->compact_written(meta, size, written.crc); !s) {

@@ -150,8 +150,7 @@ std::optional<Result<SnapshotFork::Written>> SnapshotFork::poll() {
       return written;
     });
   }
-  if (reading_.wait_for(std::chrono::seconds(0)) !=
-      std::future_status::ready) {
+  if (reading_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
     return std::nullopt;
   }
   return reading_.get();
