@@ -205,18 +205,20 @@ def run(c, ctx, cluster):
                 early.append(d)
     c.check("every directory was generated after all its files", not early,
             f"directories generated early: {early[:5]}")
-    # Each node still running took snapshots in a child and adopted them.
+    # The nodes still running took snapshots in forked children and
+    # adopted them (the interval grows with the state and is staggered per
+    # node, so not every node reaches one in this run), and none failed.
+    taken = 0
     for node in sorted(cluster.nodes):
         if node == leader:
             continue
         log = (cluster.dir / "logs" / f"{node}.log").read_text(
             errors="replace")
-        taken = log.count("written by a child")
-        c.check(f"{node} took snapshots through a forked child", taken > 0,
-                f"{taken} in its log")
+        taken += log.count("away from the node thread")
         c.check(f"{node}: no snapshot failed", "dropped:" not in log and
                 "trimming the compacted log" not in log)
-
+    c.check("the surviving nodes took snapshots through forked children",
+            taken > 0, f"{taken} in their logs")
 
 def main():
     if len(sys.argv) != 2:
