@@ -184,6 +184,8 @@ Status Node::open_storage() {
     }
     applied_term_ = loaded->snapshot->meta.last_term;
     snapshot_index_ = loaded->snapshot->meta.last_index;
+    // Rows the snapshot covers that a crash left before they were trimmed.
+    trim_pending_ = true;
   }
   consensus::Config config;
   config.id = options_.node_id;
