@@ -16,6 +16,7 @@ import pathlib
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import tomllib
@@ -62,6 +63,23 @@ def read_key(path):
     if len(lines) != 1 or len(lines[0]) != 40:
         raise ValueError(f"{path}: expected one 40-character Z85 key line")
     return lines[0].encode("ascii")
+
+
+def begin_test(doc, deadline_s):
+    """The start every integration test shares: BIN_DIR from the command
+    line (else the usage, and None), a SIGALRM that raises TimeoutError
+    once the test has run deadline_s seconds, and this process as the
+    subreaper of the nodes it starts."""
+    if len(sys.argv) != 2:
+        print(doc)
+        return None
+
+    def over(*_):
+        raise TimeoutError(f"over {deadline_s} s")
+    signal.signal(signal.SIGALRM, over)
+    signal.alarm(deadline_s)
+    become_subreaper()
+    return pathlib.Path(sys.argv[1]).resolve()
 
 
 def become_subreaper():

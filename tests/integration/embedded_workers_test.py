@@ -21,7 +21,7 @@ import zmq
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    Checks, Client, become_subreaper, now, start_cluster, wait_for)
+    Checks, Client, begin_test, now, start_cluster, wait_for)
 
 
 def run(c, ctx, cluster):
@@ -105,14 +105,9 @@ def directory_rollup(c, client):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
+    bin_dir = begin_test(__doc__, 120)
+    if bin_dir is None:
         return 2
-    bin_dir = pathlib.Path(sys.argv[1]).resolve()
-    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(
-        TimeoutError("over 120 s")))
-    signal.alarm(120)
-    become_subreaper()
     c = Checks()
     ctx = zmq.Context()
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-embedded-test-"))

@@ -30,8 +30,8 @@ import zmq
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    Checks, Client, EventCollector, become_subreaper, note, now,
-    start_cluster, wait_for)
+    Checks, Client, EventCollector, begin_test, note, now, start_cluster,
+    wait_for)
 
 ATTEMPTS = 3
 EXEC_TIMEOUT_MS = 1500
@@ -224,14 +224,9 @@ def run(c, ctx, cluster, script):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
+    bin_dir = begin_test(__doc__, 140)
+    if bin_dir is None:
         return 2
-    bin_dir = pathlib.Path(sys.argv[1]).resolve()
-    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(
-        TimeoutError("over 140 s")))
-    signal.alarm(140)
-    become_subreaper()
     c = Checks()
     ctx = zmq.Context()
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-exec-test-"))

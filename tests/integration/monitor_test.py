@@ -44,7 +44,7 @@ import zmq
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    Checks, Client, become_subreaper, note, now, start_cluster, wait_for)
+    Checks, Client, begin_test, note, now, start_cluster, wait_for)
 
 LIMITS = ["job_attempts_max=2", "job_retry_backoff_ms=100"]
 PROJECT = "ucxl://any:any@mon:any/*^/"
@@ -431,14 +431,9 @@ def run(c, ctx, cluster, bin_dir):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
+    bin_dir = begin_test(__doc__, 170)
+    if bin_dir is None:
         return 2
-    bin_dir = pathlib.Path(sys.argv[1]).resolve()
-    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(
-        TimeoutError("over 170 s")))
-    signal.alarm(170)
-    become_subreaper()
     c = Checks()
     ctx = zmq.Context()
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-monitor-test-"))

@@ -27,7 +27,7 @@ import zmq
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    RETRYABLE, Checks, Client, Cluster, become_subreaper, next_id, note, now,
+    RETRYABLE, Checks, Client, Cluster, begin_test, next_id, note, now,
     ports_free, wait_for)
 
 DIRS, FILES_PER_DIR = 100, 19  # 2,000 requests
@@ -221,14 +221,9 @@ def run(c, ctx, cluster):
             taken > 0, f"{taken} in their logs")
 
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
+    bin_dir = begin_test(__doc__, OVERALL_DEADLINE_S)
+    if bin_dir is None:
         return 2
-    bin_dir = pathlib.Path(sys.argv[1]).resolve()
-    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(
-        TimeoutError(f"over {OVERALL_DEADLINE_S} s")))
-    signal.alarm(OVERALL_DEADLINE_S)
-    become_subreaper()
     c = Checks()
     ctx = zmq.Context()
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-pipeline-test-"))

@@ -33,8 +33,8 @@ import zmq
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    Checks, Client, EventCollector, REPO, RETRYABLE, become_subreaper,
-    next_id, note, now, read_key, start_cluster, wait_for)
+    REPO, RETRYABLE, Checks, Client, EventCollector, begin_test, next_id, note,
+    now, read_key, start_cluster, wait_for)
 
 WORKER = REPO / "protocol" / "examples" / "python_worker.py"
 WORKER_KEY = "pyworker"
@@ -409,14 +409,9 @@ def run(c, ctx, cluster, tmp):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
+    bin_dir = begin_test(__doc__, OVERALL_DEADLINE_S)
+    if bin_dir is None:
         return 2
-    bin_dir = pathlib.Path(sys.argv[1]).resolve()
-    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(
-        TimeoutError(f"over {OVERALL_DEADLINE_S} s")))
-    signal.alarm(OVERALL_DEADLINE_S)
-    become_subreaper()
     c = Checks()
     ctx = zmq.Context()
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-python-worker-test-"))

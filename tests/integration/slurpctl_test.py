@@ -33,7 +33,7 @@ import traceback
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    Checks, become_subreaper, note, start_cluster, wait_for)
+    Checks, begin_test, note, start_cluster, wait_for)
 
 
 def real_tree():
@@ -258,14 +258,9 @@ def run(c, cluster, bin_dir, tmp):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
+    bin_dir = begin_test(__doc__, 280)
+    if bin_dir is None:
         return 2
-    bin_dir = pathlib.Path(sys.argv[1]).resolve()
-    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(
-        TimeoutError("over 280 s")))
-    signal.alarm(280)
-    become_subreaper()
     c = Checks()
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurpctl-test-"))
     cluster = None
