@@ -111,11 +111,12 @@ void Node::apply_entry(const LogEntry& entry) {
   on_pipeline_applied(entry, outcome);
 }
 
-// Snapshots are encoded and written by a forked child (snapshot_fork.h),
-// so their cost no longer lands on this thread; what remains here is the
-// fork, reading the file back and the compaction in SQLite. Taking one
-// after at least as many entries as the state has records still keeps
-// the total work per applied entry constant as the state grows.
+// Snapshots are encoded and written by a forked child and read back by a
+// helper thread (snapshot_fork.h); what remains on this thread is the
+// fork, moving the bytes into Raft, recording them in SQLite and trimming
+// the log a little per turn. Taking one after at least as many entries as
+// the state has records keeps the total work per applied entry constant
+// as the state grows.
 void Node::maybe_compact() {
   if (trim_pending_) {
     auto more = storage_->trim_compacted(limits::snapshot_trim_rows_per_turn);
