@@ -158,4 +158,23 @@ inline constexpr std::size_t exec_json_depth_max = 32;
 // a results message must stay under msgpack_objects_max at the node.
 inline constexpr std::size_t exec_context_items_max = 16384;
 
+// --- file_path confinement (PROTOCOL.md, "file_path confinement") ---------
+// Roots in cluster.toml's [files] roots or slurp-worker --file-root.
+inline constexpr std::size_t file_roots_max = 64;
+// One root or one file_path, in bytes (Linux's PATH_MAX).
+inline constexpr std::size_t file_path_bytes_max = 4096;
+// A read of one file_path must end within this, or the attempt fails.
+inline constexpr std::uint64_t file_read_timeout_ms = 10000;
+// Bytes per read(2): cancel, SIGTERM and the deadline are checked between
+// two chunks.
+inline constexpr std::size_t file_read_chunk_bytes = 256 * 1024;
+// How long a stopping worker lets running jobs finish before it interrupts
+// them, and the most its run() then takes to return (PROTOCOL.md,
+// "Workers").
+inline constexpr std::uint64_t worker_drain_ms = 1000;
+inline constexpr std::uint64_t worker_stop_deadline_ms = 2000;
+// Cancelled job ids a worker remembers, to drop a job whose batch arrives
+// after its cancel event.
+inline constexpr std::size_t worker_cancelled_jobs_max = 4096;
+
 }  // namespace slurp::limits

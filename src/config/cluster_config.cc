@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "protocol/limits.h"
+#include "src/config/file_roots.h"
 
 namespace slurp::config {
 namespace fs = std::filesystem;
@@ -254,6 +255,24 @@ class TableReader {
     return ok_status();
   }
 
+  // An array of strings; absent leaves `out` unchanged.
+  Status strings(std::string_view key, std::vector<std::string>& out) const {
+    auto node = find(key, toml::node_type::array, false);
+    if (!node) return node.error();
+    if (!*node) return ok_status();
+    std::vector<std::string> read;
+    for (const toml::node& item : *(*node)->as_array()) {
+      if (!item.is_string()) {
+        return bad(field(key), ctx_.at(item.source()) +
+                                   "must be an array of strings, not of " +
+                                   std::string(type_name(item.type())));
+      }
+      read.push_back(*item.value<std::string>());
+    }
+    out = std::move(read);
+    return ok_status();
+  }
+
   // The sub-table `key`, or nullopt when absent.
   Result<std::optional<TableReader>> table(std::string_view key) const {
     auto node = find(key, toml::node_type::table, false);
@@ -435,6 +454,18 @@ Status read_limits(const TableReader& root, LimitsConfig& out) {
     }
   }
   return ok_status();
+}
+
+// [files] roots: where workers may read file_path (src/config/file_roots.h).
+Status read_files(const TableReader& root, FilesConfig& files) {
+  auto found = root.table("files");
+  if (!found) return found.error();
+  if (!*found) return ok_status();
+  const TableReader& t = **found;
+  if (Status s = t.check_keys({"roots"}); !s) return s;
+  if (Status s = t.strings("roots", files.roots); !s) return s;
+  return check_value(t.context(), "files.roots",
+                     file_roots_problem(files.roots));
 }
 
 // Shared by nodes and workers. Whether a key is needed at all depends on
@@ -638,14 +669,15 @@ Result<ClusterConfig> read_document(const toml::table& document, Context& ctx) {
   const TableReader root(document, "", ctx);
   ClusterConfig c;
   c.source_name = ctx.source_name;
-  if (Status s =
-          root.check_keys({"cluster", "timing", "limits", "nodes", "workers"});
+  if (Status s = root.check_keys(
+          {"cluster", "timing", "limits", "files", "nodes", "workers"});
       !s) {
     return s.error();
   }
   if (Status s = read_cluster(root, c); !s) return s.error();
   if (Status s = read_timing(root, c.timing); !s) return s.error();
   if (Status s = read_limits(root, c.limits); !s) return s.error();
+  if (Status s = read_files(root, c.files); !s) return s.error();
   if (Status s =
           read_list(root, "nodes", cluster_nodes_max, c, c.nodes, &read_node);
       !s) {

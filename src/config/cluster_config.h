@@ -17,6 +17,8 @@
 //   heartbeat_ticks = 5
 //   [limits]                        # optional table; every value > 0
 //   queue_depth_max = 100000        # ...and the others in LimitsConfig
+//   [files]                         # optional table
+//   roots = ["/srv/src"]            # where workers may read file_path
 //   [[nodes]]                       # 1..cluster_nodes_max entries
 //   id = "n1"                       # like name; unique
 //   host = "127.0.0.1"              # what others connect to
@@ -99,6 +101,12 @@ struct LimitsConfig {
   std::uint64_t snapshot_interval_entries = limits::snapshot_interval_entries;
 };
 
+// Where workers may read a job's file_path: absolute, clean directories
+// (src/config/file_roots.h). None (the default): every file_path fails.
+struct FilesConfig {
+  std::vector<std::string> roots;  // at most limits::file_roots_max
+};
+
 struct NodeConfig {
   std::string id;
   std::string host;       // name or address peers and clients connect to
@@ -143,6 +151,7 @@ struct ClusterConfig {
   std::filesystem::path client_key;
   TimingConfig timing;
   LimitsConfig limits;
+  FilesConfig files;
   std::vector<NodeConfig> nodes;  // file order; never empty once loaded
   std::vector<WorkerConfig> workers;
 

@@ -413,6 +413,40 @@ TEST_CASE("config: node and worker counts are bounded", "[config]") {
   expect_error(many, "nodes", "at most 16 entries (got 17)");
 }
 
+TEST_CASE("config: [files] roots", "[config]") {
+  CHECK(parse_ok(node("n1", 7101)).files.roots.empty());
+  const ClusterConfig c =
+      parse_ok("[files]\nroots = [\"/srv/src\", \"/home/ci/work\"]\n" +
+               node("n1", 7101));
+  CHECK(c.files.roots == std::vector<std::string>{"/srv/src", "/home/ci/work"});
+  CHECK(parse_ok("[files]\n" + node("n1", 7101)).files.roots.empty());
+  expect_error("[files]\nroots = [\"src\"]\n" + node("n1", 7101), "files.roots",
+               "root 0 (\"src\") must be an absolute path");
+  expect_error(
+      "[files]\nroots = [\"/srv\", \"/srv/../etc\"]\n" + node("n1", 7101),
+      "files.roots", "root 1 (\"/srv/../etc\") must be a clean path");
+  expect_error("[files]\nroots = [\"/srv/\"]\n" + node("n1", 7101),
+               "files.roots", "must be a clean path");
+  expect_error("[files]\nroots = [\"/\"]\n" + node("n1", 7101), "files.roots",
+               "must not be /");
+  expect_error("[files]\nroots = [\"/proc/self\"]\n" + node("n1", 7101),
+               "files.roots", "must not be in /proc");
+  expect_error("[files]\nroots = [\"/a\", \"/a\"]\n" + node("n1", 7101),
+               "files.roots", "listed twice");
+  expect_error("[files]\nroots = [1]\n" + node("n1", 7101), "files.roots",
+               "must be an array of strings");
+  expect_error("[files]\nroots = \"/srv\"\n" + node("n1", 7101), "files.roots",
+               "must be an array");
+  expect_error("[files]\nroot = [\"/srv\"]\n" + node("n1", 7101), "files.root",
+               "unknown key");
+  std::string many = "[files]\nroots = [";
+  for (std::size_t i = 0; i <= limits::file_roots_max; ++i) {
+    many += (i ? ", \"/r" : "\"/r") + std::to_string(i) + "\"";
+  }
+  expect_error(many + "]\n" + node("n1", 7101), "files.roots",
+               "at most 64 roots (got 65)");
+}
+
 TEST_CASE("config: keys", "[config]") {
   std::string no_key = node("n1", 7101);
   no_key.erase(no_key.find("public_key"));
