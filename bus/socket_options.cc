@@ -44,7 +44,6 @@ Status validate_socket_options(const SocketOptions& o) {
     long long value;
   };
   for (Positive p : {Positive{"send_hwm_messages", o.send_hwm_messages},
-                     {"receive_hwm_messages", o.receive_hwm_messages},
                      {"message_bytes_max", o.message_bytes_max},
                      {"reconnect_interval_ms", o.reconnect_interval_ms},
                      {"heartbeat_interval_ms", o.heartbeat_interval_ms},
@@ -57,6 +56,9 @@ Status validate_socket_options(const SocketOptions& o) {
     if (p.value <= 0) return bad_option(p.name, "must be positive");
   }
   if (o.linger_ms < 0) return bad_option("linger_ms", "must not be negative");
+  if (o.receive_hwm_messages < 0) {
+    return bad_option("receive_hwm_messages", "must not be negative");
+  }
   if (o.message_bytes_max >
       static_cast<std::int64_t>(limits::socket_frame_bytes_max)) {
     return bad_option("message_bytes_max", "over socket_frame_bytes_max");
@@ -99,9 +101,13 @@ void apply_socket_options(zmq::socket_t& socket, zmq::socket_type type,
     // callers must handle it (the peer went away: drop and count).
     socket.set(zmq::sockopt::router_mandatory, true);
   }
-  socket.set(zmq::sockopt::heartbeat_ivl, o.heartbeat_interval_ms);
-  socket.set(zmq::sockopt::heartbeat_timeout, o.heartbeat_timeout_ms);
-  socket.set(zmq::sockopt::heartbeat_ttl, o.heartbeat_ttl_ms);
+  if (o.zmtp_heartbeats) {
+    socket.set(zmq::sockopt::heartbeat_ivl, o.heartbeat_interval_ms);
+    socket.set(zmq::sockopt::heartbeat_timeout, o.heartbeat_timeout_ms);
+    socket.set(zmq::sockopt::heartbeat_ttl, o.heartbeat_ttl_ms);
+  } else {
+    socket.set(zmq::sockopt::heartbeat_ivl, 0);
+  }
   socket.set(zmq::sockopt::handshake_ivl, o.handshake_interval_ms);
   // libzmq has no jitter option: pick this socket's interval at random.
   socket.set(zmq::sockopt::reconnect_ivl,

@@ -44,6 +44,8 @@ struct SocketOptions {
   // on lingering (replies are retried, jobs are leased).
   int linger_ms = limits::socket_linger_ms;
   int send_hwm_messages = limits::socket_send_hwm_messages;
+  // 0: unbounded, for a socket its owner drains into bounded queues of its
+  // own every turn (the node's api: src/node/fair_intake.h says why).
   int receive_hwm_messages = limits::socket_receive_hwm_messages;
   // libzmq drops a connection that sends a larger frame (ZMQ_MAXMSGSIZE).
   // Frames between limits::message_bytes_max and this are received and
@@ -58,6 +60,11 @@ struct SocketOptions {
   // socket, so peers of a restarted node do not reconnect in lockstep.
   int reconnect_interval_ms = limits::reconnect_interval_ms;
   int reconnect_interval_ms_max = limits::reconnect_interval_ms_max;
+  // ZMTP heartbeats (PING/PONG). Off on sockets that face clients and
+  // workers: libzmq 4.3.4 aborts when a heartbeat fires on a connection
+  // whose input was stopped and that then failed (libzmq #3937, #4364).
+  // Those sockets rely on TCP keepalive and on clients' own pings.
+  bool zmtp_heartbeats = true;
   int heartbeat_interval_ms = limits::zmtp_heartbeat_interval_ms;
   int heartbeat_timeout_ms = limits::zmtp_heartbeat_timeout_ms;
   // Tells the peer to drop us after this much silence; same as our timeout.
