@@ -43,6 +43,7 @@ Result<ToolConfig> tool_config_from(const config::ClusterConfig& cluster,
   ToolConfig tool;
   tool.config_path = cluster.source_name;
   tool.insecure = cluster.insecure || flags.insecure;
+  tool.file_roots = cluster.files.roots;
   for (const config::NodeConfig& node : cluster.nodes) {
     NodeTarget target{node.id, node.api_endpoint(),  node.events_endpoint(),
                       "",      node.jobs_endpoint(), node.results_endpoint()};

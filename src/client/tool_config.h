@@ -39,6 +39,9 @@ struct ToolConfig {
   std::vector<NodeTarget> nodes;      // file order; never empty
   bus::CurveKeyPair keys;             // ours; empty when insecure
   bool insecure = false;
+  // [files] roots: where slurp-worker may read file_path (it has
+  // --file-root to override them).
+  std::vector<std::string> file_roots;
 
   // nullptr when no node has that id.
   const NodeTarget* find_node(std::string_view id) const;

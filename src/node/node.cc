@@ -457,12 +457,15 @@ Status Node::start_embedded_workers() {
   // for whichever node leads.
   for (const MemberOptions& m : options_.members) {
     const MemberOptions& target = m.id == options_.node_id ? self_ : m;
-    options.nodes.push_back(worker::WorkerNode{m.id, target.jobs_endpoint,
-                                               target.results_endpoint,
-                                               target.public_key_z85});
+    options.nodes.push_back(worker::WorkerNode{
+        m.id, target.jobs_endpoint, target.results_endpoint,
+        target.public_key_z85, target.events_endpoint});
   }
+  // The same file_path confinement as a slurp-worker with this cluster.toml.
   embedded_ = std::make_unique<worker::Worker>(
-      context_, options, std::make_shared<worker::BuiltinEngine>());
+      context_, options,
+      std::make_shared<worker::BuiltinEngine>(limits::content_bytes_max,
+                                              options_.file_roots));
   if (Status s = embedded_->connect(); !s) return s;
   embedded_thread_ = std::thread([this] { embedded_->run(); });
   spdlog::info("{} embedded worker slot(s) running", options_.embedded_workers);

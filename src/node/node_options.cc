@@ -35,6 +35,7 @@ Result<NodeOptions> node_options_from_config(
   options.insecure = config.insecure;
   options.timing = config.timing;
   options.limits = config.limits;
+  options.file_roots = config.files.roots;
   for (const config::NodeConfig& n : config.nodes) {
     MemberOptions member;
     member.id = n.id;

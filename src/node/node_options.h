@@ -40,6 +40,9 @@ struct NodeOptions {
   config::TimingConfig timing;
   config::LimitsConfig limits;
   std::size_t embedded_workers = 0;  // --workers N: engine threads in-process
+  // [files] roots: where embedded workers may read file_path (none: they
+  // refuse every file_path), and what admission may check it against.
+  std::vector<std::string> file_roots;
 };
 
 // The options for node `node_id` of `config`. Errors: not_found (no such

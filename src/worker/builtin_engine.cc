@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <fstream>
 #include <map>
 
 #include "protocol/limits.h"
@@ -12,8 +11,8 @@
 #include "src/engine/license.h"
 #include "src/engine/line_counts.h"
 #include "src/engine/symbols.h"
-#include "src/worker/content_hash.h"
 #include "src/worker/directory_rollup.h"
+#include "src/worker/job_bytes.h"
 
 namespace slurp::worker {
 namespace {
@@ -160,57 +159,33 @@ std::string path_of(const Job& job) {
 
 }  // namespace
 
-Result<Context> BuiltinEngine::generate(const Job& job) {
-  // A view of the job's bytes (no copy), or of what was read from disk.
-  std::string read;
-  std::string_view content;
-  if (job.content) {
-    content =
-        std::string_view(reinterpret_cast<const char*>(job.content->data()),
-                         job.content->size());
-  } else if (job.file_path) {
-    // Bounded read: one byte past the limit says "too large".
-    std::ifstream in(*job.file_path, std::ios::binary);
-    if (!in) {
-      return make_error(ErrorCode::not_found, "cannot read " + *job.file_path,
-                        "file_path");
-    }
-    read.resize(content_bytes_max_ + 1);
-    in.read(read.data(), static_cast<std::streamsize>(read.size()));
-    read.resize(static_cast<std::size_t>(in.gcount()));
-    content = read;
-  }
+Result<Context> BuiltinEngine::generate(const Job& job,
+                                        const Interrupt& interrupt) {
+  auto bytes = job_bytes(job, files_, interrupt);
+  if (!bytes) return bytes.error();
+  const std::string_view content = bytes->content();
   const std::string path = path_of(job);
   Context context;
   context.address = job.address;
   context.engine = name();
   context.engine_version = version();
   context.generated_at_ms = wall_ms();
-  context.metrics.bytes = content.size();
-  // The requester's hash when it gave one (slurpctl always does): hashing
-  // is a sixth of the engine's time on a tree of headers.
-  if (job.content_hash) {
-    context.content_hash = *job.content_hash;
-  } else {
-    const auto* bytes = reinterpret_cast<const std::uint8_t*>(content.data());
-    context.content_hash = worker::content_hash({bytes, content.size()});
-  }
-  if (!job.content && !job.file_path) {
+  context.metrics.bytes = bytes->size;
+  // The hash of the bytes analysed here, never the requester's: a forged
+  // content_hash must not label this context (it would poison the cache).
+  context.content_hash = bytes->hash;
+  if (!bytes->present) {
     // A directory (or any address without bytes): rolled up from what it
     // depends on.
     roll_up_directory(job, context);
     return context;
   }
-  if (content.size() > content_bytes_max_) {
-    if (job.file_path && !job.content_hash) {
-      // What was read is a prefix: hash and size come from the whole file.
-      if (auto whole = file_content_hash(*job.file_path)) {
-        context.content_hash = whole->hash;
-        context.metrics.bytes = whole->bytes;
-      }
-    }
+  if (bytes->over_limit || content.size() > files_.bytes_max) {
+    // Not read (a file) or not analysed (inline content over a lowered
+    // limit). A file's context has no hash, so it never answers `cached`;
+    // making it again costs one fstat.
     context.summary =
-        "file over " + std::to_string(content_bytes_max_) +
+        "file over " + std::to_string(files_.bytes_max) +
         " bytes: not analysed (slurp-worker --content-bytes-max raises it)";
     context.tags = {"huge"};
     context.confidence = 0.1;

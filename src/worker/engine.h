@@ -7,6 +7,7 @@
 
 #include "protocol/messages.h"
 #include "protocol/result.h"
+#include "src/worker/interrupt.h"
 
 namespace slurp::worker {
 
@@ -14,8 +15,15 @@ class Engine {
  public:
   virtual ~Engine() = default;
   // The context for `job`, or an error that fails this attempt (the
-  // leader retries it with back-off, then dead-letters it).
-  virtual Result<Context> generate(const Job& job) = 0;
+  // leader retries it with back-off, then dead-letters it). Long work
+  // (reading a file, running a command) checks `interrupt` between steps
+  // and gives up with any error once it fires: the job was cancelled or
+  // the worker is stopping, and the worker sends no result for it.
+  virtual Result<Context> generate(const Job& job,
+                                   const Interrupt& interrupt) = 0;
+  // The same, never interrupted (tests, tools). Subclasses say
+  // `using Engine::generate;` to keep it visible.
+  Result<Context> generate(const Job& job) { return generate(job, {}); }
   virtual std::string name() const = 0;
   virtual std::string version() const = 0;
 };

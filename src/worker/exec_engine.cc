@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "src/worker/context_json.h"
+#include "src/worker/job_bytes.h"
 #include "src/worker/shell_command.h"
 #include "src/worker/utf8.h"
 
@@ -62,6 +63,11 @@ Status check_ended_well(const ShellOutcome& ran, const ExecOptions& options) {
                      "command timed out after " +
                          std::to_string(options.timeout_ms) + " ms",
                      ran.err_tail);
+    case End::interrupted:
+      return failure(ErrorCode::unavailable,
+                     "interrupted: the job was cancelled or the worker is "
+                     "stopping",
+                     ran.err_tail);
     case End::output_over:
       return failure(ErrorCode::too_large,
                      "command output over " +
@@ -82,8 +88,29 @@ Status check_ended_well(const ShellOutcome& ran, const ExecOptions& options) {
 
 }  // namespace
 
-Result<Context> ExecEngine::generate(const Job& job) {
-  const std::string input = job_to_json(job);
+Result<Context> ExecEngine::generate(const Job& job,
+                                     const Interrupt& interrupt) {
+  // The command gets the bytes the worker read under the confinement
+  // rules, and the hash the worker computed; it never reads file_path by
+  // our leave, and it cannot choose the context's hash.
+  auto bytes = job_bytes(job, files_, interrupt);
+  if (!bytes) return bytes.error();
+  if (bytes->over_limit) {
+    return make_error(ErrorCode::too_large,
+                      "file_path is over " + std::to_string(files_.bytes_max) +
+                          " bytes (slurp-worker --content-bytes-max)",
+                      "file_path");
+  }
+  Job given = job;
+  given.content_hash.reset();
+  if (bytes->present) {
+    if (!job.content) {
+      const std::string_view read = bytes->content();
+      given.content = Bytes(read.begin(), read.end());
+    }
+    given.content_hash = bytes->hash;
+  }
+  const std::string input = job_to_json(given);
   ShellCommand command;
   command.command = options_.command;
   command.environment = {"SLURP_JOB_ID=" + std::to_string(job.job_id),
@@ -93,10 +120,11 @@ Result<Context> ExecEngine::generate(const Job& job) {
   command.timeout_ms = options_.timeout_ms;
   command.stdout_bytes_max = options_.output_bytes_max;
   command.stderr_bytes_max = limits::exec_stderr_bytes_max;
+  command.interrupt = interrupt;
   auto ran = run_shell_command(command);
   if (!ran) return ran.error();
   if (Status s = check_ended_well(*ran, options_); !s) return s.error();
-  auto context = context_from_json(ran->out, job);
+  auto context = context_from_json(ran->out, given);
   if (!context) {
     // The reason names the field at fault, so one line says it all.
     const Error& e = context.error();
@@ -105,6 +133,7 @@ Result<Context> ExecEngine::generate(const Job& job) {
                        (e.field.empty() ? "" : e.field + ": ") + e.reason,
                    ran->err_tail);
   }
+  context->content_hash = bytes->hash;
   context->engine = name();
   context->engine_version = version();
   context->generated_at_ms = wall_ms();

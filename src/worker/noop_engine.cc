@@ -6,15 +6,15 @@
 
 namespace slurp::worker {
 
-Result<Context> NoopEngine::generate(const Job& job) {
+Result<Context> NoopEngine::generate(const Job& job, const Interrupt&) {
   Context context;
   context.address = job.address;
-  if (job.content_hash) {
-    context.content_hash = *job.content_hash;
-  } else if (job.content) {
+  // Hashed here, never copied from the job (a requester's claim). A
+  // file_path is not read: its context has no hash.
+  if (job.content) {
     context.content_hash = content_hash(*job.content);
+    context.metrics.bytes = job.content->size();
   }
-  if (job.content) context.metrics.bytes = job.content->size();
   context.summary = "not analysed (noop engine)";
   context.engine = name();
   context.engine_version = version();

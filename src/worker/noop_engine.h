@@ -1,7 +1,7 @@
-// The no-op engine: a context that records only what the job already
-// says (address, content hash, size). It measures the pipeline without
-// the cost of analysis (slurp-bench) and is the worker's engine until the
-// built-in analyzer lands. Stateless; any thread.
+// The no-op engine: a context that records only the address and the
+// inline content's hash and size (a file_path is not read). It measures the
+// pipeline without the cost of analysis (slurp-bench) and is the worker's
+// engine until the built-in analyzer lands. Stateless; any thread.
 #pragma once
 
 #include "src/worker/engine.h"
@@ -14,7 +14,8 @@ inline constexpr std::string_view kNoopEngineVersion = "1";
 
 class NoopEngine : public Engine {
  public:
-  Result<Context> generate(const Job& job) override;
+  using Engine::generate;
+  Result<Context> generate(const Job& job, const Interrupt& interrupt) override;
   std::string name() const override { return "noop"; }
   std::string version() const override {
     return std::string(kNoopEngineVersion);

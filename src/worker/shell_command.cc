@@ -12,7 +12,6 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
-#include <limits>
 #include <system_error>
 #include <utility>
 
@@ -237,8 +236,11 @@ class Session {
       const auto left =
           std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() <= 0) return killed(ShellOutcome::End::timed_out);
-      int wait_ms = static_cast<int>(std::min<std::int64_t>(
-          left.count(), std::numeric_limits<int>::max()));
+      if (command_.interrupt.requested()) {
+        return killed(ShellOutcome::End::interrupted);
+      }
+      int wait_ms = static_cast<int>(
+          std::min<std::int64_t>(left.count(), kInterruptPollMs));
       if (!exited_ && !pidfd_.is_open()) {
         wait_ms = std::min(wait_ms, kExitPollMs);
       }

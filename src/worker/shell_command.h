@@ -1,7 +1,7 @@
 // Runs one shell command with bounded everything: `/bin/sh -c COMMAND` in
 // its own process group, `input` on its stdin, stdout kept up to a bound,
-// the end of stderr kept, and a deadline after which the whole group is
-// killed. The exec engine runs each job through this.
+// the end of stderr kept, and a deadline (or an interrupt) after which the
+// whole group is killed. The exec engine runs each job through this.
 //
 // No deadlock whatever the command does: stdin is written while stdout
 // and stderr are read (poll), and a command that does not read its stdin,
@@ -21,8 +21,12 @@
 #include <vector>
 
 #include "protocol/result.h"
+#include "src/worker/interrupt.h"
 
 namespace slurp::worker {
+
+// How often a running command's interrupt is looked at.
+inline constexpr int kInterruptPollMs = 20;
 
 struct ShellCommand {
   std::string command;  // given to /bin/sh -c
@@ -33,6 +37,9 @@ struct ShellCommand {
   std::uint64_t timeout_ms = 0;
   std::size_t stdout_bytes_max = 0;
   std::size_t stderr_bytes_max = 0;  // the last bytes are kept
+  // Checked every kInterruptPollMs: once it fires, the process group is
+  // killed (cancel, SIGTERM).
+  Interrupt interrupt;
 };
 
 struct ShellOutcome {
@@ -41,6 +48,7 @@ struct ShellOutcome {
     signalled,    // status: the signal that killed it
     timed_out,    // killed at the deadline
     output_over,  // killed when stdout passed stdout_bytes_max
+    interrupted,  // killed when `interrupt` fired
   };
   End end = End::exited;
   int status = 0;

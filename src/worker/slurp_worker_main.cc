@@ -1,12 +1,14 @@
 // slurp-worker: generates contexts for the cluster's jobs.
 //
 //   slurp-worker --config cluster.toml [--concurrency N] [--name W]
-//                [--engine builtin|noop|exec:CMD]
+//                [--engine builtin|noop|exec:CMD] [--file-root DIR]...
 //
 // It connects to every node's jobs and results sockets (only the leader
 // sends jobs), so a change of leader needs nothing from it. Its key comes
 // from --key, $SLURP_KEY or the config's client_key (docs/CONFIG.md) and
-// must be authorized with role worker.
+// must be authorized with role worker. A job's file_path is read only under
+// the roots of --file-root, else the config's [files] roots; with none,
+// every file_path fails (PROTOCOL.md, "file_path confinement").
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -19,6 +21,7 @@
 #include "bus/signal_flags.h"
 #include "protocol/limits.h"
 #include "src/client/tool_config.h"
+#include "src/config/file_roots.h"
 #include "src/worker/builtin_engine.h"
 #include "src/worker/exec_engine.h"
 #include "src/worker/noop_engine.h"
@@ -62,7 +65,8 @@ int main(int argc, char** argv) {
   app.add_option("--content-bytes-max", content_bytes_max,
                  "builtin: files bigger than this get a small 'huge' context "
                  "instead of an analysis (files read by path may exceed the "
-                 "3 MiB a request carries inline)")
+                 "3 MiB a request carries inline); a file_path over it is "
+                 "never read; exec: it fails the attempt")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
   app.add_option("--exec-timeout-ms", exec.timeout_ms,
@@ -80,6 +84,15 @@ int main(int argc, char** argv) {
                  "exec engine: the engine_version its contexts carry (say "
                  "which model or prompt made them)")
       ->capture_default_str();
+  std::vector<std::string> file_roots;
+  app.add_option("--file-root", file_roots,
+                 "a directory under which a job's file_path may be read "
+                 "(repeat for several; replaces cluster.toml's [files] "
+                 "roots; none: every file_path is refused)")
+      ->check([](const std::string& root) {
+        auto problem = slurp::config::file_root_problem(root);
+        return problem ? *problem : std::string();
+      });
   app.add_flag("--insecure", flags.insecure, "plaintext (test clusters only)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
       ->capture_default_str();
@@ -113,9 +126,14 @@ int main(int argc, char** argv) {
   options.insecure = tool->insecure;
   options.concurrency = concurrency;
   for (const auto& node : tool->nodes) {
-    options.nodes.push_back(
-        slurp::worker::WorkerNode{node.id, node.jobs_endpoint,
-                                  node.results_endpoint, node.public_key_z85});
+    options.nodes.push_back(slurp::worker::WorkerNode{
+        node.id, node.jobs_endpoint, node.results_endpoint, node.public_key_z85,
+        node.events_endpoint});
+  }
+  if (file_roots.empty()) file_roots = tool->file_roots;
+  if (auto problem = slurp::config::file_roots_problem(file_roots)) {
+    spdlog::error("--file-root: {}", *problem);
+    return 2;
   }
   if (auto s = slurp::bus::install_signal_handlers(); !s) {
     spdlog::error("{}", s.error().describe());
@@ -127,9 +145,12 @@ int main(int argc, char** argv) {
     chosen = std::make_shared<slurp::worker::NoopEngine>();
   } else if (engine.starts_with("exec:")) {
     exec.command = engine.substr(5);
+    exec.file_roots = file_roots;
+    exec.content_bytes_max = content_bytes_max;
     chosen = std::make_shared<slurp::worker::ExecEngine>(exec);
   } else {
-    chosen = std::make_shared<slurp::worker::BuiltinEngine>(content_bytes_max);
+    chosen = std::make_shared<slurp::worker::BuiltinEngine>(content_bytes_max,
+                                                            file_roots);
   }
   slurp::worker::Worker worker(context, options, chosen);
   if (auto s = worker.connect(); !s) {
@@ -137,8 +158,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   spdlog::info(
-      "worker {} serving {} nodes with {} engine threads ({} engine {})", name,
-      options.nodes.size(), concurrency, chosen->name(), chosen->version());
+      "worker {} serving {} nodes with {} engine threads ({} engine {}); "
+      "file_path {}",
+      name, options.nodes.size(), concurrency, chosen->name(),
+      chosen->version(),
+      file_roots.empty() ? std::string("refused (no --file-root, no [files] "
+                                       "roots)")
+                         : "read under " + std::to_string(file_roots.size()) +
+                               " root(s), the first " + file_roots.front());
   std::thread watcher([&] {
     while (!slurp::bus::stop_requested()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -147,8 +174,12 @@ int main(int argc, char** argv) {
   });
   worker.run();
   watcher.join();
-  spdlog::info("worker {} stopped: {} jobs done, {} failed", name,
-               worker.counters().jobs_done.load(),
-               worker.counters().jobs_failed.load());
+  spdlog::info(
+      "worker {} stopped: {} jobs done, {} failed, {} cancelled, {} given up "
+      "at stop",
+      name, worker.counters().jobs_done.load(),
+      worker.counters().jobs_failed.load(),
+      worker.counters().jobs_cancelled.load(),
+      worker.counters().jobs_abandoned.load());
   return 0;
 }

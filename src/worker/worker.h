@@ -19,10 +19,12 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 #include <zmq.hpp>
 
@@ -38,6 +40,9 @@ struct WorkerNode {
   std::string jobs_endpoint;
   std::string results_endpoint;
   std::string public_key_z85;  // "" when insecure
+  // Where the node publishes events: the worker hears `job.cancelled`
+  // (and `job.failed` at a deadline) there. "": not subscribed.
+  std::string events_endpoint;
 };
 
 struct WorkerOptions {
@@ -55,6 +60,10 @@ struct WorkerCounters {
   std::atomic<std::uint64_t> jobs_done{0};
   std::atomic<std::uint64_t> jobs_failed{0};
   std::atomic<std::uint64_t> result_batches_sent{0};
+  // Jobs ended by a cancel event while queued or running here (no result
+  // sent), and jobs given up because the worker stopped.
+  std::atomic<std::uint64_t> jobs_cancelled{0};
+  std::atomic<std::uint64_t> jobs_abandoned{0};
 };
 
 class Worker {
@@ -67,8 +76,11 @@ class Worker {
 
   // Makes the sockets and connects them to every node.
   Status connect();
-  // Serves until stop(); then finishes the jobs it holds (at most a
-  // second) and returns.
+  // Serves until stop(). Then it drops the jobs still queued, lets running
+  // ones finish for limits::worker_drain_ms, interrupts the rest (file
+  // reads and exec commands stop at their next check) and returns within
+  // limits::worker_stop_deadline_ms of stop(). Dropped and interrupted
+  // jobs get no result: their leases expire and they run elsewhere.
   void run();
   void stop() { stop_.store(true); }
   const WorkerCounters& counters() const { return counters_; }
@@ -77,24 +89,40 @@ class Worker {
   struct Task {
     Job job;
     std::uint64_t term = 0;
+    std::shared_ptr<std::atomic<bool>> cancelled;
   };
   void engine_loop();
+  void run_task(Task& task);
   void take_jobs();
+  void take_events();
+  void cancel_job(std::uint64_t job_id);
+  void stop_gracefully();
   void send_results(bool flush);
 
   zmq::context_t& context_;
   WorkerOptions options_;
   std::shared_ptr<Engine> engine_;
-  zmq::socket_t jobs_, results_;
+  zmq::socket_t jobs_, results_, events_;
   std::atomic<bool> stop_{false};
+  // What every engine's Interrupt watches besides its job's own flag:
+  // set once a stopping worker's drain time is over.
+  std::atomic<bool> interrupting_{false};
   WorkerCounters counters_;
 
-  std::mutex mutex_;  // guards tasks_, done_, held_, quit_
+  // guards tasks_, done_, held_, quit_, running_, cancelled_*
+  std::mutex mutex_;
   std::condition_variable work_ready_;
   std::deque<Task> tasks_;
   std::vector<JobResult> done_;
   std::size_t held_ = 0;  // tasks queued or running
   bool quit_ = false;
+  // The cancel flag of every running task, by job id (two attempts of one
+  // job may run here at once).
+  std::multimap<std::uint64_t, std::shared_ptr<std::atomic<bool>>> running_;
+  // Recently cancelled job ids (at most limits::worker_cancelled_jobs_max),
+  // so a batch that arrives after its job's cancel event is dropped too.
+  std::deque<std::uint64_t> cancelled_order_;
+  std::unordered_set<std::uint64_t> cancelled_ids_;
   std::vector<std::thread> threads_;
 };
 

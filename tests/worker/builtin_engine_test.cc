@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -83,21 +84,63 @@ TEST_CASE("the content size limit is the engine's to set", "[builtin]") {
   CHECK(large->tags.empty());
 }
 
-TEST_CASE("a huge file read from disk is hashed and sized whole", "[builtin]") {
-  const std::string path =
-      "/tmp/slurp-builtin-huge-" + std::to_string(::getpid()) + ".txt";
+// A root of its own under /tmp, removed afterwards.
+struct Root {
+  std::string path = "/tmp/slurp-builtin-root-" + std::to_string(::getpid());
+  Root() { std::filesystem::create_directories(path); }
+  ~Root() { std::filesystem::remove_all(path); }
+};
+
+TEST_CASE("a file under a root is read, analysed and hashed here",
+          "[builtin]") {
+  Root root;
+  const std::string text = "// TODO: rotate the key\nint f(void);\n";
+  std::ofstream(root.path + "/f.c", std::ios::binary) << text;
+  Job job;
+  job.address = "ucxl://p/f.c";
+  job.file_path = root.path + "/f.c";
+  // A forged hash: the context must carry the hash of what was read.
+  job.content_hash = std::string(64, 'a');
+  auto context =
+      BuiltinEngine(limits::content_bytes_max, {root.path}).generate(job);
+  REQUIRE(context.ok());
+  CHECK(context->todos.size() == 1);
+  CHECK(context->metrics.bytes == text.size());
+  CHECK(context->content_hash == content_hash(std::string_view(text)));
+}
+
+TEST_CASE("inline content is hashed here, never labelled by the requester",
+          "[builtin]") {
+  Job job = job_for("ucxl://p/a.txt", "real bytes");
+  job.content_hash = content_hash(std::string_view("other bytes"));
+  auto context = BuiltinEngine().generate(job);
+  REQUIRE(context.ok());
+  CHECK(context->content_hash == content_hash(std::string_view("real bytes")));
+}
+
+TEST_CASE("a huge file read from disk is sized, not read", "[builtin]") {
+  Root root;
   const std::string text(5000, 'y');
-  std::ofstream(path, std::ios::binary) << text;
+  std::ofstream(root.path + "/huge.txt", std::ios::binary) << text;
   Job job;
   job.address = "ucxl://p/huge.txt";
-  job.file_path = path;
-  auto context = BuiltinEngine(1000).generate(job);
-  std::remove(path.c_str());
+  job.file_path = root.path + "/huge.txt";
+  job.content_hash = content_hash(std::string_view(text));
+  auto context = BuiltinEngine(1000, {root.path}).generate(job);
   REQUIRE(context.ok());
   CHECK(context->metrics.bytes == 5000);
-  CHECK(context->content_hash ==
-        content_hash(
-            {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()}));
+  CHECK(context->tags == std::vector<std::string>{"huge"});
+  // Not read, so not hashed: it never answers `cached`.
+  CHECK(context->content_hash.empty());
+}
+
+TEST_CASE("a directory's context has no content hash", "[builtin]") {
+  Job job;
+  job.address = "ucxl://p/src/";
+  job.content_hash = std::string(64, 'c');
+  auto context = BuiltinEngine().generate(job);
+  REQUIRE(context.ok());
+  CHECK(context->content_hash.empty());
 }
 
 TEST_CASE("license, purpose and language share of a file", "[builtin]") {
@@ -114,13 +157,20 @@ TEST_CASE("license, purpose and language share of a file", "[builtin]") {
         std::vector<LanguageShare>{LanguageShare{"c", 1, 2}});
 }
 
-TEST_CASE("an unreadable file_path fails the attempt", "[builtin]") {
+TEST_CASE("a file_path outside the roots, or with none, fails the attempt",
+          "[builtin]") {
+  Root root;
   Job job;
-  job.address = "ucxl://p/missing.c";
-  job.file_path = "/nonexistent/slurp/missing.c";
-  auto context = BuiltinEngine().generate(job);
-  REQUIRE_FALSE(context.ok());
-  CHECK(context.error().code == ErrorCode::not_found);
+  job.address = "ucxl://p/passwd";
+  job.file_path = "/etc/passwd";
+  for (const auto& roots :
+       {std::vector<std::string>{}, std::vector<std::string>{root.path}}) {
+    auto context =
+        BuiltinEngine(limits::content_bytes_max, roots).generate(job);
+    REQUIRE_FALSE(context.ok());
+    CHECK(context.error().code == ErrorCode::not_found);
+    CHECK(context.error().reason == kFileRefused);
+  }
 }
 
 }  // namespace

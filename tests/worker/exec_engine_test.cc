@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "protocol/ucxl_address.h"
+#include "src/worker/content_hash.h"
 #include "tests/support/temp_dir.h"
 
 namespace slurp::worker {
@@ -302,6 +304,55 @@ TEST_CASE("engine threads run commands side by side", "[exec]") {
   for (int i = 0; i < kThreads; ++i) {
     CHECK(summaries[static_cast<std::size_t>(i)] == "job " + std::to_string(i));
   }
+}
+
+TEST_CASE("a cancel kills a running command at once", "[exec]") {
+  std::atomic<bool> cancelled{false};
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    cancelled = true;
+  });
+  const auto start = Clock::now();
+  auto context = engine("sleep 30", 20000)
+                     .generate(job_for("ucxl://p/slow.c", "x"),
+                               Interrupt(&cancelled, nullptr));
+  canceller.join();
+  REQUIRE_FALSE(context.ok());
+  CHECK(context.error().code == ErrorCode::unavailable);
+  CHECK_THAT(context.error().reason, Catch::StartsWith("interrupted"));
+  CHECK(seconds_since(start) < 2.0);
+}
+
+TEST_CASE("file_path reaches the command as content the worker read",
+          "[exec]") {
+  slurp::testing::TempDir root("slurp-exec-root");
+  const std::string text = "package main\n";
+  std::ofstream((root / "main.go").string(), std::ios::binary) << text;
+  ExecOptions options;
+  options.file_roots = {root.str()};
+  // The command claims a hash and reads nothing from disk: what it got is
+  // what the worker read, and the context's hash is the worker's.
+  options.command = python(
+      "import json, sys\n"
+      "job = json.load(sys.stdin)\n"
+      "print(json.dumps({\"summary\": job[\"content\"].strip() + \" \" + "
+      "job[\"content_hash\"][:8], \"content_hash\": 64 * \"f\"}))");
+  Job job = job_for("ucxl://p/main.go", "");
+  job.content.reset();
+  job.file_path = (root / "main.go").string();
+  job.content_hash = std::string(64, 'e');
+  auto context = ExecEngine(options).generate(job);
+  REQUIRE(context.ok());
+  CHECK(context->content_hash == content_hash(std::string_view(text)));
+  CHECK(context->summary ==
+        "package main " + context->content_hash.substr(0, 8));
+  CHECK(context->metrics.bytes == text.size());
+
+  job.file_path = "/etc/passwd";
+  context = ExecEngine(options).generate(job);
+  REQUIRE_FALSE(context.ok());
+  CHECK(context.error().code == ErrorCode::not_found);
+  CHECK(context.error().reason == kFileRefused);
 }
 
 }  // namespace
