@@ -177,4 +177,40 @@ inline constexpr std::uint64_t worker_stop_deadline_ms = 2000;
 // after its cancel event.
 inline constexpr std::size_t worker_cancelled_jobs_max = 4096;
 
+// --- audit (src/security/audit_log.h; PROTOCOL.md "Audit log") -----------
+// Each field of a record is quoted (printable_prefix) to at most this many
+// bytes before JSON escaping, so a 1 MiB `type` costs a record ~1 KiB.
+inline constexpr std::size_t audit_kind_bytes_max = 64;
+inline constexpr std::size_t audit_actor_bytes_max = 128;
+inline constexpr std::size_t audit_detail_bytes_max = 512;
+// One record line, newline included; the verifier refuses longer lines.
+// JSON escaping at most doubles the fields above, plus the fixed fields.
+inline constexpr std::size_t audit_record_bytes_max = 4096;
+// Records waiting for the writer thread: append() never blocks; past
+// either bound a record is dropped, counted, and the count is written as
+// an "audit.dropped" record.
+inline constexpr std::size_t audit_queue_records_max = 8192;
+inline constexpr std::size_t audit_queue_bytes_max = 4 * 1024 * 1024;
+// Repeated refusals of one (kind, actor, reason) within this interval are
+// counted, not written; one "<kind>.repeated" record carries the count.
+inline constexpr std::uint64_t audit_refusal_interval_ms = 10000;
+// Distinct (kind, actor, reason) keys counted at once; beyond this they
+// share one counter ("audit.refusals_other"), so the table cannot grow
+// with hostile input.
+inline constexpr std::size_t audit_refusal_keys_max = 1024;
+// An epoch of the forward-secure MAC ends (its key is replaced by the next
+// one and erased) this long after its first record, or after this many
+// records, whichever comes first.
+inline constexpr std::uint64_t audit_epoch_ms = 10000;
+inline constexpr std::uint64_t audit_epoch_records_max = 10000;
+// At open, a key file behind the log is evolved forward at most this many
+// epochs (a larger gap is treated as a lost key).
+inline constexpr std::uint64_t audit_resume_epochs_max = 1000000;
+// The writer thread wakes at least this often to end an epoch or emit
+// "repeated" summaries, and waits this long after a failed write.
+inline constexpr std::uint64_t audit_writer_wakeup_ms = 1000;
+inline constexpr std::uint64_t audit_writer_retry_ms = 1000;
+// How long closing the log waits for queued records to become durable.
+inline constexpr std::uint64_t audit_close_ms_max = 5000;
+
 }  // namespace slurp::limits
