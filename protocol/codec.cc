@@ -101,6 +101,8 @@ Result<Message> decode(std::span<const std::uint8_t> bytes,
                           std::to_string(kProtocolVersion),
                       "v");
   }
+  // Before any field is read, so no reply or event can echo invalid text.
+  if (Status s = check_utf8_strings(obj); !s) return s.error();
   reader.req("type", envelope.type);
   if (!reader.status()) return reader.status().error();
   return decode_as(envelope.type, obj);

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include "protocol/printable.h"
+
 namespace slurp {
 
 void write_value(Packer& pk, bool v) {
@@ -126,6 +128,56 @@ Status read_value(const msgpack::object& o, Attributes& out,
     }
   }
   return ok_status();
+}
+
+namespace {
+
+bool is_utf8(const msgpack::object& str) {
+  return is_valid_utf8(std::string_view(str.via.str.ptr, str.via.str.size));
+}
+
+// `path` is a buffer the walk appends to and cuts back, so that a message
+// of many small strings costs no allocation per string. Depth is bounded
+// by the decoder's limits (msgpack_depth_max).
+Status check_utf8_at(const msgpack::object& o, std::string& path) {
+  const std::size_t base = path.size();
+  if (o.type == msgpack::type::STR) {
+    if (is_utf8(o)) return ok_status();
+    return make_error(ErrorCode::bad_request, "str is not valid UTF-8", path);
+  }
+  if (o.type == msgpack::type::ARRAY) {
+    for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
+      path += "[" + std::to_string(i) + "]";
+      if (Status s = check_utf8_at(o.via.array.ptr[i], path); !s) return s;
+      path.resize(base);
+    }
+  } else if (o.type == msgpack::type::MAP) {
+    for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
+      const msgpack::object_kv& kv = o.via.map.ptr[i];
+      // A key that is not a str is FieldReader::index's to refuse.
+      if (kv.key.type == msgpack::type::STR) {
+        if (kv.key.via.str.size > limits::field_name_bytes_max) {
+          return make_error(ErrorCode::too_large, "field name too long", path);
+        }
+        if (!is_utf8(kv.key)) {
+          return make_error(ErrorCode::bad_request,
+                            "a field name is not valid UTF-8", path);
+        }
+        if (!path.empty()) path += '.';
+        path.append(kv.key.via.str.ptr, kv.key.via.str.size);
+      }
+      if (Status s = check_utf8_at(kv.val, path); !s) return s;
+      path.resize(base);
+    }
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Status check_utf8_strings(const msgpack::object& o) {
+  std::string path;
+  return check_utf8_at(o, path);
 }
 
 FieldReader::FieldReader(const msgpack::object_map& map, std::string prefix)

@@ -124,6 +124,16 @@ void write_record(Packer& pk, const R& r) {
 
 // ---- reading ---------------------------------------------------------------
 
+// Every str in the tree, map keys included, is well-formed UTF-8, as the
+// protocol's `str` type promises: bad_request naming the first field that
+// is not ("context.summary", "depends_on[2]"). decode() runs it on every
+// message from the wire, so nothing invalid is stored, replicated or
+// echoed (a Python client's decoder refuses such strings). Records the
+// state machine reads back (log commands, snapshots) are not checked: they
+// were checked on their way in, and refusing an old one would change what
+// replaying a log gives.
+Status check_utf8_strings(const msgpack::object& o);
+
 // Names the msgpack type of `o` for error messages ("str", "array", ...).
 std::string_view wire_type_name(const msgpack::object& o);
 Error wrong_type(const msgpack::object& o, std::string_view expected,

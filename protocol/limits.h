@@ -213,4 +213,17 @@ inline constexpr std::uint64_t audit_writer_retry_ms = 1000;
 // How long closing the log waits for queued records to become durable.
 inline constexpr std::uint64_t audit_close_ms_max = 5000;
 
+// --- request field values (protocol/field_rules.h; PROTOCOL.md "Limits")
+// generate.request_id: 1 to this many bytes.
+inline constexpr std::size_t request_id_bytes_max = 256;
+// A content_hash: hex SHA-256, exactly this many lowercase hex digits.
+inline constexpr std::size_t content_hash_hex_chars = 64;
+// A client-written context (update_context): summary and purpose ...
+inline constexpr std::size_t context_text_bytes_max = 64 * 1024;
+// ... each technology, tag, import, todo and symbol name ...
+inline constexpr std::size_t context_item_bytes_max = 4096;
+// ... language, license, engine, engine_version, a symbol's kind and a
+// LanguageShare's language.
+inline constexpr std::size_t context_name_bytes_max = 256;
+
 }  // namespace slurp::limits

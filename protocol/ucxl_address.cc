@@ -89,6 +89,12 @@ Status check_identifier(std::string_view value, std::size_t offset,
                             quoted(value) + "; allowed are A-Z a-z 0-9 . _ -");
     }
   }
+  // Identifiers become directory names (a worker's output tree, slurpctl's
+  // files), where "." and ".." would mean another directory.
+  if (value == "." || value == "..") {
+    return bad(field, name + " " + quoted(value) + " " + at_byte(offset) +
+                          " is not a name; '.' and '..' are refused");
+  }
   return ok_status();
 }
 

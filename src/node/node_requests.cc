@@ -4,10 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/codec.h"
+#include "protocol/field_rules.h"
 #include "protocol/limits.h"
 #include "protocol/record_codec.h"
 #include "protocol/ucxl_address.h"
 #include "src/node/node.h"
+#include "src/node/write_admission.h"
 #include "src/worker/builtin_engine.h"
 
 namespace slurp::node {
@@ -85,32 +87,13 @@ void Node::serve_as_leader(ClientRequest request) {
   const std::uint64_t now = wall_ms();
   const Message& m = request.request;
   if (auto* g = std::get_if<Generate>(&m)) {
-    if (g->request_id.empty() || g->request_id.size() > 256) {
-      refuse(request,
-             make_error(ErrorCode::bad_request,
-                        "request_id must be 1..256 bytes", "request_id"));
+    if (Status s = check_generate(*g); !s) {
+      refuse(request, s.error());
       return;
     }
     auto address = canonical_address(g->address, "address");
     if (!address) {
       refuse(request, address.error());
-      return;
-    }
-    if (g->content && g->content->size() > limits::content_bytes_max) {
-      refuse(request,
-             make_error(ErrorCode::too_large,
-                        "content is " + std::to_string(g->content->size()) +
-                            " bytes; the limit is " +
-                            std::to_string(limits::content_bytes_max),
-                        "content"));
-      return;
-    }
-    if (g->depends_on.size() > limits::depends_on_max) {
-      refuse(request,
-             make_error(ErrorCode::too_large,
-                        "more than " + std::to_string(limits::depends_on_max) +
-                            " dependencies",
-                        "depends_on"));
       return;
     }
     state::EnqueueCommand command;
@@ -137,7 +120,10 @@ void Node::serve_as_leader(ClientRequest request) {
     command.role = std::string(role_name(request.role));
     command.address = *address;
     command.content = g->content;
-    command.content_hash = g->content_hash;
+    if (Status s = set_content_hash(*g, command); !s) {
+      refuse(request, s.error());
+      return;
+    }
     command.file_path = g->file_path;
     command.priority = g->priority;
     command.deadline_ms = g->deadline_ms;
@@ -148,17 +134,33 @@ void Node::serve_as_leader(ClientRequest request) {
     propose(std::move(request), state::CommandKind::enqueue,
             encode_record(command));
   } else if (auto* c = std::get_if<Cancel>(&m)) {
-    propose(
-        std::move(request), state::CommandKind::cancel,
-        encode_record(state::CancelCommand{c->job_id, request.requester, now}));
+    // The ownership rule is the state machine's (decided again when the
+    // command applies); asking now refuses early, without a log entry.
+    state::CancelCommand command{c->job_id, request.requester, now,
+                                 std::string(role_name(request.role))};
+    if (auto refusal = state_.check_cancel(command)) {
+      refuse(request, *refusal);
+      return;
+    }
+    propose(std::move(request), state::CommandKind::cancel,
+            encode_record(command));
   } else if (auto* u = std::get_if<UpdateContext>(&m)) {
     auto address = canonical_address(u->context.address, "context.address");
     if (!address) {
       refuse(request, address.error());
       return;
     }
-    state::UpdateContextCommand command{u->context, request.requester, now};
+    if (Status s = check_client_context(u->context, "context."); !s) {
+      refuse(request, s.error());
+      return;
+    }
+    state::UpdateContextCommand command{u->context, request.requester, now,
+                                        std::string(role_name(request.role))};
     command.context.address = *address;
+    if (auto refusal = state_.check_update(command)) {
+      refuse(request, *refusal);
+      return;
+    }
     propose(std::move(request), state::CommandKind::update_context,
             encode_record(command));
   } else if (std::holds_alternative<StatusRequest>(m) ||

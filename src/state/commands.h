@@ -31,8 +31,9 @@ enum class CommandKind : std::uint64_t {
 };
 
 // A generate request, validated by the leader before it is proposed
-// (address canonical, content within limits). `requester` and `role` come
-// from the sender's authenticated key, never from the request.
+// (address canonical, content within limits, content_hash well formed).
+// `requester` and `role` come from the sender's authenticated key, never
+// from the request.
 struct EnqueueCommand {
   std::string request_id;
   std::string requester;
@@ -40,6 +41,11 @@ struct EnqueueCommand {
   std::string address;  // canonical UCXL address
   std::optional<Bytes> content;
   std::optional<std::string> content_hash;
+  // True when the leader computed content_hash from `content` itself (it
+  // refuses a request whose claimed hash differs). Only a verified hash is
+  // trusted for attaching and is sent to workers; entries written before
+  // this field existed read as false, so they are trusted for nothing.
+  bool content_hash_verified = false;
   std::optional<std::string> file_path;
   Priority priority = Priority::normal;
   std::vector<std::string> depends_on;  // canonical UCXL addresses
@@ -56,6 +62,7 @@ struct EnqueueCommand {
     v.req("address", address);
     v.opt("content", content);
     v.opt("content_hash", content_hash);
+    v.def("content_hash_verified", content_hash_verified);
     v.opt("file_path", file_path);
     v.def("priority", priority);
     v.def("depends_on", depends_on);
@@ -66,28 +73,37 @@ struct EnqueueCommand {
   bool operator==(const EnqueueCommand&) const = default;
 };
 
+// `requester_role` is the sender's authenticated role, for the ownership
+// rule (StateMachine::check_cancel). Absent only in entries written before
+// the rule existed: those apply as they did then, unchecked, so replaying
+// an old log gives the state it gave.
 struct CancelCommand {
   std::uint64_t job_id = 0;
   std::string requester;
   std::uint64_t time_ms = 0;
+  std::optional<std::string> requester_role;
   template <class V>
   void fields(V& v) {
     v.req("job_id", job_id);
     v.req("requester", requester);
     v.req("time_ms", time_ms);
+    v.opt("requester_role", requester_role);
   }
   bool operator==(const CancelCommand&) const = default;
 };
 
+// `requester_role` as in CancelCommand (StateMachine::check_update).
 struct UpdateContextCommand {
   Context context;  // context.address canonical
   std::string requester;
   std::uint64_t time_ms = 0;
+  std::optional<std::string> requester_role;
   template <class V>
   void fields(V& v) {
     v.req("context", context);
     v.req("requester", requester);
     v.req("time_ms", time_ms);
+    v.opt("requester_role", requester_role);
   }
   bool operator==(const UpdateContextCommand&) const = default;
 };

@@ -118,7 +118,10 @@ std::optional<DispatchJob> StateMachine::job_for_dispatch(
   d.role = record->role;
   d.priority = record->priority;
   d.content = record->content;
-  d.content_hash = record->content_hash;
+  // Only a hash the leader verified goes to the worker (which then need
+  // not hash the content again); for anything else the worker computes
+  // the hash of what it reads, and that is what the cache keys on.
+  if (record->content_hash_verified) d.content_hash = record->content_hash;
   d.file_path = record->file_path;
   d.depends_on = record->depends_on;
   d.failed_dependencies = record->failed_dependencies;

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "protocol/field_rules.h"
 #include "src/state/state_machine.h"
 
 namespace slurp::state {
@@ -70,6 +71,16 @@ void StateMachine::complete_one(CompletedResult result, std::uint64_t time_ms,
                         : std::string(job_state_name(it->second.state))}}});
     return;
   }
+  // A context that breaks the value rules is never stored: the attempt
+  // fails with the reason, like a worker's ok: false (no backoff: the
+  // leader's jitter is not in this command; attempts still bound it).
+  if (Status valid = check_result_context(result.context, "context."); !valid) {
+    fail_one(
+        {result.job_id, result.attempt,
+         "the worker's result was refused: " + valid.error().reason, time_ms},
+        time_ms, out);
+    return;
+  }
   // Any attempt of a job not yet ended is valid work, even after its lease
   // ran out and the job went back to the queue.
   JobRecord& job = it->second;
@@ -78,8 +89,19 @@ void StateMachine::complete_one(CompletedResult result, std::uint64_t time_ms,
   auto stored = contexts_.find(job.address);
   context.version =
       stored == contexts_.end() ? 1 : stored->second.context.version + 1;
-  ContextMeta meta{job.content_hash, job.role, context.engine_version,
-                   job.job_id};
+  // The cache key is a hash the cluster computed (ContextMeta): the
+  // leader's when it verified the job's, else the worker's, which it
+  // computed from the bytes it read. The job's unverified claim is never
+  // used: it may describe other bytes than the worker saw.
+  std::optional<std::string> hash;
+  if (job.content_hash_verified) {
+    hash = job.content_hash;
+  } else if (!context.content_hash.empty()) {
+    hash = context.content_hash;
+  }
+  const bool verified = hash.has_value();
+  ContextMeta meta{std::move(hash), job.role, context.engine_version,
+                   job.job_id, verified};
   out.events.push_back({"context.stored",
                         {{"address", job.address},
                          {"job_id", num(job.job_id)},
@@ -89,7 +111,12 @@ void StateMachine::complete_one(CompletedResult result, std::uint64_t time_ms,
                          {"attempt", num(result.attempt)},
                          {"job_id", num(job.job_id)},
                          {"version", num(context.version)}}});
-  StoredContext record{std::move(context), std::move(meta)};
+  // The address keeps its owner (ownership rules); the first context
+  // stored there makes the job's requester the owner.
+  std::string owner = stored == contexts_.end() || stored->second.owner.empty()
+                          ? job.requester
+                          : stored->second.owner;
+  StoredContext record{std::move(context), std::move(meta), std::move(owner)};
   if (stored == contexts_.end()) {
     contexts_.emplace(job.address, std::move(record));
   } else {

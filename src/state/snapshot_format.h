@@ -12,7 +12,10 @@
 // Format 2: job states include "waiting"; jobs carry attempts,
 // queued_since_ms, lease_until_ms, waiting_on, failed_dependencies;
 // contexts carry the generating job's meta; the queue counters; jobs no
-// longer carry request_id (the requests list has it).
+// longer carry request_id (the requests list has it). Later additions are
+// defaulted fields, so format 2 snapshots without them still restore:
+// jobs' content_hash_verified (false) and attached_others (0), contexts'
+// owner ("": unowned) and meta content_hash_verified (false: no cache hit).
 // Plain data; any thread.
 #pragma once
 

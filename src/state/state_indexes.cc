@@ -125,11 +125,18 @@ std::optional<std::uint64_t> StateMachine::newest_open_job(
   return newest_open_job_if(address, [](const JobRecord&) { return true; });
 }
 
+// The attach rule (header, step 3): same hash and role, and the job's
+// bytes are the ones the request means: verified, or the same file to read
+// for a request that claims no more than the job did.
 std::optional<std::uint64_t> StateMachine::attachable_job(
-    const std::string& address, const std::string& content_hash,
-    const std::string& role) const {
-  return newest_open_job_if(address, [&](const JobRecord& job) {
-    return job.content_hash == content_hash && job.role == role;
+    const EnqueueCommand& command) const {
+  return newest_open_job_if(command.address, [&](const JobRecord& job) {
+    if (job.content_hash != command.content_hash || job.role != command.role) {
+      return false;
+    }
+    if (job.content_hash_verified) return true;
+    return !command.content_hash_verified && !job.content && !command.content &&
+           job.file_path == command.file_path;
   });
 }
 

@@ -119,6 +119,7 @@ ApplyOutcome StateMachine::apply_enqueue(EnqueueCommand command) {
   job.priority = command.priority;
   job.content = std::move(command.content);
   job.content_hash = std::move(command.content_hash);
+  job.content_hash_verified = command.content_hash_verified;
   job.file_path = std::move(command.file_path);
   job.depends_on = std::move(command.depends_on);
   job.deadline_ms = command.deadline_ms;
@@ -166,17 +167,19 @@ std::optional<ApplyOutcome> StateMachine::resolve_existing(
   }
   if (!command.content_hash) return std::nullopt;
   const ContextMeta* meta = context_meta(command.address);
-  if (meta != nullptr && meta->content_hash == command.content_hash &&
+  if (meta != nullptr && meta->content_hash_verified &&
+      meta->content_hash == command.content_hash &&
       meta->role == command.role &&
       meta->engine_version == command.engine_version) {
     out.job_id = meta->job_id;
     out.outcome = "cached";
     ++counters_.cache_hits;
-  } else if (auto job_id = attachable_job(
-                 command.address, *command.content_hash, command.role)) {
+  } else if (auto job_id = attachable_job(command)) {
     out.job_id = *job_id;
     out.outcome = "attached";
     ++counters_.attached;
+    JobRecord& job = jobs_.at(*job_id);
+    if (job.requester != command.requester) ++job.attached_others;
   } else {
     return std::nullopt;
   }
@@ -238,6 +241,56 @@ std::optional<Error> StateMachine::admit(const EnqueueCommand& command) const {
   return std::nullopt;
 }
 
+namespace {
+
+bool is_admin(const std::optional<std::string>& role) {
+  return role && *role == "admin";
+}
+
+}  // namespace
+
+std::optional<Error> StateMachine::check_cancel(
+    const CancelCommand& command) const {
+  // No role: an entry from before the rule (commands.h).
+  if (!command.requester_role || is_admin(command.requester_role)) {
+    return std::nullopt;
+  }
+  const JobRecord* job = this->job(command.job_id);
+  if (job == nullptr) return std::nullopt;  // apply says not_found
+  const std::string id = std::to_string(job->job_id);
+  if (job->requester != command.requester) {
+    return make_error(ErrorCode::forbidden,
+                      "job " + id + " belongs to another requester", "job_id");
+  }
+  if (job->attached_others > 0) {
+    return make_error(ErrorCode::forbidden,
+                      "job " + id + " also answers " +
+                          std::to_string(job->attached_others) +
+                          " request(s) of other requesters; only an admin "
+                          "may cancel it",
+                      "job_id");
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> StateMachine::check_update(
+    const UpdateContextCommand& command) const {
+  if (!command.requester_role || is_admin(command.requester_role)) {
+    return std::nullopt;
+  }
+  const std::string owner = context_owner(command.context.address);
+  if (owner.empty() || owner == command.requester) return std::nullopt;
+  return make_error(ErrorCode::forbidden,
+                    "the context of this address belongs to requester '" +
+                        owner + "'; only its owner or an admin may update it",
+                    "context.address");
+}
+
+std::string StateMachine::context_owner(const std::string& address) const {
+  auto it = contexts_.find(address);
+  return it == contexts_.end() ? std::string() : it->second.owner;
+}
+
 ApplyOutcome StateMachine::apply_cancel(const CancelCommand& command) {
   auto it = jobs_.find(command.job_id);
   if (it == jobs_.end()) {
@@ -245,6 +298,9 @@ ApplyOutcome StateMachine::apply_cancel(const CancelCommand& command) {
                               "no job " + std::to_string(command.job_id) +
                                   " (never created, or ended and forgotten)",
                               "job_id"));
+  }
+  if (std::optional<Error> forbidden = check_cancel(command)) {
+    return refused(std::move(*forbidden));
   }
   JobRecord& job = it->second;
   ApplyOutcome out;
@@ -274,7 +330,11 @@ ApplyOutcome StateMachine::apply_cancel(const CancelCommand& command) {
 }
 
 // A hand-written context drops the meta: it is no cache hit for anyone.
+// The address keeps its owner; an unowned one becomes the requester's.
 ApplyOutcome StateMachine::apply_update_context(UpdateContextCommand command) {
+  if (std::optional<Error> forbidden = check_update(command)) {
+    return refused(std::move(*forbidden));
+  }
   Context& context = command.context;
   auto it = contexts_.find(context.address);
   // The state machine numbers versions; a client's number is ignored so
@@ -290,9 +350,13 @@ ApplyOutcome StateMachine::apply_update_context(UpdateContextCommand command) {
   if (it == contexts_.end()) {
     std::string address = context.address;
     contexts_.emplace(std::move(address),
-                      StoredContext{std::move(context), std::nullopt});
+                      StoredContext{std::move(context), std::nullopt,
+                                    std::move(command.requester)});
   } else {
-    it->second = StoredContext{std::move(context), std::nullopt};
+    std::string owner = it->second.owner.empty() ? std::move(command.requester)
+                                                 : std::move(it->second.owner);
+    it->second =
+        StoredContext{std::move(context), std::nullopt, std::move(owner)};
   }
   return out;
 }

@@ -15,7 +15,7 @@ using namespace testing;
 Context generated(std::string summary, std::string engine = "e1") {
   Context c = make_context("ucxl://whatever/the/worker/said", summary);
   c.engine_version = std::move(engine);
-  c.content_hash = "worker-hash";
+  c.content_hash = std::string(64, 'c');  // a well-formed hex SHA-256
   return c;
 }
 
@@ -24,6 +24,7 @@ TEST_CASE("lease, complete: a job's whole successful life",
   Driver d;
   EnqueueCommand c = make_enqueue("r1", "alice", Priority::high);
   c.content_hash = "h1";
+  c.content_hash_verified = true;
   c.content = Bytes{7};
   c.file_path = "src/a.cc";
   REQUIRE(d.enqueue(c).job_id == 1);
@@ -74,7 +75,7 @@ TEST_CASE("lease, complete: a job's whole successful life",
   CHECK(stored->version == 1);
   CHECK(stored->summary == "ok");
   CHECK(*d.sm.context_meta(kAddress) ==
-        ContextMeta{std::string("h1"), "developer", "e1", 1});
+        ContextMeta{std::string("h1"), "developer", "e1", 1, true});
   job = d.sm.job(1);
   CHECK(job->state == JobState::completed);
   CHECK(job->ended_ms == 6000);

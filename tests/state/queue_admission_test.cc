@@ -12,10 +12,12 @@ namespace {
 
 using namespace testing;
 
+// A request whose hash the leader verified (it sent its content inline).
 EnqueueCommand hashed(std::string request_id, std::string hash,
                       std::string requester = "alice") {
   EnqueueCommand c = make_enqueue(std::move(request_id), std::move(requester));
   c.content_hash = std::move(hash);
+  c.content_hash_verified = true;
   c.engine_version = "e1";
   return c;
 }
@@ -106,7 +108,7 @@ TEST_CASE("a stored context from the same content, role and engine is a hit",
   generate(d, 1);
   const ContextMeta* meta = d.sm.context_meta(kAddress);
   REQUIRE(meta != nullptr);
-  CHECK(*meta == ContextMeta{std::string("h1"), "developer", "e1", 1});
+  CHECK(*meta == ContextMeta{std::string("h1"), "developer", "e1", 1, true});
 
   ApplyOutcome hit = d.enqueue(hashed("again", "h1", "bob"));
   REQUIRE_FALSE(hit.error);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -61,15 +62,21 @@ struct Driver {
     return enqueue(
         make_enqueue(std::move(request_id), std::move(requester), priority));
   }
+  // Without a role: a command as written before the ownership rule, which
+  // applies unchecked (commands.h); `role` makes it a checked one.
   ApplyOutcome cancel(std::uint64_t job_id, std::string requester = "alice",
-                      std::uint64_t time_ms = 2000) {
-    return command(CommandKind::cancel,
-                   CancelCommand{job_id, std::move(requester), time_ms});
+                      std::uint64_t time_ms = 2000,
+                      std::optional<std::string> role = std::nullopt) {
+    return command(
+        CommandKind::cancel,
+        CancelCommand{job_id, std::move(requester), time_ms, std::move(role)});
   }
-  ApplyOutcome update(Context context, std::string requester = "bob") {
+  ApplyOutcome update(Context context, std::string requester = "bob",
+                      std::optional<std::string> role = std::nullopt) {
     return command(
         CommandKind::update_context,
-        UpdateContextCommand{std::move(context), std::move(requester), 3000});
+        UpdateContextCommand{std::move(context), std::move(requester), 3000,
+                             std::move(role)});
   }
   ApplyOutcome lease(std::vector<LeaseGrant> jobs, std::uint64_t time_ms,
                      std::uint64_t lease_until_ms, std::uint64_t term = 1) {

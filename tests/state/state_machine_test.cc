@@ -327,8 +327,8 @@ TEST_CASE("cancel of a job that ended otherwise is a conflict",
   StateMachine before = sm;
   std::uint64_t index = 50;
   for (std::uint64_t id : {1u, 2u, 3u}) {
-    ApplyOutcome out = sm.apply(
-        LogEntry{++index, 1, 2, encode_record(CancelCommand{id, "a", 5})});
+    ApplyOutcome out = sm.apply(LogEntry{
+        ++index, 1, 2, encode_record(CancelCommand{id, "a", 5, std::nullopt})});
     REQUIRE(out.error);
     CHECK(out.error->code == ErrorCode::conflict);
     CHECK_THAT(out.error->reason,
@@ -347,8 +347,8 @@ TEST_CASE("cancel ends an active job", "[state][cancel]") {
   StateMachine sm;
   restore_or_fail(sm, history_with_ended_jobs());
   REQUIRE(sm.active_tasks() == 1);
-  ApplyOutcome out =
-      sm.apply(LogEntry{51, 1, 2, encode_record(CancelCommand{4, "a", 5})});
+  ApplyOutcome out = sm.apply(LogEntry{
+      51, 1, 2, encode_record(CancelCommand{4, "a", 5, std::nullopt})});
   REQUIRE_FALSE(out.error);
   CHECK(out.job_state == JobState::cancelled);
   CHECK(sm.active_tasks() == 0);
@@ -427,7 +427,7 @@ TEST_CASE(
       {"empty data", 2, Bytes{}, ""},
       {"not a map", 3, Bytes{0x93, 1, 2, 3}, ""},
       {"another command's fields", 1,
-       encode_record(CancelCommand{1, "alice", 1}), "request_id"},
+       encode_record(CancelCommand{1, "alice", 1, std::nullopt}), "request_id"},
       {"unknown priority", 1, encode_record(EnqueueWithBadPriority{}),
        "priority"},
       {"nested field missing", 3, encode_record(UpdateWithoutAddress{}),
@@ -553,7 +553,8 @@ TEST_CASE("completed and failed counts do not drop when jobs are forgotten",
   std::uint64_t index = 50;
   for (std::uint64_t id : {4u, 5u}) {
     REQUIRE_FALSE(sm.apply(LogEntry{++index, 1, 2,
-                                    encode_record(CancelCommand{id, "a", 9})})
+                                    encode_record(CancelCommand{id, "a", 9,
+                                                                std::nullopt})})
                       .error);
   }
   REQUIRE(sm.job(1) == nullptr);
@@ -580,6 +581,7 @@ void mixed_history(Driver& d) {
   EnqueueCommand ydir = make_enqueue("ydir", "erin", Priority::low);
   ydir.address = y;
   ydir.content_hash = "yh";
+  ydir.content_hash_verified = true;
   REQUIRE(d.enqueue(ydir).job_id == 1);
   EnqueueCommand full = make_enqueue("full", "carol", Priority::critical);
   full.content = Bytes{0, 1, 2, 255};
@@ -768,8 +770,8 @@ TEST_CASE("restore refuses what is not a snapshot and keeps the state",
       {"empty", Bytes{}, ""},
       {"reserved byte", Bytes{0xc1}, ""},
       {"truncated", truncated, ""},
-      {"a command, not a snapshot", encode_record(CancelCommand{1, "alice", 1}),
-       "format"},
+      {"a command, not a snapshot",
+       encode_record(CancelCommand{1, "alice", 1, std::nullopt}), "format"},
       {"future format", data_with([](SnapshotData& s) {
          s.format = snapshot_format_version + 1;
        }),
@@ -797,8 +799,8 @@ TEST_CASE("restore refuses what is not a snapshot and keeps the state",
        }(),
        "jobs[3].state"},
       {"duplicate context", data_with([](SnapshotData& s) {
-         s.contexts = {{make_context("a", "1"), std::nullopt},
-                       {make_context("a", "2"), std::nullopt}};
+         s.contexts = {{make_context("a", "1"), std::nullopt, ""},
+                       {make_context("a", "2"), std::nullopt, ""}};
        }),
        "contexts[1].context.address"},
       {"waiting without dependencies",
@@ -895,6 +897,15 @@ struct Prng {
   std::uint64_t below(std::uint64_t n) { return next() % n; }
 };
 
+// No role (an entry from before the ownership rule), or a checked one.
+std::optional<std::string> random_role(Prng& prng) {
+  switch (prng.below(3)) {
+    case 0: return std::nullopt;
+    case 1: return "developer";
+    default: return "admin";
+  }
+}
+
 EnqueueCommand random_enqueue(Prng& prng, std::uint64_t time_ms) {
   const auto addr = [&] {
     return "ucxl://a:b@c:d/*^/" + std::to_string(prng.below(5));
@@ -904,7 +915,11 @@ EnqueueCommand random_enqueue(Prng& prng, std::uint64_t time_ms) {
                                   static_cast<Priority>(prng.below(5)));
   c.address = addr();
   c.time_ms = time_ms;
-  if (prng.below(2)) c.content_hash = "h" + std::to_string(prng.below(2));
+  if (prng.below(2)) {
+    c.content_hash = "h" + std::to_string(prng.below(2));
+    c.content_hash_verified = prng.below(4) != 0;
+    if (prng.below(2)) c.file_path = "f" + std::to_string(prng.below(2));
+  }
   c.engine_version = "e" + std::to_string(prng.below(2));
   c.role = prng.below(4) ? "developer" : "architect";
   if (prng.below(3) == 0) c.depends_on = {addr()};
@@ -945,14 +960,17 @@ LogEntry random_entry(Prng& prng, std::uint64_t index,
       break;
     case 2:
       e.kind = 2;
-      e.data = encode_record(CancelCommand{prng.below(40), "alice", time_ms});
+      e.data = encode_record(CancelCommand{prng.below(40),
+                                           prng.below(2) ? "alice" : "bob",
+                                           time_ms, random_role(prng)});
       break;
     case 3: {
       e.kind = 3;
       Context c =
           make_context("ucxl://a:b@c:d/*^/" + std::to_string(prng.below(5)),
                        "s" + std::to_string(index));
-      e.data = encode_record(UpdateContextCommand{c, "bob", time_ms});
+      e.data = encode_record(UpdateContextCommand{
+          c, prng.below(2) ? "alice" : "bob", time_ms, random_role(prng)});
       break;
     }
     case 4:
