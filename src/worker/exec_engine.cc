@@ -97,7 +97,7 @@ Result<Context> ExecEngine::generate(const Job& job,
   if (!bytes) return bytes.error();
   if (bytes->over_limit) {
     return make_error(ErrorCode::too_large,
-                      "file_path is over " + std::to_string(files_.bytes_max) +
+                      "over " + std::to_string(files_.bytes_max) +
                           " bytes (slurp-worker --content-bytes-max)",
                       "file_path");
   }
