@@ -3,6 +3,8 @@
 #include <exception>
 #include <utility>
 
+#include "protocol/limits.h"
+#include "protocol/printable.h"
 #include "protocol/record_codec.h"
 
 namespace slurp {
@@ -137,8 +139,12 @@ ErrorReply to_error_reply(std::uint64_t id, const Error& error) {
   reply.id = id;
   reply.code = static_cast<std::uint64_t>(error.code);
   reply.name = std::string(error_name(error.code));
-  reply.message = error.reason;
-  if (!error.field.empty()) reply.field = error.field;
+  // Reasons may quote what was refused: bounded, escaped, valid UTF-8.
+  reply.message =
+      printable_prefix(error.reason, limits::error_reason_bytes_max);
+  if (!error.field.empty()) {
+    reply.field = printable_prefix(error.field, limits::field_name_bytes_max);
+  }
   return reply;
 }
 

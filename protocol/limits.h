@@ -78,6 +78,56 @@ inline constexpr int tcp_keepalive_idle_s = 30;
 inline constexpr int tcp_keepalive_interval_s = 10;
 inline constexpr int tcp_keepalive_count = 3;
 
+// --- client connections on the api ROUTER (src/node/reply_outbox.h,
+// fair_intake.h; PROTOCOL.md "Limits") ----------------------------------------
+// Replies libzmq holds per connection before a send would block; the rest
+// wait in the node's outbox, where their bytes are counted.
+inline constexpr int api_send_hwm_messages = 8;
+// Replies waiting for one client connection to read; past either bound the
+// connection is dropped. Node peers (forward replies) get more.
+inline constexpr std::size_t reply_backlog_bytes_max = 8 * 1024 * 1024;
+inline constexpr std::size_t reply_backlog_messages_max = 4096;
+inline constexpr std::size_t node_reply_backlog_bytes_max = 64 * 1024 * 1024;
+inline constexpr std::size_t node_reply_backlog_messages_max = 65536;
+// All connections' waiting replies together.
+inline constexpr std::size_t reply_backlog_total_bytes_max = 256 * 1024 * 1024;
+// A dropped connection's requests are ignored this long; at most this many
+// dropped connections are remembered.
+inline constexpr std::uint64_t dropped_connection_ms = 10000;
+inline constexpr std::size_t dropped_connections_max = 4096;
+// Requests read off the api socket and not yet served: per connection and
+// in total. One more from a full connection is refused (`unavailable`).
+inline constexpr std::size_t intake_messages_max = 512;
+inline constexpr std::size_t intake_bytes_max = 16 * 1024 * 1024;
+inline constexpr std::size_t intake_total_messages_max = 65536;
+inline constexpr std::size_t intake_total_bytes_max = 128 * 1024 * 1024;
+// Messages read off the api socket per loop turn (into the intake), and
+// requests served from it per turn.
+inline constexpr std::size_t api_reads_per_turn_max = 8192;
+inline constexpr std::size_t api_requests_per_turn_max = 256;
+// Result batches read off the results socket and not yet accepted.
+inline constexpr std::size_t results_backlog_bytes_max = 64 * 1024 * 1024;
+// Time one loop turn may spend on each of: reading the api socket,
+// serving requests from the intake, answering confirmed reads. Raft ticks
+// every tick_ms (10) and an election timeout is 150-300 ms; a turn that
+// stays within a few of these keeps heartbeats on time under any flood.
+inline constexpr std::uint64_t serve_ms_per_turn_max = 5;
+// Linearizable reads (get, list, status, job) waiting for read-index.
+inline constexpr std::size_t reads_in_flight_max = 4096;
+// Waiting replies moved into libzmq per loop turn.
+inline constexpr std::size_t reply_flushes_per_turn_max = 4096;
+// What a reply, log line, audit record or event quotes of the input that
+// was refused: a printable prefix this long (UTF-8 bytes, escapes counted).
+inline constexpr std::size_t quoted_input_bytes_max = 256;
+// An error reply's `message` (escaped like a quote; the rest is cut).
+inline constexpr std::size_t error_reason_bytes_max = 512;
+// An event attribute's value (an address fits whole).
+inline constexpr std::size_t event_attr_bytes_max = 4096 + 64;
+// Refused requests the node log reports per second; the rest are counted.
+inline constexpr std::uint64_t refusal_log_lines_per_s = 20;
+// A node log line's message part, after escaping.
+inline constexpr std::size_t log_message_bytes_max = 4096;
+
 // --- the node shell (src/node) ---------------------------------------------
 // Client requests a node holds while no leader is known; more: no_quorum.
 inline constexpr std::size_t held_requests_max = 1024;
@@ -95,6 +145,9 @@ inline constexpr std::uint64_t request_timeout_ms = 10000;
 inline constexpr std::size_t job_waiters_max = 65536;
 // Events kept for fetch_events, and the most one events_reply carries.
 inline constexpr std::size_t event_history_events_max = 10000;
+// The same history bounded by its encoded size (a refused request's event
+// quotes at most quoted_input_bytes_max, but many kinds of events exist).
+inline constexpr std::size_t event_history_bytes_max = 8 * 1024 * 1024;
 inline constexpr std::size_t events_per_reply_max = 1000;
 // Node-to-node sockets retry a lost connection this fast (jittered), up
 // to the max: a restarted peer must be reachable again well within an
@@ -130,6 +183,10 @@ inline constexpr std::uint64_t status_rate_window_ms = 10000;
 // ask for (a page also stops before the message limit).
 inline constexpr std::size_t list_page_contexts_default = 100;
 inline constexpr std::size_t list_page_contexts_max = 1000;
+// ... and a page (and an events_reply) stops before this many bytes: what a
+// connection that does not read can pile up is counted in replies of this
+// size (reply_backlog_bytes_max, api_send_hwm_messages).
+inline constexpr std::size_t reply_page_bytes_max = 1024 * 1024;
 // Applied entries between two snapshots of the state machine: the default
 // of cluster.toml's [limits] snapshot_interval_entries.
 inline constexpr std::uint64_t snapshot_interval_entries = 10000;

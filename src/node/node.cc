@@ -69,8 +69,17 @@ Result<std::unique_ptr<Node>> Node::start(const NodeOptions& options) {
 
 Node::Node(const NodeOptions& options)
     : options_(options),
+      intake_(limits::intake_total_messages_max,
+              limits::intake_total_bytes_max),
+      outbox_(
+          [this](const Bytes& id, bool delimiter, std::string_view body) {
+            return send_on_api(id, delimiter, body);
+          },
+          limits::reply_backlog_total_bytes_max, limits::dropped_connection_ms,
+          limits::dropped_connections_max),
       state_(state_limits(options.limits)),
-      journal_(options.node_id, limits::event_history_events_max) {
+      journal_(options.node_id, limits::event_history_events_max,
+               limits::event_history_bytes_max) {
   if (options_.members.empty()) {
     MemberOptions alone;
     alone.id = options_.node_id;
@@ -138,9 +147,14 @@ Status Node::open(const NodeOptions& options) {
       [this](const bus::AuthDecision& d) {
         std::string actor =
             d.public_key_z85.empty() ? d.name : d.public_key_z85;
-        audit(d.accepted ? "auth.accepted" : "auth.refused", actor,
-              d.mechanism + " from " + d.peer_address + ": " + d.reason +
-                  (d.accepted ? " as " + d.name : ""));
+        std::string detail = d.mechanism + " from " + d.peer_address + ": " +
+                             d.reason + (d.accepted ? " as " + d.name : "");
+        // Anyone can open connections: both kinds are counted per key and
+        // interval rather than written one record each (audit_log.h).
+        Status s = audit_log_->refusal(
+            d.accepted ? "auth.accepted" : "auth.refused", actor,
+            d.accepted ? d.mechanism : d.reason, detail);
+        if (!s) spdlog::error("audit log: {}", s.error().describe());
         // The ZAP thread calls this; events are published by the node
         // thread, which learns of refusals from the api monitor instead.
       });
@@ -241,11 +255,25 @@ Status Node::bind_sockets(const NodeOptions& options) {
       options.insecure ? bus::SocketSecurity(bus::Insecure{work_domain})
                        : bus::SocketSecurity(bus::CurveServer{
                              keys_.public_z85, keys_.secret_z85, work_domain});
+  // Every bound socket faces clients or workers: no ZMTP heartbeats
+  // (socket_options.h says why). The api and results sockets are drained
+  // every turn into bounded queues of the node's own (fair_intake.h), so
+  // libzmq's receive side never stops; api replies beyond a few per
+  // connection wait in the outbox, counted in bytes (reply_outbox.h).
+  bus::SocketOptions facing;
+  facing.zmtp_heartbeats = false;
+  bus::SocketOptions drained = facing;
+  drained.receive_hwm_messages = 0;
+  bus::SocketOptions api_options = drained;
+  api_options.send_hwm_messages = limits::api_send_hwm_messages;
   for (Binding& b : bindings) {
     try {
       const bool work = b.socket == &jobs_ || b.socket == &results_;
-      *b.socket =
-          bus::make_socket(context_, b.type, work ? work_security : security);
+      const bus::SocketOptions& options = b.socket == &api_       ? api_options
+                                          : b.socket == &results_ ? drained
+                                                                  : facing;
+      *b.socket = bus::make_socket(context_, b.type,
+                                   work ? work_security : security, options);
       if (b.socket == &api_) {
         // Monitor before binding so no handshake failure goes unrecorded: a
         // plaintext client or a wrong server key fails before ZAP is asked.
@@ -365,13 +393,21 @@ void Node::loop_once() {
       std::chrono::duration_cast<std::chrono::milliseconds>(next_tick_ - now);
   if (wait.count() < 0) wait = std::chrono::milliseconds(0);
   if (raft_->has_ready()) wait = std::chrono::milliseconds(0);
+  // Work left over from the last turn's time budget: look at the sockets
+  // and go on at once. Replies waiting for slow readers are retried at
+  // least every few ms.
+  if (intake_.messages() > 0 || !results_backlog_.empty() || reads_left_over_) {
+    wait = std::chrono::milliseconds(0);
+  } else if (outbox_.backlog_peers() > 0) {
+    wait = std::min(wait, std::chrono::milliseconds(2));
+  }
   if (bus::poll_items(items, wait) > 0) {
-    if (items[0].revents & ZMQ_POLLIN) serve_api();
+    if (items[0].revents & ZMQ_POLLIN) drain_api();
     if (items[1].revents & ZMQ_POLLIN) {
       api_monitor_->drain(
           [this](const bus::MonitorEvent& e) { on_api_event(e); });
     }
-    if (items[2].revents & ZMQ_POLLIN) serve_results();
+    if (items[2].revents & ZMQ_POLLIN) drain_results();
     if (beacons_ && (items[3].revents & ZMQ_POLLIN)) {
       while (auto r = bus::receive_message(beacons_)) {
         if (*r && (*r)->frames.size() == 2) {
@@ -392,6 +428,9 @@ void Node::loop_once() {
     }
     if (peer_ready) serve_peer_replies();
   }
+  serve_api();
+  serve_results();
+  outbox_.flush(limits::reply_flushes_per_turn_max);
   tick_until_now();
   process_ready();
   after_consensus_change();
@@ -430,9 +469,28 @@ void Node::on_api_event(const bus::MonitorEvent& event) {
       detail += ": ";
       detail += bus::protocol_error_name(event.value);
     }
-    audit("auth.handshake_failed", event.endpoint, detail);
+    audit_refusal("auth.handshake_failed", event.endpoint,
+                  make_error(ErrorCode::unauthenticated, detail));
     publish("auth.failed", {{"peer", event.endpoint}, {"reason", detail}});
   }
+}
+
+// Refusals are many and cheap to cause: the audit log counts repeats per
+// requester instead of writing each, and the node log says a few per
+// second (refusal_log_lines_per_s) and how many it left out.
+void Node::audit_refusal(std::string_view kind, std::string_view actor,
+                         const Error& error) {
+  if (Status s = audit_log_->refusal(kind, actor, error_name(error.code),
+                                     error.describe());
+      !s) {
+    spdlog::error("audit log: {}", s.error().describe());
+  }
+}
+
+void Node::publish_refusal(std::string_view requester, const Error& error) {
+  publish("request.rejected", {{"requester", std::string(requester)},
+                               {"code", std::string(error_name(error.code))},
+                               {"reason", error.reason}});
 }
 
 void Node::audit(std::string_view kind, std::string_view actor,
@@ -457,9 +515,9 @@ Status Node::start_embedded_workers() {
   // for whichever node leads.
   for (const MemberOptions& m : options_.members) {
     const MemberOptions& target = m.id == options_.node_id ? self_ : m;
-    options.nodes.push_back(worker::WorkerNode{
-        m.id, target.jobs_endpoint, target.results_endpoint,
-        target.public_key_z85, target.events_endpoint});
+    options.nodes.push_back(
+        worker::WorkerNode{m.id, target.jobs_endpoint, target.results_endpoint,
+                           target.public_key_z85, target.events_endpoint});
   }
   // The same file_path confinement as a slurp-worker with this cluster.toml.
   embedded_ = std::make_unique<worker::Worker>(

@@ -38,15 +38,20 @@
 #include <zmq.hpp>
 
 #include "bus/curve_keys.h"
+#include "bus/received_message.h"
 #include "bus/socket_monitor.h"
 #include "bus/zap_authenticator.h"
+#include "protocol/limits.h"
 #include "protocol/messages.h"
 #include "protocol/result.h"
 #include "protocol/role.h"
 #include "src/consensus/raft.h"
 #include "src/node/clock.h"
 #include "src/node/event_journal.h"
+#include "src/node/fair_intake.h"
+#include "src/node/log_rate_limit.h"
 #include "src/node/node_options.h"
+#include "src/node/reply_outbox.h"
 #include "src/node/snapshot_fork.h"
 #include "src/node/worker_registry.h"
 #include "src/security/audit_log.h"
@@ -63,6 +68,9 @@ struct ReplyRoute {
   // Set when a follower forwarded the request: the answer goes back to it
   // as forward_reply with this id, and it relays it to its client.
   std::optional<std::uint64_t> forward_id;
+  // The connection authenticated as a node (a follower's DEALER): its
+  // replies get the larger backlog budget (reply_outbox.h).
+  bool node_peer = false;
 };
 
 // A client request this node must see answered.
@@ -122,6 +130,9 @@ class Node {
   void on_api_event(const bus::MonitorEvent& event);
   void audit(std::string_view kind, std::string_view actor,
              std::string_view detail);
+  void audit_refusal(std::string_view kind, std::string_view actor,
+                     const Error& error);
+  void publish_refusal(std::string_view requester, const Error& error);
 
   // node_consensus.cc: driving Raft.
   void tick_until_now();
@@ -134,7 +145,9 @@ class Node {
   void after_consensus_change();
 
   // node_api.cc: requests arriving on the api socket.
+  void drain_api();
   void serve_api();
+  void serve_api_message(bus::ReceivedMessage& message);
   void handle_api_message(std::vector<zmq::message_t>& frames,
                           const std::string& user_id, std::optional<Role> role);
   void handle_forward(const ReplyRoute& peer_route, const std::string& peer,
@@ -154,7 +167,9 @@ class Node {
   void expire_requests();
   void reroute_after_step_down();
   void reply_to(const ClientRequest& request, const Message& reply);
-  void send_route(const ReplyRoute& route, const std::string& payload);
+  void send_route(const ReplyRoute& route, std::string payload);
+  ReplyOutbox::SendResult send_on_api(const Bytes& routing_id, bool delimiter,
+                                      std::string_view body);
   void refuse(const ClientRequest& request, const Error& error);
   void answer_applied(ClientRequest request, const LogEntry& entry,
                       const state::ApplyOutcome& outcome);
@@ -180,6 +195,7 @@ class Node {
   void on_pipeline_applied(const LogEntry& entry,
                            const state::ApplyOutcome& outcome);
   void expire_leases(std::uint64_t now);
+  void drain_results();
   void serve_results();
   void accept_results(const ResultBatch& batch, std::string_view payload);
   void reset_pipeline();
@@ -202,6 +218,15 @@ class Node {
   std::unique_ptr<bus::ZapAuthenticator> zap_;
   zmq::socket_t api_, events_, jobs_, results_, beacons_;
   std::map<std::string, zmq::socket_t> peers_;  // DEALER per peer id
+  // What waits to be served (read off api_) and to be read (replies).
+  FairIntake<bus::ReceivedMessage> intake_;
+  ReplyOutbox outbox_;
+  std::uint64_t intake_refused_ = 0;
+  LogRateLimit refusal_log_{limits::refusal_log_lines_per_s};
+  // Worker results read off results_ and not yet accepted, and their bytes.
+  std::deque<bus::ReceivedMessage> results_backlog_;
+  std::size_t results_backlog_bytes_ = 0;
+  std::uint64_t results_discarded_ = 0;
   // Declared after api_ so it is destroyed first (it stops monitoring api_).
   std::unique_ptr<bus::SocketMonitor> api_monitor_;
 
@@ -243,6 +268,8 @@ class Node {
   std::map<std::uint64_t, ClientRequest> reads_;   // leader: by read id
   std::vector<consensus::ReadState> read_states_;  // confirmed, not served
   std::uint64_t next_read_id_ = 1;
+  // finish_reads ran out of its time budget with confirmed reads left.
+  bool reads_left_over_ = false;
   std::multimap<std::uint64_t, ClientRequest> waiters_;  // by job id
 
   std::chrono::steady_clock::time_point next_tick_;

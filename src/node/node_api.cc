@@ -12,10 +12,6 @@
 namespace slurp::node {
 namespace {
 
-// Requests served per loop turn before the core gets its turn; bounds the
-// time a flood can keep Raft from ticking or the loop from seeing SIGTERM.
-constexpr std::size_t kRequestsPerTurnMax = 256;
-
 Bytes to_bytes(const zmq::message_t& frame) {
   const auto* p = frame.data<std::uint8_t>();
   return Bytes(p, p + frame.size());
@@ -33,31 +29,75 @@ bool is_consensus(const Message& m) {
 
 }  // namespace
 
-void Node::serve_api() {
-  for (std::size_t n = 0; n < kRequestsPerTurnMax; ++n) {
+// Reads what arrived on the api socket into the intake, connection by
+// connection. A connection dropped for not reading its replies is ignored;
+// one over its intake budget gets a short `unavailable` at once (through
+// the outbox, so a flooder that does not read is soon dropped as well).
+void Node::drain_api() {
+  const std::uint64_t now = steady_ms();
+  const std::uint64_t until = now + limits::serve_ms_per_turn_max;
+  for (std::size_t n = 0; n < limits::api_reads_per_turn_max; ++n) {
+    if ((n & 63) == 63 && steady_ms() >= until) return;
     auto received = bus::receive_message(api_);
     if (!received) return;  // drained
     if (!*received) {
-      spdlog::warn("api: dropped a message: {}", received->error().describe());
-      audit("request.rejected", "unknown", received->error().describe());
+      // Not even a routing id to answer: counted in the audit aggregate.
+      audit_refusal("request.rejected", "unknown", received->error());
       continue;
     }
     bus::ReceivedMessage& message = received->value();
-    if (message.rejected) {
-      spdlog::warn("api: refused message from {}: {}", message.user_id,
-                   message.rejected->describe());
-      audit("request.rejected", message.user_id, message.rejected->describe());
-      publish("request.rejected", {{"requester", message.user_id},
-                                   {"reason", message.rejected->describe()}});
-      // frames[0] is the routing id; a DEALER client reads [payload].
-      if (!message.frames.empty()) {
-        send_route(ReplyRoute{to_bytes(message.frames[0]), false, {}},
-                   encode(to_error_reply(0, *message.rejected)));
-      }
-      continue;
+    if (message.frames.empty()) continue;
+    Bytes peer = to_bytes(message.frames[0]);
+    if (outbox_.dropped(peer, now)) continue;
+    const bool node = message.role == Role::node;
+    std::size_t bytes = 0;
+    for (const zmq::message_t& f : message.frames) bytes += f.size();
+    FairIntake<bus::ReceivedMessage>::Budget budget{
+        node ? limits::intake_total_messages_max : limits::intake_messages_max,
+        node ? limits::intake_total_bytes_max : limits::intake_bytes_max};
+    if (!intake_.admit(peer, message, bytes, budget)) {
+      ++intake_refused_;
+      const bool delimiter =
+          message.frames.size() == 3 && message.frames[1].size() == 0;
+      std::string_view body(message.frames.back().data<char>(),
+                            message.frames.back().size());
+      Error busy = make_error(
+          ErrorCode::unavailable,
+          "too many requests waiting from this connection (at most " +
+              std::to_string(budget.messages_max) +
+              "); read the replies, then retry");
+      audit_refusal("request.rejected", message.user_id, busy);
+      send_route(ReplyRoute{std::move(peer), delimiter, {}, node},
+                 encode(to_error_reply(peek_request_id(body), busy)));
     }
-    handle_api_message(message.frames, message.user_id, message.role);
   }
+}
+
+// Serves what waits in the intake, one connection after another, for at
+// most api_requests_per_turn_max requests and serve_ms_per_turn_max: a
+// flood must not keep Raft from ticking or the loop from seeing SIGTERM.
+void Node::serve_api() {
+  const std::uint64_t until = steady_ms() + limits::serve_ms_per_turn_max;
+  for (std::size_t n = 0; n < limits::api_requests_per_turn_max; ++n) {
+    auto next = intake_.next();
+    if (!next) return;
+    serve_api_message(*next);
+    if (steady_ms() >= until) return;
+  }
+}
+
+void Node::serve_api_message(bus::ReceivedMessage& message) {
+  if (message.rejected) {
+    audit_refusal("request.rejected", message.user_id, *message.rejected);
+    publish_refusal(message.user_id, *message.rejected);
+    // frames[0] is the routing id; a DEALER client reads [payload].
+    send_route(
+        ReplyRoute{
+            to_bytes(message.frames[0]), false, {}, message.role == Role::node},
+        encode(to_error_reply(0, *message.rejected)));
+    return;
+  }
+  handle_api_message(message.frames, message.user_id, message.role);
 }
 
 void Node::handle_api_message(std::vector<zmq::message_t>& frames,
@@ -66,7 +106,8 @@ void Node::handle_api_message(std::vector<zmq::message_t>& frames,
   // [routing id, payload] from DEALER; [routing id, "", payload] from REQ.
   const bool with_delimiter = frames.size() == 3 && frames[1].size() == 0;
   ClientRequest request;
-  request.route = ReplyRoute{to_bytes(frames[0]), with_delimiter, {}};
+  request.route =
+      ReplyRoute{to_bytes(frames[0]), with_delimiter, {}, role == Role::node};
   request.requester = user_id;
   request.received_ms = steady_ms();
   if (frames.size() != 2 && !with_delimiter) {
@@ -168,7 +209,7 @@ void Node::handle_forward(const ReplyRoute& peer_route, const std::string& peer,
 // Forward replies come back on the DEALER the forward went out on.
 void Node::serve_peer_replies() {
   for (auto& [peer, socket] : peers_) {
-    for (std::size_t n = 0; n < kRequestsPerTurnMax; ++n) {
+    for (std::size_t n = 0; n < limits::api_requests_per_turn_max; ++n) {
       auto received = bus::receive_message(socket);
       if (!received) break;
       if (!*received || (*received)->rejected ||

@@ -89,10 +89,17 @@ void Node::apply_entry(const LogEntry& entry) {
   state::ApplyOutcome outcome = state_.apply(entry);
   applied_term_ = entry.term;
   const bool leading = raft_->role() == consensus::RaftRole::leader;
-  // State-machine events come from the leader alone, so a subscriber to
-  // every node sees each once; followers apply silently.
+  // State-machine events come from the leader alone; followers apply
+  // silently. Around a leader change an old leader that has not yet heard
+  // of its successor and the new one may both apply (and publish) the same
+  // entry, so delivery is at least once: each such event carries `entry`,
+  // "<log index>.<n>", the same on every node, for subscribers to drop
+  // repeats (PROTOCOL.md, "Events").
   if (leading) {
+    std::uint64_t n = 0;
     for (state::StateEvent& e : outcome.events) {
+      e.attrs["entry"] =
+          std::to_string(entry.index) + "." + std::to_string(n++);
       publish(std::move(e.topic), std::move(e.attrs));
     }
   }
@@ -224,8 +231,10 @@ void Node::step_raft(const std::string& sender, Message message) {
   if (claimed != sender) {
     spdlog::warn("consensus message from key '{}' claims to be from '{}'",
                  sender, claimed);
-    audit("request.rejected", sender,
-          "consensus message claims sender '" + claimed + "'");
+    audit_refusal(
+        "request.rejected", sender,
+        make_error(ErrorCode::forbidden,
+                   "consensus message claims sender '" + claimed + "'"));
     return;
   }
   peer_heard_ms_[claimed] = now_ms();

@@ -151,30 +151,58 @@ void Node::expire_leases(std::uint64_t now) {
                        encode_record(fail));
 }
 
-void Node::serve_results() {
-  for (std::size_t n = 0; n < 256; ++n) {
+// The results socket is drained every turn (its receive pipe is unbounded
+// so libzmq never stops its input: fair_intake.h says why) into a backlog
+// bounded in bytes; what does not fit is discarded and counted. Results
+// are idempotent and leased jobs come back, so a discarded batch costs
+// time, never correctness.
+void Node::drain_results() {
+  for (std::size_t n = 0; n < limits::api_reads_per_turn_max; ++n) {
     auto received = bus::receive_message(results_);
     if (!received) return;
     if (!*received || (*received)->rejected ||
         (*received)->frames.size() != 1) {
-      spdlog::warn("results: dropped a malformed message");
+      ++results_discarded_;
       continue;
     }
-    bus::ReceivedMessage& message = received->value();
+    const std::size_t bytes = (*received)->frames[0].size();
+    if (results_backlog_bytes_ + bytes > limits::results_backlog_bytes_max) {
+      ++results_discarded_;
+      continue;
+    }
+    results_backlog_bytes_ += bytes;
+    results_backlog_.push_back(std::move(received->value()));
+  }
+}
+
+void Node::serve_results() {
+  if (results_discarded_ > 0) {
+    spdlog::warn("results: discarded {} malformed or excess batch(es)",
+                 results_discarded_);
+    audit_refusal(
+        "request.rejected", "results",
+        make_error(ErrorCode::too_large, std::to_string(results_discarded_) +
+                                             " result batches discarded"));
+    results_discarded_ = 0;
+  }
+  for (std::size_t n = 0; n < 256 && !results_backlog_.empty(); ++n) {
+    bus::ReceivedMessage message = std::move(results_backlog_.front());
+    results_backlog_.pop_front();
     const zmq::message_t& frame = message.frames[0];
+    results_backlog_bytes_ -= frame.size();
     std::string_view payload(frame.data<char>(), frame.size());
     auto decoded = decode(payload);
     if (!decoded || !std::holds_alternative<ResultBatch>(*decoded)) {
-      spdlog::warn("results: from {}: expected a results batch",
-                   message.user_id);
-      audit("request.rejected", message.user_id,
-            "results: not a results batch");
+      audit_refusal(
+          "request.rejected", message.user_id,
+          make_error(ErrorCode::bad_request, "results: not a results batch"));
       continue;
     }
     if (!message.role || !security::authorize(*message.role, *decoded)) {
-      spdlog::warn("results: {} may not deliver results", message.user_id);
-      audit("request.rejected", message.user_id,
-            "results from a key without role worker or node");
+      audit_refusal("request.rejected", message.user_id,
+                    make_error(ErrorCode::forbidden,
+                               "results from a key without role worker or "
+                               "node"));
       continue;
     }
     accept_results(std::get<ResultBatch>(*decoded), payload);

@@ -76,8 +76,10 @@ void Node::serve_locally(ClientRequest request) {
         fetch->limit == 0
             ? limits::events_per_reply_max
             : std::min<std::size_t>(fetch->limit, limits::events_per_reply_max);
-    reply_to(request, EventsReply{fetch->id, journal_.first_available_seq(),
-                                  journal_.since(fetch->from_seq, limit)});
+    reply_to(request,
+             EventsReply{fetch->id, journal_.first_available_seq(),
+                         journal_.since(fetch->from_seq, limit,
+                                        limits::reply_page_bytes_max)});
   } else {
     reply_to(request, answer_read(request, true));
   }
@@ -192,6 +194,12 @@ void Node::propose(ClientRequest request, state::CommandKind kind, Bytes data) {
 }
 
 void Node::start_read(ClientRequest request) {
+  if (reads_.size() >= limits::reads_in_flight_max) {
+    refuse(request, make_error(ErrorCode::unavailable,
+                               std::to_string(reads_.size()) +
+                                   " reads already waiting; retry later"));
+    return;
+  }
   const std::uint64_t id = next_read_id_++;
   if (Status s = raft_->read_index(id); !s) {
     if (s.error().code == ErrorCode::not_leader) {
@@ -204,11 +212,16 @@ void Node::start_read(ClientRequest request) {
   reads_.emplace(id, std::move(request));
 }
 
-// Serves confirmed reads once the state machine has caught up to them.
+// Serves confirmed reads once the state machine has caught up to them, for
+// at most serve_ms_per_turn_max per turn: a page of `list` costs up to a
+// few ms, and a thousand confirmed at once must not starve Raft's ticks.
+// What is left waits for the next turn, in order.
 void Node::finish_reads() {
+  const std::uint64_t until = steady_ms() + limits::serve_ms_per_turn_max;
   auto keep = read_states_.begin();
+  bool out_of_time = false;
   for (auto it = read_states_.begin(); it != read_states_.end(); ++it) {
-    if (it->index > state_.applied_index()) {
+    if (out_of_time || it->index > state_.applied_index()) {
       *keep++ = *it;
       continue;
     }
@@ -216,8 +229,10 @@ void Node::finish_reads() {
     if (read == reads_.end()) continue;  // timed out meanwhile
     reply_to(read->second, answer_read(read->second, false));
     reads_.erase(read);
+    out_of_time = steady_ms() >= until;
   }
   read_states_.erase(keep, read_states_.end());
+  reads_left_over_ = out_of_time;
 }
 
 void Node::forward(ClientRequest request, const std::string& leader) {
@@ -373,29 +388,70 @@ void Node::reply_to(const ClientRequest& request, const Message& reply) {
   send_route(request.route, encode(reply));
 }
 
-void Node::send_route(const ReplyRoute& route, const std::string& payload) {
-  std::string body = payload;
+void Node::send_route(const ReplyRoute& route, std::string payload) {
   if (route.forward_id) {
-    body = encode(
+    payload = encode(
         ForwardReply{*route.forward_id, Bytes(payload.begin(), payload.end())});
   }
+  const ReplyOutbox::Budget budget =
+      route.node_peer
+          ? ReplyOutbox::Budget{limits::node_reply_backlog_bytes_max,
+                                limits::node_reply_backlog_messages_max}
+          : ReplyOutbox::Budget{limits::reply_backlog_bytes_max,
+                                limits::reply_backlog_messages_max};
+  const std::uint64_t now = steady_ms();
+  if (outbox_.send(route.routing_id, route.delimiter, std::move(payload),
+                   budget, now) == ReplyOutbox::Outcome::peer_dropped) {
+    intake_.forget(route.routing_id);
+    spdlog::warn(
+        "api: dropped a connection that does not read its replies (over {} "
+        "bytes or {} replies waiting); its requests are ignored for {} ms",
+        budget.bytes_max, budget.messages_max, limits::dropped_connection_ms);
+    audit("connection.dropped", "api",
+          "replies unread past the budget of " +
+              std::to_string(budget.bytes_max) + " bytes / " +
+              std::to_string(budget.messages_max) + " replies");
+  }
+}
+
+// One reply into libzmq, never blocking: a full pipe (this connection has
+// api_send_hwm_messages unread) or a vanished connection is reported, and
+// the outbox decides.
+ReplyOutbox::SendResult Node::send_on_api(const Bytes& routing_id,
+                                          bool delimiter,
+                                          std::string_view body) {
   try {
-    api_.send(zmq::buffer(route.routing_id), zmq::send_flags::sndmore);
-    if (route.delimiter) api_.send(zmq::message_t(), zmq::send_flags::sndmore);
-    api_.send(zmq::buffer(body), zmq::send_flags::dontwait);
+    if (!api_.send(zmq::buffer(routing_id),
+                   zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+      return ReplyOutbox::SendResult::would_block;
+    }
+    // With the routing id taken, the rest of the message always goes.
+    if (delimiter) {
+      api_.send(zmq::message_t(),
+                zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    }
+    api_.send(zmq::buffer(body.data(), body.size()), zmq::send_flags::dontwait);
+    return ReplyOutbox::SendResult::sent;
   } catch (const zmq::error_t& e) {
     // router_mandatory: the client left before its answer was ready.
     spdlog::debug("api: reply not delivered: {}", e.what());
+    return ReplyOutbox::SendResult::unroutable;
   }
 }
 
 void Node::refuse(const ClientRequest& request, const Error& error) {
-  spdlog::warn("api: refused request from {}: {}", request.requester,
-               error.describe());
-  audit("request.rejected", request.requester, error.describe());
-  publish("request.rejected", {{"requester", request.requester},
-                               {"code", std::string(error_name(error.code))},
-                               {"reason", error.reason}});
+  std::uint64_t left_out = 0;
+  const bool log = refusal_log_.allow(steady_ms(), &left_out);
+  if (left_out > 0) {
+    spdlog::warn("api: {} more refusals not logged (at most {} a second)",
+                 left_out, limits::refusal_log_lines_per_s);
+  }
+  if (log) {
+    spdlog::warn("api: refused request from {}: {}", request.requester,
+                 error.describe());
+  }
+  audit_refusal("request.rejected", request.requester, error);
+  publish_refusal(request.requester, error);
   reply_to(request, to_error_reply(request.id, error));
 }
 

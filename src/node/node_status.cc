@@ -2,8 +2,11 @@
 // events on the PUB socket, the leader's beacons and health checks.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "protocol/codec.h"
 #include "protocol/limits.h"
+#include "protocol/printable.h"
 #include "protocol/ucxl_address.h"
 #include "protocol/wire_size.h"
 #include "src/context/role_filter.h"
@@ -154,7 +157,10 @@ Message Node::list_contexts(const ListContexts& list, Role role) const {
     if (reply.contexts.size() == limit) break;
     Context shown = context::filter_for_role(*c, role);
     const std::size_t size = wire_bytes_estimate(shown);
-    if (!reply.contexts.empty() && bytes + size > kBatchPayloadBytesMax) break;
+    if (!reply.contexts.empty() &&
+        bytes + size > limits::reply_page_bytes_max) {
+      break;
+    }
     bytes += size;
     reply.contexts.push_back(std::move(shown));
   }
@@ -190,6 +196,16 @@ Message Node::job_reply(const JobQuery& query) const {
 }
 
 void Node::publish(std::string topic, Attributes attrs) {
+  // Values may quote input (a refused request's reason, a requester's
+  // name): every subscriber gets them bounded, escaped and valid UTF-8.
+  for (auto& [key, value] : attrs) {
+    if (value.size() > limits::event_attr_bytes_max || !is_valid_utf8(value) ||
+        std::any_of(value.begin(), value.end(), [](char c) {
+          return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+        })) {
+      value = printable_prefix(value, limits::event_attr_bytes_max);
+    }
+  }
   const Event& event = journal_.record(
       std::move(topic), raft_ ? raft_->term() : 0, wall_ms(), std::move(attrs));
   const std::string payload = encode(event);

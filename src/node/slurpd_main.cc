@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <optional>
 
+#include "bus/escaped_log_format.h"
 #include "bus/signal_flags.h"
 #include "src/config/cluster_config.h"
 #include "src/node/node.h"
@@ -111,7 +112,8 @@ int main(int argc, char** argv) {
 
   // Logs go to stderr: stdout stays free for what scripts read.
   auto logger = spdlog::stderr_color_mt("slurpd");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [" + flags.node_id + "] %v");
+  slurp::bus::use_escaped_log_format(
+      *logger, "%Y-%m-%dT%H:%M:%S.%e %^%l%$ [" + flags.node_id + "] %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(flags.log_level));
   auto options = options_from(flags);

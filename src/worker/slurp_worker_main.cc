@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "bus/escaped_log_format.h"
 #include "bus/signal_flags.h"
 #include "protocol/limits.h"
 #include "src/client/tool_config.h"
@@ -107,6 +108,9 @@ int main(int argc, char** argv) {
   }
 
   auto logger = spdlog::stderr_color_mt("slurp-worker");
+  // spdlog's default pattern, with the message escaped.
+  slurp::bus::use_escaped_log_format(*logger,
+                                     "[%Y-%m-%d %H:%M:%S.%e] [%n] [%^%l%$] %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(log_level));
   auto tool =
