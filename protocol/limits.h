@@ -269,6 +269,19 @@ inline constexpr std::uint64_t audit_writer_wakeup_ms = 1000;
 inline constexpr std::uint64_t audit_writer_retry_ms = 1000;
 // How long closing the log waits for queued records to become durable.
 inline constexpr std::uint64_t audit_close_ms_max = 5000;
+// Anchors (PROTOCOL.md "audit_anchor"): each node proposes its audit
+// head to the replicated log this often when the head moved (and once
+// shortly after start), so cutting more than one interval's records from
+// the tail of its audit.log is detected. cluster.toml [limits] may change
+// the interval (audit_anchor_interval_ms, 100 ms .. 1 h).
+inline constexpr std::uint64_t audit_anchor_interval_ms = 30000;
+inline constexpr std::uint64_t audit_anchor_first_ms = 2000;
+// Anchored heads the replicated state keeps: one per node id; an anchor
+// for a node beyond this many is refused. Far above cluster_nodes_max, so
+// only a misconfigured or hostile proposer ever meets it.
+inline constexpr std::size_t audit_anchor_nodes_max = 64;
+// An anchor's node id: the longest node id the config accepts.
+inline constexpr std::size_t audit_anchor_node_bytes_max = 64;
 
 // --- request field values (protocol/field_rules.h; PROTOCOL.md "Limits")
 // generate.request_id: 1 to this many bytes.

@@ -28,6 +28,7 @@ enum class CommandKind : std::uint64_t {
   complete = 5,        // workers' successful results
   fail = 6,            // workers' failures and expired leases
   expire = 7,          // jobs past their deadline
+  audit_anchor = 8,    // a node's audit log head (PROTOCOL.md "audit_anchor")
 };
 
 // A generate request, validated by the leader before it is proposed
@@ -202,6 +203,27 @@ struct ExpireCommand {
     v.req("time_ms", time_ms);
   }
   bool operator==(const ExpireCommand&) const = default;
+};
+
+// A node's audit log head, as the node reported it (AuditAnchorRequest):
+// the last durable record's seq, epoch and MAC. The leader checked that the
+// sender is that node (a node anchors only its own log) and stamps its
+// wall time; the log index is the entry's own.
+struct AuditAnchorCommand {
+  std::string node;
+  std::uint64_t seq = 0;
+  std::uint64_t epoch = 0;
+  std::string mac_hex;  // 64 lowercase hex digits
+  std::uint64_t time_ms = 0;
+  template <class V>
+  void fields(V& v) {
+    v.req("node", node);
+    v.req("seq", seq);
+    v.req("epoch", epoch);
+    v.req("mac", mac_hex);
+    v.req("time_ms", time_ms);
+  }
+  bool operator==(const AuditAnchorCommand&) const = default;
 };
 
 }  // namespace slurp::state

@@ -15,7 +15,8 @@
 // longer carry request_id (the requests list has it). Later additions are
 // defaulted fields, so format 2 snapshots without them still restore:
 // jobs' content_hash_verified (false) and attached_others (0), contexts'
-// owner ("": unowned) and meta content_hash_verified (false: no cache hit).
+// owner ("": unowned) and meta content_hash_verified (false: no cache hit),
+// and the audit anchors (absent: none anchored yet).
 // Plain data; any thread.
 #pragma once
 
@@ -94,6 +95,7 @@ struct SnapshotData {
   std::vector<std::uint64_t> ended_order;       // job ids, oldest end first
   std::vector<ForgottenEnded> forgotten_ended;  // low..emergency, all five
   QueueCounters counters;
+  std::vector<AuditAnchorRecord> audit_anchors;  // ascending node id
   template <class V>
   void fields(V& v) {
     v.req("format", format);
@@ -105,6 +107,7 @@ struct SnapshotData {
     v.req("ended_order", ended_order);
     v.req("forgotten_ended", forgotten_ended);
     v.req("counters", counters);
+    v.def("audit_anchors", audit_anchors);
   }
   bool operator==(const SnapshotData&) const = default;
 };

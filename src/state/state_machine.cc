@@ -87,6 +87,11 @@ ApplyOutcome StateMachine::apply(const LogEntry& entry) {
     case static_cast<std::uint64_t>(CommandKind::expire):
       return decode_then_apply<ExpireCommand>(
           entry.data, [this](ExpireCommand c) { return apply_expire(c); });
+    case static_cast<std::uint64_t>(CommandKind::audit_anchor):
+      return decode_then_apply<AuditAnchorCommand>(
+          entry.data, [this, &entry](AuditAnchorCommand c) {
+            return apply_audit_anchor(std::move(c), entry.index);
+          });
     default:
       return refused(make_error(
           ErrorCode::bad_request,
@@ -456,7 +461,7 @@ bool StateMachine::operator==(const StateMachine& other) const {
          ended_order_ == other.ended_order_ &&
          forgotten_completed_ == other.forgotten_completed_ &&
          forgotten_failed_ == other.forgotten_failed_ &&
-         counters_ == other.counters_;
+         counters_ == other.counters_ && audit_anchors_ == other.audit_anchors_;
 }
 
 }  // namespace slurp::state

@@ -123,7 +123,17 @@
 // job.waiting, job.released (dependencies done), job.dispatched,
 // context.stored, job.completed, job.duplicate_result, job.retry,
 // job.dead_lettered, job.failed (deadline), job.failure_ignored (stale),
-// job.cancelled (attr was: the state it left).
+// job.cancelled (attr was: the state it left), audit.anchor_regressed.
+//
+// Audit anchors (audit_anchors.cc): per node id the latest head of its
+// audit log it reported (seq, epoch, MAC), with the leader's time and the
+// entry's log index. A higher seq replaces the stored anchor ("anchored");
+// the same seq and MAC changes nothing ("unchanged": a retried proposal);
+// a lower seq, or the same seq with another MAC, is refused as evidence of
+// a cut or rewritten log ("regressed"): the attested anchor stays, the
+// node's regressions count goes up and the reported seq is kept as
+// last_regression_seq. At most limits::audit_anchor_nodes_max nodes; an
+// anchor for one more is refused (conflict), changing nothing.
 // ---------------------------------------------------------------------------
 //
 // Threads: one owner thread (the node thread, or the simulator's).
@@ -309,6 +319,35 @@ struct QueueCounters {
   bool operator==(const QueueCounters&) const = default;
 };
 
+// The attested head of one node's audit log (see "Audit anchors" above).
+struct AuditAnchorRecord {
+  std::string node;
+  std::uint64_t seq = 0;
+  std::uint64_t epoch = 0;
+  std::string mac_hex;
+  std::uint64_t time_ms = 0;  // the leader's wall clock at proposal
+  std::uint64_t index = 0;    // the log entry that anchored it
+  // Anchors refused because their seq went back (or their MAC differed at
+  // the same seq), and the latest such seq and its time: evidence that the
+  // node's log lost records after they were attested.
+  std::uint64_t regressions = 0;
+  std::uint64_t last_regression_seq = 0;
+  std::uint64_t last_regression_ms = 0;
+  template <class V>
+  void fields(V& v) {
+    v.req("node", node);
+    v.req("seq", seq);
+    v.req("epoch", epoch);
+    v.req("mac", mac_hex);
+    v.req("time_ms", time_ms);
+    v.req("index", index);
+    v.def("regressions", regressions);
+    v.def("last_regression_seq", last_regression_seq);
+    v.def("last_regression_ms", last_regression_ms);
+  }
+  bool operator==(const AuditAnchorRecord&) const = default;
+};
+
 // A state change worth an event; the node publishes it with its own
 // sequence number and term.
 struct StateEvent {
@@ -339,7 +378,8 @@ struct ApplyOutcome {
   // bad_request for undecodable data or an unknown kind). No state changed.
   std::optional<Error> error;
   // enqueue: the job and how the request was resolved: "queued" (new job,
-  // waiting or queued), "cached", "attached" or "duplicate".
+  // waiting or queued), "cached", "attached" or "duplicate". audit_anchor:
+  // "anchored", "unchanged" or "regressed".
   std::uint64_t job_id = 0;
   std::string outcome;
   // cancel: the job's state afterwards.
@@ -429,6 +469,10 @@ class StateMachine {
   std::uint64_t active_tasks() const;
   std::uint64_t context_count() const;
   const QueueCounters& counters() const { return counters_; }
+  // Every node's attested audit head, by node id.
+  const std::map<std::string, AuditAnchorRecord>& audit_anchors() const {
+    return audit_anchors_;
+  }
 
   // ---- leader-only queries: read the state, change nothing -------------
   // Up to `limit` queued jobs dispatchable at now_ms, in dispatch order,
@@ -473,6 +517,8 @@ class StateMachine {
   void fail_one(const FailedAttempt& failure, std::uint64_t time_ms,
                 ApplyOutcome& out);
   ApplyOutcome apply_expire(const ExpireCommand& command);
+  ApplyOutcome apply_audit_anchor(AuditAnchorCommand command,
+                                  std::uint64_t index);
 
   void end_job(JobRecord& job, JobState state, std::uint64_t time_ms,
                std::optional<std::string> error, ApplyOutcome& out);
@@ -511,6 +557,7 @@ class StateMachine {
   std::array<std::uint64_t, kPriorities> forgotten_completed_{};
   std::array<std::uint64_t, kPriorities> forgotten_failed_{};
   QueueCounters counters_;
+  std::map<std::string, AuditAnchorRecord> audit_anchors_;  // by node id
 
   // Derived from jobs_ (rebuilt by restore). They hold job ids and numbers,
   // never copies of a job's strings, to keep a queued job under ~1 KiB.

@@ -144,6 +144,20 @@ Status check_forgotten(const SnapshotData& data) {
   return ok_status();
 }
 
+Status check_audit_anchors(const SnapshotData& data) {
+  if (data.audit_anchors.size() > limits::audit_anchor_nodes_max) {
+    return not_a_snapshot("more anchored nodes than audit_anchor_nodes_max",
+                          "audit_anchors");
+  }
+  for (std::size_t i = 1; i < data.audit_anchors.size(); ++i) {
+    if (data.audit_anchors[i].node <= data.audit_anchors[i - 1].node) {
+      return not_a_snapshot("anchor node ids must ascend (no duplicates)",
+                            at("audit_anchors", i) + ".node");
+    }
+  }
+  return ok_status();
+}
+
 Status check_snapshot(const SnapshotData& data) {
   if (data.format != snapshot_format_version) {
     return not_a_snapshot("unknown snapshot format " +
@@ -155,7 +169,7 @@ Status check_snapshot(const SnapshotData& data) {
     return not_a_snapshot("job ids start at 1", "next_job_id");
   }
   for (auto check : {check_jobs, check_contexts, check_requests,
-                     check_ended_order, check_forgotten}) {
+                     check_ended_order, check_forgotten, check_audit_anchors}) {
     if (Status s = check(data); !s) return s;
   }
   return ok_status();
@@ -183,6 +197,9 @@ Bytes StateMachine::snapshot() const {
         {kPriorityOrder[p], forgotten_completed_[p], forgotten_failed_[p]});
   }
   data.counters = counters_;
+  for (const auto& [node, anchor] : audit_anchors_) {
+    data.audit_anchors.push_back(anchor);
+  }
   return encode_record(data);
 }
 
@@ -220,6 +237,11 @@ Status StateMachine::restore(std::span<const std::uint8_t> bytes) {
     next.forgotten_failed_[p] = data->forgotten_ended[p].failed;
   }
   next.counters_ = data->counters;
+  for (AuditAnchorRecord& anchor : data->audit_anchors) {
+    std::string node = anchor.node;
+    next.audit_anchors_.emplace_hint(next.audit_anchors_.end(), std::move(node),
+                                     std::move(anchor));
+  }
   next.rebuild_indexes();
   *this = std::move(next);
   return ok_status();

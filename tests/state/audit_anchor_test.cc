@@ -1,0 +1,175 @@
+// Audit anchors in the replicated state ("Audit anchors" in
+// src/state/state_machine.h): a node's attested audit head only moves
+// forward, a report that goes back is refused and counted, the map is
+// bounded, and anchors travel in snapshots (old snapshots have none).
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "protocol/limits.h"
+#include "protocol/record_codec.h"
+#include "src/state/snapshot_format.h"
+#include "state_driver.h"
+
+namespace slurp::state {
+namespace {
+
+using testing::Driver;
+
+std::string mac_of(char c) {
+  return std::string(64, c);
+}
+
+AuditAnchorCommand anchor(std::string node, std::uint64_t seq, char mac,
+                          std::uint64_t time_ms = 5000) {
+  return AuditAnchorCommand{std::move(node), seq, seq / 10, mac_of(mac),
+                            time_ms};
+}
+
+ApplyOutcome apply(Driver& d, const AuditAnchorCommand& c) {
+  return d.command(CommandKind::audit_anchor, c);
+}
+
+// A format-2 snapshot as written before anchors existed: every field of
+// SnapshotData but audit_anchors.
+struct SnapshotWithoutAnchors {
+  SnapshotData data;
+  template <class V>
+  void fields(V& v) {
+    v.req("format", data.format);
+    v.req("applied_index", data.applied_index);
+    v.req("next_job_id", data.next_job_id);
+    v.req("jobs", data.jobs);
+    v.req("contexts", data.contexts);
+    v.req("requests", data.requests);
+    v.req("ended_order", data.ended_order);
+    v.req("forgotten_ended", data.forgotten_ended);
+    v.req("counters", data.counters);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("an anchor records the node's head with the entry's index",
+          "[state][audit_anchor]") {
+  Driver d;
+  d.noop();
+  ApplyOutcome out = apply(d, anchor("n2", 1500, 'a', 7000));
+  REQUIRE_FALSE(out.error);
+  CHECK(out.outcome == "anchored");
+  const auto& anchors = d.sm.audit_anchors();
+  REQUIRE(anchors.size() == 1);
+  const AuditAnchorRecord& a = anchors.at("n2");
+  CHECK(a.node == "n2");
+  CHECK(a.seq == 1500);
+  CHECK(a.epoch == 150);
+  CHECK(a.mac_hex == mac_of('a'));
+  CHECK(a.time_ms == 7000);
+  CHECK(a.index == 2);
+  CHECK(a.regressions == 0);
+
+  out = apply(d, anchor("n2", 1600, 'b', 8000));
+  CHECK(out.outcome == "anchored");
+  CHECK(d.sm.audit_anchors().at("n2").seq == 1600);
+  CHECK(d.sm.audit_anchors().at("n2").index == 3);
+}
+
+TEST_CASE("a lower seq never replaces the attested head; it is counted",
+          "[state][audit_anchor]") {
+  Driver d;
+  apply(d, anchor("n2", 1500, 'a'));
+  ApplyOutcome out = apply(d, anchor("n2", 1200, 'c', 9000));
+  REQUIRE_FALSE(out.error);
+  CHECK(out.outcome == "regressed");
+  REQUIRE(out.events.size() == 1);
+  CHECK(out.events[0].topic == "audit.anchor_regressed");
+  CHECK(out.events[0].attrs.at("seq") == "1200");
+  CHECK(out.events[0].attrs.at("anchored_seq") == "1500");
+  const AuditAnchorRecord& a = d.sm.audit_anchors().at("n2");
+  CHECK(a.seq == 1500);
+  CHECK(a.mac_hex == mac_of('a'));
+  CHECK(a.index == 1);
+  CHECK(a.regressions == 1);
+  CHECK(a.last_regression_seq == 1200);
+  CHECK(a.last_regression_ms == 9000);
+
+  SECTION("another record at the attested seq is a regression too") {
+    CHECK(apply(d, anchor("n2", 1500, 'e')).outcome == "regressed");
+    CHECK(d.sm.audit_anchors().at("n2").mac_hex == mac_of('a'));
+    CHECK(d.sm.audit_anchors().at("n2").regressions == 2);
+  }
+  SECTION("the same head again changes nothing") {
+    CHECK(apply(d, anchor("n2", 1500, 'a')).outcome == "unchanged");
+    CHECK(d.sm.audit_anchors().at("n2").regressions == 1);
+    CHECK(d.sm.audit_anchors().at("n2").index == 1);
+  }
+  SECTION("a later head moves on and keeps the evidence") {
+    CHECK(apply(d, anchor("n2", 1501, 'd')).outcome == "anchored");
+    CHECK(d.sm.audit_anchors().at("n2").seq == 1501);
+    CHECK(d.sm.audit_anchors().at("n2").regressions == 1);
+  }
+}
+
+TEST_CASE("nodes anchor independently, and at most audit_anchor_nodes_max",
+          "[state][audit_anchor]") {
+  Driver d;
+  for (std::size_t i = 0; i < limits::audit_anchor_nodes_max; ++i) {
+    REQUIRE_FALSE(apply(d, anchor("n" + std::to_string(i), 10, 'a')).error);
+  }
+  ApplyOutcome out = apply(d, anchor("one-too-many", 10, 'a'));
+  REQUIRE(out.error);
+  CHECK(out.error->code == ErrorCode::conflict);
+  CHECK(d.sm.audit_anchors().size() == limits::audit_anchor_nodes_max);
+  CHECK(d.sm.audit_anchors().count("one-too-many") == 0);
+  // A node already anchored still moves on when the map is full.
+  CHECK(apply(d, anchor("n0", 11, 'b')).outcome == "anchored");
+}
+
+TEST_CASE("malformed anchors are refused alike on every node",
+          "[state][audit_anchor]") {
+  Driver d;
+  AuditAnchorCommand bad = anchor("n1", 5, 'a');
+  bad.mac_hex = "ABC";
+  ApplyOutcome out = apply(d, bad);
+  REQUIRE(out.error);
+  CHECK(out.error->field == "mac");
+  bad = anchor("", 5, 'a');
+  CHECK(apply(d, bad).error->field == "node");
+  bad = anchor("n1", 0, 'a');
+  CHECK(apply(d, bad).error->field == "seq");
+  CHECK(d.sm.audit_anchors().empty());
+}
+
+TEST_CASE("anchors travel in snapshots; an old snapshot has none",
+          "[state][audit_anchor][snapshot]") {
+  Driver d;
+  d.enqueue("r1");
+  apply(d, anchor("n1", 40, 'a'));
+  apply(d, anchor("n3", 90, 'b'));
+  apply(d, anchor("n3", 12, 'c'));  // a regression, kept as evidence
+
+  StateMachine restored;
+  REQUIRE(restored.restore(d.sm.snapshot()).ok());
+  CHECK(restored == d.sm);
+  CHECK(restored.audit_anchors() == d.sm.audit_anchors());
+  CHECK(restored.audit_anchors().at("n3").regressions == 1);
+  CHECK(restored.snapshot() == d.sm.snapshot());
+
+  Result<SnapshotData> data =
+      decode_record<SnapshotData>(d.sm.snapshot(), snapshot_msgpack_limits);
+  REQUIRE(data);
+  SnapshotWithoutAnchors old{*data};
+  StateMachine from_old;
+  REQUIRE(from_old.restore(encode_record(old)).ok());
+  CHECK(from_old.audit_anchors().empty());
+  CHECK(from_old.job(1) != nullptr);
+
+  SECTION("a snapshot listing a node twice is refused") {
+    data->audit_anchors.push_back(data->audit_anchors.back());
+    StateMachine sm;
+    Status s = sm.restore(encode_record(*data));
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().field == "audit_anchors[2].node");
+  }
+}
+
+}  // namespace slurp::state
