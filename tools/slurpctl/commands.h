@@ -34,4 +34,13 @@ int run_export(const Flags& f, const std::string& format,
 int run_cancel(const Flags& f, std::uint64_t job_id);
 int run_watch(const Flags& f, std::uint64_t job_id, int interval_ms);
 
+// audit verify: reads a file, no connection; exit 0 intact, 1 tampering
+// found, 2 usage (audit_command.cc).
+struct AuditVerifyFlags {
+  std::string file;
+  std::vector<std::string> keys;     // verification key files
+  std::vector<std::string> anchors;  // SEQ:MAC
+};
+int run_audit_verify(const AuditVerifyFlags& flags);
+
 }  // namespace slurpctl

@@ -22,6 +22,7 @@ constexpr const char* kExamples = R"(Examples:
   slurpctl watch 1042                          # until job 1042 ends
   slurpctl cancel 1042
   slurpctl cluster                             # every node: endpoints, answers?, lag
+  slurpctl audit verify data/audit.log --key audit.verify-key
 
 The cluster config is --config, else $SLURP_CONFIG, else ./cluster.toml.
 )";
@@ -132,15 +133,34 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(50, 60000));
 
+  AuditVerifyFlags av;
+  auto* audit = app.add_subcommand(
+      "audit", "the audit log of a node (no cluster connection)");
+  audit->require_subcommand(1);
+  auto* audit_verify = audit->add_subcommand(
+      "verify",
+      "check an audit.log file and say what that proves; exit 0 intact, "
+      "1 tampering or damage found, 2 usage");
+  audit_verify->add_option("FILE", av.file, "the audit.log file")->required();
+  audit_verify->add_option(
+      "--key", av.keys,
+      "a chain's verification key file (audit.verify-key*; repeatable)");
+  audit_verify->add_option(
+      "--anchor", av.anchors,
+      "SEQ:MAC of a record attested by the replicated log (repeatable)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? exit_ok : exit_usage;
+    const int code = app.exit(e);
+    if (audit->parsed()) return code == 0 ? 0 : 2;  // audit's own codes
+    return code == 0 ? exit_ok : exit_usage;
   }
   // The library logs connection events; a CLI shows them only on request,
   // its own error message already says what went wrong.
   spdlog::set_level(verbose ? spdlog::level::info : spdlog::level::off);
   if (*keygen) return run_keygen(dir, name);
+  if (*audit_verify) return run_audit_verify(av);
   if (auto problem = resolve_target(f, direct)) {
     std::cerr << "slurpctl: " << *problem << "\n";
     return exit_usage;
