@@ -86,8 +86,11 @@ void SimPipeline::start() {
       cmd.address = "ucxl://sim/project/f" + std::to_string(a) + ".cc";
       cmd.content = Bytes{static_cast<std::uint8_t>(a)};
       if (prng.chance(0.8)) {
-        cmd.content_hash =
-            "h" + std::to_string(a) + "-" + std::to_string(prng.below(2));
+        // Two contents per address; the hash is well formed (64 hex
+        // digits) and, as a leader does for inline content, verified.
+        const std::string n = std::to_string(a * 2 + prng.below(2));
+        cmd.content_hash = std::string(64 - n.size(), '0') + n;
+        cmd.content_hash_verified = true;
       }
       cmd.engine_version = std::string(kEngine);
       cmd.priority = static_cast<Priority>(prng.below(5));
@@ -404,7 +407,9 @@ void SimPipeline::deliver_result(NodeIndex index, WorkItem item, int hops) {
     cmd.results.push_back({item.job_id, item.attempt, item.term, context});
     propose(index, state::CommandKind::complete, encode_record(cmd), 0);
     if (settings_.fault == PipelineFault::store_twice) {
-      state::UpdateContextCommand update{context, "worker", now};
+      // As an admin, whom the ownership rule lets overwrite any context:
+      // the fault is the second store, not who makes it.
+      state::UpdateContextCommand update{context, "worker", now, "admin"};
       propose(index, state::CommandKind::update_context, encode_record(update),
               0);
     }
