@@ -273,6 +273,34 @@ struct QueueCounts {
   bool operator==(const QueueCounts&) const = default;
 };
 
+// One node's audit log head as the replicated log attests it (the
+// audit_anchor request; PROTOCOL.md "Audit log").
+struct AuditAnchorStatus {
+  std::string node;
+  std::uint64_t seq = 0;
+  std::uint64_t epoch = 0;
+  std::string mac;            // 64 lowercase hex digits
+  std::uint64_t time_ms = 0;  // the leader's wall clock when anchored
+  std::uint64_t index = 0;    // the log entry that anchored it
+  // Reports refused because they went back below the anchored seq (or
+  // named another record at it), and the latest such seq: evidence that
+  // the node's log lost attested records.
+  std::uint64_t regressions = 0;
+  std::uint64_t last_regression_seq = 0;
+  template <class V>
+  void fields(V& v) {
+    v.req("node", node);
+    v.req("seq", seq);
+    v.req("epoch", epoch);
+    v.req("mac", mac);
+    v.req("time_ms", time_ms);
+    v.req("index", index);
+    v.def("regressions", regressions);
+    v.def("last_regression_seq", last_regression_seq);
+  }
+  bool operator==(const AuditAnchorStatus&) const = default;
+};
+
 struct StatusReply {
   static constexpr std::string_view kType = "status_reply";
   std::uint64_t id = 0;
@@ -297,6 +325,8 @@ struct StatusReply {
   std::vector<WorkerStatus> workers;
   double completed_per_s = 0.0;
   double failed_per_s = 0.0;
+  // Every node's attested audit head, by node id; absent when none is.
+  std::optional<std::vector<AuditAnchorStatus>> audit_anchors;
   template <class V>
   void fields(V& v) {
     v.req("id", id);
@@ -318,6 +348,7 @@ struct StatusReply {
     v.def("workers", workers);
     v.def("completed_per_s", completed_per_s);
     v.def("failed_per_s", failed_per_s);
+    v.opt("audit_anchors", audit_anchors);
   }
   bool operator==(const StatusReply&) const = default;
 };
@@ -480,6 +511,43 @@ struct UpdateReply {
     v.req("version", version);
   }
   bool operator==(const UpdateReply&) const = default;
+};
+
+// A node's own audit log head, for the replicated log to attest (nodes
+// send it, for themselves only; the leader proposes it, PROTOCOL.md
+// "audit_anchor").
+struct AuditAnchorRequest {
+  static constexpr std::string_view kType = "audit_anchor";
+  std::uint64_t id = 0;
+  std::string node;  // must be the sender's own key name
+  std::uint64_t seq = 0;
+  std::uint64_t epoch = 0;
+  std::string mac;  // the record's MAC, 64 lowercase hex digits
+  template <class V>
+  void fields(V& v) {
+    v.req("id", id);
+    v.req("node", node);
+    v.req("seq", seq);
+    v.req("epoch", epoch);
+    v.req("mac", mac);
+  }
+  bool operator==(const AuditAnchorRequest&) const = default;
+};
+
+struct AuditAnchorReply {
+  static constexpr std::string_view kType = "audit_anchor_reply";
+  std::uint64_t id = 0;
+  std::string node;
+  std::uint64_t seq = 0;  // the seq now anchored for the node
+  std::string outcome;    // anchored | unchanged | regressed
+  template <class V>
+  void fields(V& v) {
+    v.req("id", id);
+    v.req("node", node);
+    v.req("seq", seq);
+    v.req("outcome", outcome);
+  }
+  bool operator==(const AuditAnchorReply&) const = default;
 };
 
 struct FetchEvents {
@@ -851,7 +919,7 @@ using Message =
                  ErrorReply, Event, Beacon, Vote, VoteReply, Append,
                  AppendReply, SnapshotChunk, SnapshotReply, TimeoutNow, Forward,
                  ForwardReply, JobBatch, ResultBatch, ListContexts, ListReply,
-                 JobQuery, JobReply>;
+                 JobQuery, JobReply, AuditAnchorRequest, AuditAnchorReply>;
 
 std::string_view message_type(const Message& message);
 

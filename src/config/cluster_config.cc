@@ -438,6 +438,8 @@ constexpr LimitSpec limit_specs[] = {
      std::uint64_t{16} * 1024 * 1024 * 1024},
     {"snapshot_interval_entries", &LimitsConfig::snapshot_interval_entries,
      100'000'000},
+    {"audit_anchor_interval_ms", &LimitsConfig::audit_anchor_interval_ms,
+     3'600'000},
 };
 
 Status read_limits(const TableReader& root, LimitsConfig& out) {

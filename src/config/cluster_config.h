@@ -99,6 +99,9 @@ struct LimitsConfig {
   // Applied entries between two snapshots (at least as many as the state
   // has records, so the cost per entry stays flat as the state grows).
   std::uint64_t snapshot_interval_entries = limits::snapshot_interval_entries;
+  // How often each node anchors its audit log head in the replicated log
+  // (when it moved): records newer than one interval can be cut unseen.
+  std::uint64_t audit_anchor_interval_ms = limits::audit_anchor_interval_ms;
 };
 
 // Where workers may read a job's file_path: absolute, clean directories

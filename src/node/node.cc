@@ -440,6 +440,7 @@ void Node::loop_once() {
   maybe_compact();  // also notices a snapshot child that has finished
   retry_held();
   expire_requests();
+  anchor_audit_head();
   const std::uint64_t now_steady = now_ms();
   if (raft_->role() == consensus::RaftRole::leader &&
       now_steady >= next_beacon_ms_) {

@@ -176,6 +176,13 @@ class Node {
   void notify_job_ended(const state::JobEnded& ended);
   ErrorReply not_leader_reply(std::uint64_t id) const;
 
+  // node_audit_anchor.cc: this node's audit head into the replicated log.
+  void anchor_audit_head();
+  void serve_audit_anchor(ClientRequest request,
+                          const AuditAnchorRequest& anchor);
+  void answer_audit_anchor(const ClientRequest& request,
+                           const state::ApplyOutcome& outcome);
+
   // node_status.cc: reads, events, beacons, health.
   StatusReply build_status(std::uint64_t id, bool stale) const;
   Message list_contexts(const ListContexts& list, Role role) const;
@@ -276,6 +283,11 @@ class Node {
   std::uint64_t next_beacon_ms_ = 0;
   std::uint64_t next_health_ms_ = 0;
   std::uint64_t next_expiry_ms_ = 0;
+  // Audit anchors: when to look at the head next, and the head last sent.
+  std::uint64_t next_anchor_ms_ = 0;
+  std::uint64_t anchor_sent_seq_ = 0;
+  std::string anchor_sent_mac_;
+  std::uint64_t next_anchor_id_ = 1;
 
   // The pipeline (leader): jobs in proposed leases, by log index; failures
   // proposed for expired leases (job id -> attempt); an expire in flight.

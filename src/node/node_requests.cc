@@ -88,6 +88,11 @@ void Node::serve_locally(ClientRequest request) {
 void Node::serve_as_leader(ClientRequest request) {
   const std::uint64_t now = wall_ms();
   const Message& m = request.request;
+  if (auto* a = std::get_if<AuditAnchorRequest>(&m)) {
+    const AuditAnchorRequest anchor = *a;
+    serve_audit_anchor(std::move(request), anchor);
+    return;
+  }
   if (auto* g = std::get_if<Generate>(&m)) {
     if (Status s = check_generate(*g); !s) {
       refuse(request, s.error());
@@ -491,6 +496,8 @@ void Node::answer_applied(ClientRequest request, const LogEntry& entry,
                              state::JobState::cancelled)))});
   } else if (auto* u = std::get_if<UpdateContext>(&m)) {
     reply_to(request, UpdateReply{u->id, outcome.address, outcome.version});
+  } else if (std::holds_alternative<AuditAnchorRequest>(m)) {
+    answer_audit_anchor(request, outcome);
   }
 }
 

@@ -97,6 +97,12 @@ StatusReply Node::build_status(std::uint64_t id, bool stale) const {
   reply.retries = counters.retries;
   reply.dead_lettered = counters.dead_lettered;
   reply.duplicate_generations = counters.duplicate_generations;
+  for (const auto& [node, a] : state_.audit_anchors()) {
+    if (!reply.audit_anchors) reply.audit_anchors.emplace();
+    reply.audit_anchors->push_back({a.node, a.seq, a.epoch, a.mac_hex,
+                                    a.time_ms, a.index, a.regressions,
+                                    a.last_regression_seq});
+  }
   if (leading) {
     const std::uint64_t wall = wall_ms();
     reply.workers = workers_.workers(wall);

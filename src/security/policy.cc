@@ -46,6 +46,8 @@ struct AllowedRoles {
   unsigned operator()(const TimeoutNow&) { return kNodes; }
   unsigned operator()(const Forward&) { return kNodes; }
   unsigned operator()(const ForwardReply&) { return kNodes; }
+  // A node's own audit head; the leader also checks `node` is the sender.
+  unsigned operator()(const AuditAnchorRequest&) { return kNodes; }
   unsigned operator()(const ResultBatch&) { return mask({R::worker, R::node}); }
   unsigned operator()(const auto&) { return kNotARequest; }
 };

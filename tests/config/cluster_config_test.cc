@@ -94,6 +94,7 @@ uncommitted_entries_max = 1000
 append_entries_max = 64
 append_bytes_max = 65536
 snapshot_bytes_max = 1048576
+audit_anchor_interval_ms = 500
 
 [[nodes]]
 id = "n1"
@@ -140,6 +141,7 @@ public_key_z85 = ")" + kKeyB +
   CHECK(c.limits.append_entries_max == 64);
   CHECK(c.limits.append_bytes_max == 65536);
   CHECK(c.limits.snapshot_bytes_max == 1048576);
+  CHECK(c.limits.audit_anchor_interval_ms == 500);
   REQUIRE(c.nodes.size() == 2);
   const NodeConfig& n1 = c.nodes[0];
   CHECK(n1.id == "n1");
@@ -188,6 +190,7 @@ TEST_CASE("config: defaults for everything optional", "[config]") {
   CHECK(c.limits.queue_depth_max == limits.queue_depth_max);
   CHECK(c.limits.append_entries_max == limits.append_entries_max);
   CHECK(c.limits.snapshot_bytes_max == limits.snapshot_bytes_max);
+  CHECK(c.limits.audit_anchor_interval_ms == limits.audit_anchor_interval_ms);
   REQUIRE(c.nodes.size() == 1);
   CHECK(c.nodes[0].bind_host.empty());
   CHECK(c.nodes[0].bind_endpoint(7101) == "tcp://127.0.0.1:7101");

@@ -46,6 +46,17 @@ TEST_CASE("results come from workers or relaying nodes", "[policy]") {
         ErrorCode::forbidden);
 }
 
+TEST_CASE("only nodes anchor audit heads", "[policy][audit_anchor]") {
+  CHECK(authorize(Role::node, AuditAnchorRequest{}).ok());
+  for (Role role :
+       {Role::observer, Role::developer, Role::worker, Role::admin}) {
+    CHECK(authorize(role, AuditAnchorRequest{}).error().code ==
+          ErrorCode::forbidden);
+  }
+  CHECK(authorize(Role::node, AuditAnchorReply{}).error().code ==
+        ErrorCode::bad_request);
+}
+
 TEST_CASE("replies and events are never requests", "[policy]") {
   for (Role role : {Role::observer, Role::admin, Role::node}) {
     auto s = authorize(role, Pong{});

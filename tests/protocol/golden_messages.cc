@@ -148,6 +148,11 @@ std::vector<std::pair<std::string, Message>> cluster_messages() {
       {"forward",
        Forward{77, 4, "alice", "developer", Bytes{0x81, 0xa1, 'v', 0x01}}},
       {"forward_reply", ForwardReply{77, Bytes{0x80}}},
+      {"audit_anchor",
+       AuditAnchorRequest{
+           78, "n2", 1500, 3,
+           "9f2c4e1a7b3d5f60718293a4b5c6d7e8f90112233445566778899aabbccddeef"}},
+      {"audit_anchor_reply", AuditAnchorReply{78, "n2", 1500, "anchored"}},
       {"jobs", JobBatch{4, "n1", {job}}},
       {"results", ResultBatch{"w1", {good, bad}}},
   };
