@@ -149,11 +149,16 @@ Status Node::open(const NodeOptions& options) {
             d.public_key_z85.empty() ? d.name : d.public_key_z85;
         std::string detail = d.mechanism + " from " + d.peer_address + ": " +
                              d.reason + (d.accepted ? " as " + d.name : "");
-        // Anyone can open connections: both kinds are counted per key and
-        // interval rather than written one record each (audit_log.h).
-        Status s = audit_log_->refusal(
-            d.accepted ? "auth.accepted" : "auth.refused", actor,
-            d.accepted ? d.mechanism : d.reason, detail);
+        // Anyone can open connections: refusals, and admissions of keys
+        // other than the cluster's nodes, are counted per key and interval
+        // rather than written one record each (audit_log.h). A node peer's
+        // handshakes are few and say when the cluster reconnected.
+        Status s =
+            d.accepted && d.role == Role::node
+                ? audit_log_->append("auth.accepted", actor, detail)
+                : audit_log_->refusal(
+                      d.accepted ? "auth.accepted" : "auth.refused", actor,
+                      d.accepted ? d.mechanism : d.reason, detail);
         if (!s) spdlog::error("audit log: {}", s.error().describe());
         // The ZAP thread calls this; events are published by the node
         // thread, which learns of refusals from the api monitor instead.

@@ -15,6 +15,7 @@
 #include "bus/received_message.h"
 #include "protocol/codec.h"
 #include "protocol/limits.h"
+#include "protocol/printable.h"
 #include "protocol/record_codec.h"
 #include "src/context/dependency_trim.h"
 #include "src/node/job_batches.h"
@@ -235,7 +236,8 @@ void Node::accept_results(const ResultBatch& batch, std::string_view payload) {
     for (const JobResult& r : batch.results) {
       if (r.ok && r.context) ++ok;
     }
-    workers_.record(batch.worker, ok, batch.results.size() - ok, now);
+    workers_.record(printable_prefix(batch.worker, limits::key_name_bytes_max),
+                    ok, batch.results.size() - ok, now);
   }
   state::FailCommand fail;
   fail.time_ms = now;
@@ -262,9 +264,13 @@ void Node::accept_results(const ResultBatch& batch, std::string_view payload) {
       bytes += size;
       completes.back().results.push_back(std::move(done));
     } else {
+      // A worker's reason is echoed in job_done, job and events: stored as
+      // a bounded, escaped prefix like any quoted input.
       fail.failures.push_back(state::FailedAttempt{
           r.job_id, r.attempt,
-          r.error.value_or(r.ok ? "result without a context" : "failed"),
+          printable_prefix(
+              r.error.value_or(r.ok ? "result without a context" : "failed"),
+              limits::error_reason_bytes_max),
           now + retry_delay_ms(r.attempt)});
     }
   }

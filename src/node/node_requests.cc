@@ -8,9 +8,11 @@
 #include "protocol/limits.h"
 #include "protocol/record_codec.h"
 #include "protocol/ucxl_address.h"
+#include "src/config/file_roots.h"
 #include "src/node/node.h"
 #include "src/node/write_admission.h"
 #include "src/worker/builtin_engine.h"
+#include "src/worker/confined_file.h"
 
 namespace slurp::node {
 namespace {
@@ -96,6 +98,18 @@ void Node::serve_as_leader(ClientRequest request) {
   if (auto* g = std::get_if<Generate>(&m)) {
     if (Status s = check_generate(*g); !s) {
       refuse(request, s.error());
+      return;
+    }
+    // With [files] roots in cluster.toml, a file_path outside them is
+    // refused here, with the workers' one reason (nothing about the file
+    // is looked at, so nothing leaks). Without them the node cannot know a
+    // worker's --file-root, and the workers refuse (PROTOCOL.md, "file_path
+    // confinement").
+    if (g->file_path && !g->content && !options_.file_roots.empty() &&
+        !config::path_under_roots(options_.file_roots, *g->file_path)) {
+      refuse(request,
+             make_error(ErrorCode::not_found, std::string(worker::kFileRefused),
+                        "file_path"));
       return;
     }
     auto address = canonical_address(g->address, "address");
