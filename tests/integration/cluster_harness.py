@@ -17,9 +17,11 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import tomllib
+import traceback
 
 import msgpack
 import zmq
@@ -534,3 +536,36 @@ def ports_free(base, nodes):
             except OSError:
                 return False
     return True
+
+
+def cluster_test_main(doc, deadline_s, run, port_floor, port_slots=990,
+                      nodes=3, workers=0, **kwargs):
+    """The main() of a test that needs one cluster: begin_test, the cluster
+    on free ports in a fresh temporary directory, run(c, ctx, cluster),
+    teardown whatever happened, and a summary line. Returns the exit
+    status: 0 when every check passed, 1 otherwise, 2 on usage."""
+    bin_dir = begin_test(doc, deadline_s)
+    if bin_dir is None:
+        return 2
+    c = Checks()
+    ctx = zmq.Context()
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-test-"))
+    cluster = None
+    try:
+        cluster = start_cluster(bin_dir, tmp, port_floor, port_slots,
+                                nodes=nodes, workers=workers, **kwargs)
+        if c.check(f"tools/cluster up ({nodes} nodes, {workers} workers)",
+                   cluster):
+            run(c, ctx, cluster)
+    except BaseException as e:  # noqa: BLE001 - a crash is a failure
+        c.check("test ran to the end", False,
+                repr(e) + traceback.format_exc())
+    finally:
+        if cluster is not None:
+            for proc in cluster.procs.values():
+                proc.signal(signal.SIGCONT)  # a test may have paused one
+            cluster.teardown()
+        ctx.destroy(linger=0)
+    print(f"{'FAILED' if c.failed else 'ok'}: {len(c.failed)} failed",
+          flush=True)
+    return 1 if c.failed else 0

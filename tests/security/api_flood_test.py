@@ -19,14 +19,11 @@ stays the leader (same term, every node agrees), answers the developer
 node log and audit log, drops the non-reading connection once (audited),
 and quotes refused input only as a short escaped prefix.
 """
-import os
 import pathlib
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import traceback
 
 import msgpack
 import zmq
@@ -34,7 +31,7 @@ import zmq
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "integration"))
 from cluster_harness import (  # noqa: E402
-    Checks, Client, begin_test, note, now, read_key, start_cluster, wait_for)
+    cluster_test_main, Client, note, now, read_key, wait_for)
 
 # The node's RSS bound under these floods (PROTOCOL.md, "Limits": the reply
 # backlog, intake and event history budgets, plus the baseline).
@@ -287,30 +284,12 @@ def run(c, ctx, cluster):
             len(dropped) >= 1, len(dropped))
 
 
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--flood":
         return flood_main(sys.argv[2:])
-    bin_dir = begin_test(__doc__, 230)
-    if bin_dir is None:
-        return 2
-    c = Checks()
-    ctx = zmq.Context()
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-flood-test-"))
-    cluster = None
-    try:
-        cluster = start_cluster(bin_dir, tmp, 31000, 990, nodes=3, workers=1)
-        if c.check("tools/cluster up (3 nodes, 1 worker)", cluster):
-            run(c, ctx, cluster)
-    except BaseException as e:  # noqa: BLE001 - a crash is a failure
-        c.check("test ran to the end", False,
-                repr(e) + traceback.format_exc())
-    finally:
-        if cluster is not None:
-            cluster.teardown()
-        ctx.destroy(linger=0)
-    print(f"{'FAILED' if c.failed else 'ok'}: {len(c.failed)} failed",
-          flush=True)
-    return 1 if c.failed else 0
+    return cluster_test_main(__doc__, 230, run, 31000, 990,
+                             nodes=3, workers=1)
 
 
 if __name__ == "__main__":

@@ -17,15 +17,12 @@ gets the hash the leader computed.
 import hashlib
 import pathlib
 import sys
-import tempfile
-import traceback
 
-import zmq
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "integration"))
 sys.path.insert(0, str(HERE))
-from cluster_harness import Checks, Client, begin_test, note, start_cluster  # noqa: E402,E501
+from cluster_harness import Client, cluster_test_main, note  # noqa: E402
 from security_support import (  # noqa: E402
     BAD_REQUEST, NOT_FOUND, add_key, generate_and_wait, is_error, leader_of,
     serves)
@@ -125,28 +122,10 @@ def run(c, ctx, cluster):
         client.close()
 
 
+
 def main():
-    bin_dir = begin_test(__doc__, 200)
-    if bin_dir is None:
-        return 2
-    c = Checks()
-    ctx = zmq.Context()
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-poison-test-"))
-    cluster = None
-    try:
-        cluster = start_cluster(bin_dir, tmp, 56500, 140, nodes=3, workers=1)
-        if c.check("tools/cluster up (3 nodes, 1 worker)", cluster):
-            run(c, ctx, cluster)
-    except BaseException as e:  # noqa: BLE001 - a crash is a failure
-        c.check("test ran to the end", False,
-                repr(e) + traceback.format_exc())
-    finally:
-        if cluster is not None:
-            cluster.teardown()
-        ctx.destroy(linger=0)
-    print(f"{'FAILED' if c.failed else 'ok'}: {len(c.failed)} failed",
-          flush=True)
-    return 1 if c.failed else 0
+    return cluster_test_main(__doc__, 200, run, 56500, 140,
+                             nodes=3, workers=1)
 
 
 if __name__ == "__main__":

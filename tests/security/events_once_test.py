@@ -19,17 +19,13 @@ import hashlib
 import pathlib
 import signal
 import sys
-import tempfile
 import time
-import traceback
 
-import zmq
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "integration"))
 from cluster_harness import (  # noqa: E402
-    Checks, Client, EventCollector, begin_test, note, now, start_cluster,
-    wait_for)
+    cluster_test_main, Client, EventCollector, note, wait_for)
 
 STATE_TOPICS = ("job.queued", "job.completed", "job.cancelled",
                 "job.failed", "job.dead_lettered", "context.stored")
@@ -125,28 +121,10 @@ def run(c, ctx, cluster):
          f"{repeats} repeats, dropped by `entry`")
 
 
+
 def main():
-    bin_dir = begin_test(__doc__, 200)
-    if bin_dir is None:
-        return 2
-    c = Checks()
-    ctx = zmq.Context()
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-events-once-"))
-    cluster = None
-    try:
-        cluster = start_cluster(bin_dir, tmp, 32000, 990, nodes=3, workers=1)
-        if c.check("tools/cluster up (3 nodes, 1 worker)", cluster):
-            run(c, ctx, cluster)
-    except BaseException as e:  # noqa: BLE001 - a crash is a failure
-        c.check("test ran to the end", False,
-                repr(e) + traceback.format_exc())
-    finally:
-        if cluster is not None:
-            cluster.teardown()
-        ctx.destroy(linger=0)
-    print(f"{'FAILED' if c.failed else 'ok'}: {len(c.failed)} failed",
-          flush=True)
-    return 1 if c.failed else 0
+    return cluster_test_main(__doc__, 200, run, 32000, 990,
+                             nodes=3, workers=1)
 
 
 if __name__ == "__main__":

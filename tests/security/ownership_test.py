@@ -19,17 +19,15 @@ tests/state/ownership_test.cc: this cluster runs no worker.)
 """
 import pathlib
 import sys
-import tempfile
-import traceback
 
-import zmq
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "integration"))
 sys.path.insert(0, str(HERE))
-from cluster_harness import Checks, Client, begin_test, note, start_cluster  # noqa: E402,E501
+from cluster_harness import Client, cluster_test_main, note  # noqa: E402
 from security_support import (  # noqa: E402
     FORBIDDEN, add_key, is_error, leader_of, serves)
+
 
 def generate(client, request_id, address, **extra):
     return client.call(dict({"type": "generate", "request_id": request_id,
@@ -132,28 +130,10 @@ def run(c, ctx, cluster):
         client.close()
 
 
+
 def main():
-    bin_dir = begin_test(__doc__, 200)
-    if bin_dir is None:
-        return 2
-    c = Checks()
-    ctx = zmq.Context()
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-ownership-test-"))
-    cluster = None
-    try:
-        cluster = start_cluster(bin_dir, tmp, 58000, 140, nodes=3, workers=0)
-        if c.check("tools/cluster up (3 nodes, no worker)", cluster):
-            run(c, ctx, cluster)
-    except BaseException as e:  # noqa: BLE001 - a crash is a failure
-        c.check("test ran to the end", False,
-                repr(e) + traceback.format_exc())
-    finally:
-        if cluster is not None:
-            cluster.teardown()
-        ctx.destroy(linger=0)
-    print(f"{'FAILED' if c.failed else 'ok'}: {len(c.failed)} failed",
-          flush=True)
-    return 1 if c.failed else 0
+    return cluster_test_main(__doc__, 200, run, 58000, 140,
+                             nodes=3, workers=0)
 
 
 if __name__ == "__main__":

@@ -18,12 +18,8 @@ latency to 2.2 s. A 3-node cluster:
 """
 import pathlib
 import signal
-import subprocess
 import sys
-import tempfile
-import threading
 import time
-import traceback
 
 import msgpack
 import zmq
@@ -33,7 +29,7 @@ sys.path.insert(0, str(HERE.parent / "integration"))
 sys.path.insert(0, str(HERE))
 from api_flood_test import Pinger, terms  # noqa: E402
 from cluster_harness import (  # noqa: E402
-    Checks, Client, begin_test, note, now, start_cluster, wait_for)
+    cluster_test_main, Client, note, now, wait_for)
 
 LEADER_AGAIN_S = 2.0
 PING_P99_BOUND_MS = 100
@@ -140,34 +136,15 @@ def plaintext_flood(c, ctx, cluster):
             f"{before} -> {after}")
 
 
+
+def run(c, ctx, cluster):
+    leaderless_burst(c, ctx, cluster)
+    plaintext_flood(c, ctx, cluster)
+
+
 def main():
-    bin_dir = begin_test(__doc__, 200)
-    if bin_dir is None:
-        return 2
-    c = Checks()
-    ctx = zmq.Context()
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-refusal-burst-"))
-    cluster = None
-    try:
-        cluster = start_cluster(bin_dir, tmp, 33000, 990, nodes=3)
-        if c.check("tools/cluster up (3 nodes)", cluster):
-            leaderless_burst(c, ctx, cluster)
-            plaintext_flood(c, ctx, cluster)
-    except BaseException as e:  # noqa: BLE001 - a crash is a failure
-        c.check("test ran to the end", False,
-                repr(e) + traceback.format_exc())
-    finally:
-        if cluster is not None:
-            for n in cluster.nodes:
-                try:
-                    cluster.kill(n, signal.SIGCONT)
-                except (KeyError, OSError):
-                    pass
-            cluster.teardown()
-        ctx.destroy(linger=0)
-    print(f"{'FAILED' if c.failed else 'ok'}: {len(c.failed)} failed",
-          flush=True)
-    return 1 if c.failed else 0
+    return cluster_test_main(__doc__, 200, run, 33000, 990,
+                             nodes=3, workers=0)
 
 
 if __name__ == "__main__":

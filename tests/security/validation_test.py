@@ -20,10 +20,8 @@ attempt fails with the reason and nothing is stored.
 """
 import pathlib
 import sys
-import tempfile
 import threading
 import tomllib
-import traceback
 
 import msgpack
 import zmq
@@ -32,8 +30,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "integration"))
 sys.path.insert(0, str(HERE))
 from cluster_harness import (  # noqa: E402
-    Checks, Client, EventCollector, begin_test, next_id, note, now, read_key,
-    start_cluster, wait_for)
+    cluster_test_main, Client, EventCollector, next_id, note, now, read_key,
+    wait_for)
 from security_support import (  # noqa: E402
     BAD_REQUEST, NOT_FOUND, TOO_LARGE, add_key, is_error, leader_of, serves)
 
@@ -233,28 +231,10 @@ def run(c, ctx, cluster):
         events.stop()
 
 
+
 def main():
-    bin_dir = begin_test(__doc__, 220)
-    if bin_dir is None:
-        return 2
-    c = Checks()
-    ctx = zmq.Context()
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-validation-test-"))
-    cluster = None
-    try:
-        cluster = start_cluster(bin_dir, tmp, 59500, 140, nodes=3, workers=0)
-        if c.check("tools/cluster up (3 nodes, no worker)", cluster):
-            run(c, ctx, cluster)
-    except BaseException as e:  # noqa: BLE001 - a crash is a failure
-        c.check("test ran to the end", False,
-                repr(e) + traceback.format_exc())
-    finally:
-        if cluster is not None:
-            cluster.teardown()
-        ctx.destroy(linger=0)
-    print(f"{'FAILED' if c.failed else 'ok'}: {len(c.failed)} failed",
-          flush=True)
-    return 1 if c.failed else 0
+    return cluster_test_main(__doc__, 220, run, 59500, 140,
+                             nodes=3, workers=0)
 
 
 if __name__ == "__main__":
