@@ -50,6 +50,10 @@ def flood_main(argv):
     s = ctx.socket(zmq.DEALER)
     s.linger = 0
     s.sndhwm = 0
+    # ZMTP heartbeats from the attacker's side too: its PINGs sit in the
+    # node's input among the requests (the other half of libzmq's abort).
+    s.heartbeat_ivl = 100
+    s.heartbeat_timeout = 60000
     secret = read_key(key_file)
     s.curve_secretkey = secret
     s.curve_publickey = zmq.curve_public(secret)
