@@ -523,6 +523,11 @@ struct AuditAnchorRequest {
   std::uint64_t seq = 0;
   std::uint64_t epoch = 0;
   std::string mac;  // the record's MAC, 64 lowercase hex digits
+  // The file's last record when this node process opened it (0 and "" for
+  // an empty file): a restart from a file cut below an attested head shows
+  // here even after new records passed it.
+  std::uint64_t opened_seq = 0;
+  std::string opened_mac;
   template <class V>
   void fields(V& v) {
     v.req("id", id);
@@ -530,6 +535,8 @@ struct AuditAnchorRequest {
     v.req("seq", seq);
     v.req("epoch", epoch);
     v.req("mac", mac);
+    v.req("opened_seq", opened_seq);
+    v.req("opened_mac", opened_mac);
   }
   bool operator==(const AuditAnchorRequest&) const = default;
 };

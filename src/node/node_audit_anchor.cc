@@ -41,8 +41,10 @@ void Node::anchor_audit_head() {
   }
   anchor_sent_seq_ = head.seq;
   anchor_sent_mac_ = head.mac_hex;
+  const security::AuditHead& opened = audit_log_->opened_head();
   AuditAnchorRequest anchor{next_anchor_id_++, options_.node_id, head.seq,
-                            head.epoch, head.mac_hex};
+                            head.epoch,        head.mac_hex,     opened.seq,
+                            opened.mac_hex};
   // As if a client with this node's key had sent it. The route is empty:
   // no reply is wanted (the outbox discards replies to it as unroutable).
   ClientRequest request;
@@ -80,8 +82,10 @@ void Node::serve_audit_anchor(ClientRequest request,
                                anchor.seq == 0 ? "seq" : "mac"));
     return;
   }
-  state::AuditAnchorCommand command{anchor.node, anchor.seq, anchor.epoch,
-                                    anchor.mac, wall_ms()};
+  // The state machine checks the opened head too (and refuses alike).
+  state::AuditAnchorCommand command{
+      anchor.node, anchor.seq,        anchor.epoch,     anchor.mac,
+      wall_ms(),   anchor.opened_seq, anchor.opened_mac};
   propose(std::move(request), state::CommandKind::audit_anchor,
           encode_record(command));
 }
@@ -94,9 +98,10 @@ void Node::answer_audit_anchor(const ClientRequest& request,
   const std::uint64_t anchored = it == anchors.end() ? 0 : it->second.seq;
   if (outcome.outcome == "regressed") {
     spdlog::warn(
-        "audit: node {} reported its audit head at seq {} after anchoring seq "
-        "{}: its audit.log lost or changed attested records",
-        a.node, a.seq, anchored);
+        "audit: node {} reported an audit head (seq {}, opened at seq {}) "
+        "behind the one the cluster attested: its audit.log lost or changed "
+        "attested records (status: audit_anchors)",
+        a.node, a.seq, a.opened_seq);
   }
   reply_to(request, AuditAnchorReply{a.id, a.node, anchored, outcome.outcome});
 }

@@ -70,6 +70,7 @@ Status AuditLog::start(audit::ResumePlan plan) {
   durable_link_ = plan.link;
   file_bytes_ = plan.file_bytes;
   head_ = AuditHead{link_.seq, plan.last_epoch, link_.mac, plan.last_time_ms};
+  opened_head_ = head_;
   std::string buffer;
   std::uint64_t records = 0;
   const std::uint64_t now = wall_ms();

@@ -103,6 +103,10 @@ class AuditLog {
   // `timeout_ms` passes (then an error).
   Status flush(std::uint64_t timeout_ms);
   AuditHead head() const;
+  // The file's last record when open() found it (before this process
+  // wrote anything): sent with anchors, so the cluster can tell that a
+  // restarted node's file ends before a head it had attested.
+  const AuditHead& opened_head() const { return opened_head_; }
   AuditStats stats() const;
   // The durable head's seq (the number of records in the file).
   std::uint64_t records() const { return head().seq; }
@@ -165,6 +169,7 @@ class AuditLog {
   bool stop_ = false;
   RefusalAggregator refusals_;
   AuditHead head_;
+  AuditHead opened_head_;  // set by open(), then fixed
   AuditStats stats_;
   std::thread writer_;
 };

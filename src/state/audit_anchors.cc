@@ -38,6 +38,15 @@ std::optional<Error> check_anchor(const AuditAnchorCommand& command) {
     return make_error(ErrorCode::bad_request,
                       "a MAC of 64 lowercase hex digits expected", "mac");
   }
+  // An empty file has no last record: seq 0 and no MAC.
+  if (command.opened_seq > command.seq ||
+      (command.opened_seq == 0) != command.opened_mac.empty() ||
+      (command.opened_seq > 0 && !is_mac_hex(command.opened_mac))) {
+    return make_error(ErrorCode::bad_request,
+                      "the opened head must be empty or a record (seq, MAC) "
+                      "at or before the head",
+                      "opened_seq");
+  }
   return std::nullopt;
 }
 
@@ -63,27 +72,41 @@ ApplyOutcome StateMachine::apply_audit_anchor(AuditAnchorCommand command,
     it->second.node = command.node;
   }
   AuditAnchorRecord& anchor = it->second;
-  if (command.seq == anchor.seq && command.mac_hex == anchor.mac_hex) {
-    out.outcome = "unchanged";
-  } else if (command.seq <= anchor.seq) {
-    // A head behind the attested one (or another record at its seq): the
-    // node's log lost or changed attested records. Never overwrite the
-    // attested head with it; keep the evidence.
+  const bool restarted = command.opened_seq != anchor.opened_seq ||
+                         command.opened_mac != anchor.opened_mac;
+  // A new process whose file, when it opened it, ended before the attested
+  // record (or held another one at its seq): the tail had been cut.
+  const bool opened_cut = restarted && anchor.seq > 0 &&
+                          (command.opened_seq < anchor.seq ||
+                           (command.opened_seq == anchor.seq &&
+                            command.opened_mac != anchor.mac_hex));
+  const bool behind =
+      command.seq < anchor.seq ||
+      (command.seq == anchor.seq && command.mac_hex != anchor.mac_hex);
+  anchor.opened_seq = command.opened_seq;
+  anchor.opened_mac = command.opened_mac;
+  if (opened_cut || behind) {
+    // Never let the report replace the attested head with a lower one;
+    // keep the evidence.
     ++anchor.regressions;
-    anchor.last_regression_seq = command.seq;
+    anchor.last_regression_seq = opened_cut ? command.opened_seq : command.seq;
     anchor.last_regression_ms = command.time_ms;
-    out.outcome = "regressed";
     out.events.push_back({"audit.anchor_regressed",
                           {{"node", command.node},
-                           {"seq", std::to_string(command.seq)},
+                           {"seq", std::to_string(anchor.last_regression_seq)},
                            {"anchored_seq", std::to_string(anchor.seq)}}});
+  }
+  if (behind) {
+    out.outcome = "regressed";
+  } else if (command.seq == anchor.seq) {
+    out.outcome = opened_cut ? "regressed" : "unchanged";
   } else {
     anchor.seq = command.seq;
     anchor.epoch = command.epoch;
     anchor.mac_hex = std::move(command.mac_hex);
     anchor.time_ms = command.time_ms;
     anchor.index = index;
-    out.outcome = "anchored";
+    out.outcome = opened_cut ? "regressed" : "anchored";
   }
   return out;
 }

@@ -215,6 +215,9 @@ struct AuditAnchorCommand {
   std::uint64_t epoch = 0;
   std::string mac_hex;  // 64 lowercase hex digits
   std::uint64_t time_ms = 0;
+  // The file's last record when the node process opened its log.
+  std::uint64_t opened_seq = 0;
+  std::string opened_mac;
   template <class V>
   void fields(V& v) {
     v.req("node", node);
@@ -222,6 +225,8 @@ struct AuditAnchorCommand {
     v.req("epoch", epoch);
     v.req("mac", mac_hex);
     v.req("time_ms", time_ms);
+    v.req("opened_seq", opened_seq);
+    v.req("opened_mac", opened_mac);
   }
   bool operator==(const AuditAnchorCommand&) const = default;
 };

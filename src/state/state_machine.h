@@ -132,8 +132,14 @@
 // a lower seq, or the same seq with another MAC, is refused as evidence of
 // a cut or rewritten log ("regressed"): the attested anchor stays, the
 // node's regressions count goes up and the reported seq is kept as
-// last_regression_seq. At most limits::audit_anchor_nodes_max nodes; an
-// anchor for one more is refused (conflict), changing nothing.
+// last_regression_seq. A node process that restarted (its opened head,
+// the file's last record at open, differs from the stored one's) and
+// whose file ended below the attested seq (or at it with another MAC) was
+// cut too, even when it has written past the attested seq since: counted
+// the same way (last_regression_seq = its opened seq), once per process;
+// its higher head is still anchored, so later records stay protected.
+// At most limits::audit_anchor_nodes_max nodes; an anchor for one more is
+// refused (conflict), changing nothing.
 // ---------------------------------------------------------------------------
 //
 // Threads: one owner thread (the node thread, or the simulator's).
@@ -333,6 +339,10 @@ struct AuditAnchorRecord {
   std::uint64_t regressions = 0;
   std::uint64_t last_regression_seq = 0;
   std::uint64_t last_regression_ms = 0;
+  // The opened head (AuditAnchorCommand) of the process that sent the
+  // latest anchor: another one means the node restarted.
+  std::uint64_t opened_seq = 0;
+  std::string opened_mac;
   template <class V>
   void fields(V& v) {
     v.req("node", node);
@@ -344,6 +354,8 @@ struct AuditAnchorRecord {
     v.def("regressions", regressions);
     v.def("last_regression_seq", last_regression_seq);
     v.def("last_regression_ms", last_regression_ms);
+    v.def("opened_seq", opened_seq);
+    v.def("opened_mac", opened_mac);
   }
   bool operator==(const AuditAnchorRecord&) const = default;
 };

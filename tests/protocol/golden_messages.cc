@@ -151,7 +151,9 @@ std::vector<std::pair<std::string, Message>> cluster_messages() {
       {"audit_anchor",
        AuditAnchorRequest{
            78, "n2", 1500, 3,
-           "9f2c4e1a7b3d5f60718293a4b5c6d7e8f90112233445566778899aabbccddeef"}},
+           "9f2c4e1a7b3d5f60718293a4b5c6d7e8f90112233445566778899aabbccddeef",
+           1210,
+           "0d1e2f30415263748596a7b8c9daebfc0d1e2f30415263748596a7b8c9daebfc"}},
       {"audit_anchor_reply", AuditAnchorReply{78, "n2", 1500, "anchored"}},
       {"jobs", JobBatch{4, "n1", {job}}},
       {"results", ResultBatch{"w1", {good, bad}}},

@@ -19,10 +19,17 @@ std::string mac_of(char c) {
   return std::string(64, c);
 }
 
+// From a process that opened an empty log, unless `opened` says otherwise.
 AuditAnchorCommand anchor(std::string node, std::uint64_t seq, char mac,
-                          std::uint64_t time_ms = 5000) {
-  return AuditAnchorCommand{std::move(node), seq, seq / 10, mac_of(mac),
-                            time_ms};
+                          std::uint64_t time_ms = 5000,
+                          std::uint64_t opened_seq = 0, char opened_mac = 0) {
+  return AuditAnchorCommand{std::move(node),
+                            seq,
+                            seq / 10,
+                            mac_of(mac),
+                            time_ms,
+                            opened_seq,
+                            opened_seq == 0 ? "" : mac_of(opened_mac)};
 }
 
 ApplyOutcome apply(Driver& d, const AuditAnchorCommand& c) {
@@ -109,6 +116,41 @@ TEST_CASE("a lower seq never replaces the attested head; it is counted",
   }
 }
 
+TEST_CASE("a restart from a file cut below the attested head is caught",
+          "[state][audit_anchor]") {
+  Driver d;
+  apply(d, anchor("n2", 1500, 'a'));
+  SECTION("even when the new process has written past the attested seq") {
+    // The file ended at 1200 when it was opened; new records took it on.
+    ApplyOutcome out = apply(d, anchor("n2", 1600, 'b', 9000, 1200, 'c'));
+    CHECK(out.outcome == "regressed");
+    REQUIRE(out.events.size() == 1);
+    CHECK(out.events[0].attrs.at("seq") == "1200");
+    const AuditAnchorRecord& a = d.sm.audit_anchors().at("n2");
+    CHECK(a.regressions == 1);
+    CHECK(a.last_regression_seq == 1200);
+    // Its head is still anchored: what it writes from now on is protected.
+    CHECK(a.seq == 1600);
+    // Counted once per process: its next anchor is an ordinary one.
+    CHECK(apply(d, anchor("n2", 1700, 'd', 9500, 1200, 'c')).outcome ==
+          "anchored");
+    CHECK(d.sm.audit_anchors().at("n2").regressions == 1);
+  }
+  SECTION("another record at the attested seq when opened") {
+    CHECK(apply(d, anchor("n2", 1600, 'b', 9000, 1500, 'e')).outcome ==
+          "regressed");
+    CHECK(d.sm.audit_anchors().at("n2").regressions == 1);
+  }
+  SECTION("an honest restart: the file held the attested record") {
+    CHECK(apply(d, anchor("n2", 1600, 'b', 9000, 1500, 'a')).outcome ==
+          "anchored");
+    CHECK(apply(d, anchor("n3", 10, 'b', 9000, 7, 'c')).outcome == "anchored");
+    CHECK(apply(d, anchor("n2", 1700, 'd', 9900, 1650, 'f')).outcome ==
+          "anchored");
+    CHECK(d.sm.audit_anchors().at("n2").regressions == 0);
+  }
+}
+
 TEST_CASE("nodes anchor independently, and at most audit_anchor_nodes_max",
           "[state][audit_anchor]") {
   Driver d;
@@ -136,6 +178,11 @@ TEST_CASE("malformed anchors are refused alike on every node",
   CHECK(apply(d, bad).error->field == "node");
   bad = anchor("n1", 0, 'a');
   CHECK(apply(d, bad).error->field == "seq");
+  bad = anchor("n1", 5, 'a', 1000, 6, 'b');  // opened after the head
+  CHECK(apply(d, bad).error->field == "opened_seq");
+  bad = anchor("n1", 5, 'a', 1000, 3, 'b');
+  bad.opened_mac = "x";
+  CHECK(apply(d, bad).error->field == "opened_seq");
   CHECK(d.sm.audit_anchors().empty());
 }
 

@@ -1,8 +1,10 @@
-// slurpctl audit verify FILE [--key VERIFY_KEY ...] [--anchor SEQ:MAC ...]:
-// checks a node's audit log file (no cluster connection) and says what the
-// check proves (src/security/audit_verify.h; PROTOCOL.md "Audit log").
-// Its own exit codes, like cmp(1): 0 intact, 1 tampering or damage found,
-// 2 usage (bad flags, unreadable file or key).
+// slurpctl audit verify FILE [--key VERIFY_KEY ...] [--anchor SEQ:MAC ...]
+// [--cluster --node NODE_ID]: checks a node's audit log file and says what
+// the check proves (src/security/audit_verify.h; PROTOCOL.md "Audit log");
+// with --cluster also against the anchor the replicated log holds for the
+// node (audit_cluster.cc). Its own exit codes, like cmp(1): 0 intact,
+// 1 tampering or damage found, 2 usage (bad flags, unreadable file or
+// key), 3 --cluster and no anchor could be had.
 #include <charconv>
 #include <iostream>
 
@@ -15,6 +17,7 @@ namespace {
 constexpr int kAuditIntact = 0;
 constexpr int kAuditTampered = 1;
 constexpr int kAuditUsage = 2;
+constexpr int kAuditNoAnchor = 3;  // --cluster: no anchor to check against
 
 std::optional<slurp::security::AuditAnchor> parse_anchor(
     const std::string& text) {
@@ -58,13 +61,22 @@ int run_audit_verify(const AuditVerifyFlags& flags) {
     }
     anchors.push_back(*anchor);
   }
+  std::optional<slurp::AuditAnchorStatus> attested;
+  if (flags.cluster) {
+    attested = fetch_audit_anchor(flags.connect, flags.node);
+    if (!attested) return kAuditNoAnchor;
+    anchors.push_back({attested->seq, attested->mac});
+  }
   auto report = slurp::security::verify_audit_log(flags.file, keys, anchors);
   if (!report) {
     std::cerr << "slurpctl: " << report.error().reason << "\n";
     return kAuditUsage;
   }
   std::cout << slurp::security::describe(*report);
-  return report->intact ? kAuditIntact : kAuditTampered;
+  bool tampered = !report->intact;
+  if (attested)
+    tampered = describe_against_anchor(*report, *attested, std::cout);
+  return tampered ? kAuditTampered : kAuditIntact;
 }
 
 }  // namespace slurpctl

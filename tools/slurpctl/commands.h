@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "src/security/audit_verify.h"
 #include "tools/slurpctl/connection.h"
 
 namespace slurpctl {
@@ -40,7 +41,22 @@ struct AuditVerifyFlags {
   std::string file;
   std::vector<std::string> keys;     // verification key files
   std::vector<std::string> anchors;  // SEQ:MAC
+  // --cluster --node ID: also the anchor the replicated log holds for node
+  // ID, fetched with `connect` (config, client key); exit 3 if none.
+  bool cluster = false;
+  std::string node;
+  Flags connect;
 };
 int run_audit_verify(const AuditVerifyFlags& flags);
+
+// audit_cluster.cc: node's anchor from the cluster's status (a leader
+// read), or nullopt after printing why; and what the file's check means
+// against it. Returns true when the anchor shows tampering or loss (a
+// cut, or the node once reported a head behind its anchor).
+std::optional<slurp::AuditAnchorStatus> fetch_audit_anchor(
+    Flags f, const std::string& node);
+bool describe_against_anchor(const slurp::security::AuditVerifyReport& report,
+                             const slurp::AuditAnchorStatus& anchor,
+                             std::ostream& out);
 
 }  // namespace slurpctl

@@ -23,6 +23,7 @@ constexpr const char* kExamples = R"(Examples:
   slurpctl cancel 1042
   slurpctl cluster                             # every node: endpoints, answers?, lag
   slurpctl audit verify data/audit.log --key audit.verify-key
+  slurpctl audit verify data/n2/audit.log --cluster --node n2
 
 The cluster config is --config, else $SLURP_CONFIG, else ./cluster.toml.
 )";
@@ -135,7 +136,7 @@ int main(int argc, char** argv) {
 
   AuditVerifyFlags av;
   auto* audit = app.add_subcommand(
-      "audit", "the audit log of a node (no cluster connection)");
+      "audit", "the audit log of a node (the cluster only with --cluster)");
   audit->require_subcommand(1);
   auto* audit_verify = audit->add_subcommand(
       "verify",
@@ -148,6 +149,15 @@ int main(int argc, char** argv) {
   audit_verify->add_option(
       "--anchor", av.anchors,
       "SEQ:MAC of a record attested by the replicated log (repeatable)");
+  audit_verify->add_flag(
+      "--cluster", av.cluster,
+      "also check the file against the anchor the cluster holds for "
+      "--node (asks `status` with the config and client key)");
+  audit_verify->add_option("--node", av.node,
+                           "with --cluster: whose audit log FILE is");
+  audit_verify->add_option("--client-key", av.connect.key,
+                           "with --cluster: our secret key file; default "
+                           "$SLURP_KEY, then client_key in the config");
 
   try {
     app.parse(argc, argv);
@@ -160,7 +170,14 @@ int main(int argc, char** argv) {
   // its own error message already says what went wrong.
   spdlog::set_level(verbose ? spdlog::level::info : spdlog::level::off);
   if (*keygen) return run_keygen(dir, name);
-  if (*audit_verify) return run_audit_verify(av);
+  if (*audit_verify) {
+    if (av.cluster != !av.node.empty()) {
+      std::cerr << "slurpctl: --cluster and --node go together\n";
+      return 2;
+    }
+    av.connect.config = f.config;
+    return run_audit_verify(av);
+  }
   if (auto problem = resolve_target(f, direct)) {
     std::cerr << "slurpctl: " << *problem << "\n";
     return exit_usage;
