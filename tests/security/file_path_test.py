@@ -44,8 +44,7 @@ import zmq
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] /
                        "integration"))
 from cluster_harness import (  # noqa: E402
-    Checks, Client, EventCollector, begin_test, note, now, start_cluster,
-    wait_for)
+    Checks, Client, begin_test, note, now, start_cluster, wait_for)
 
 STOP_DEADLINE_S = 2.0 + 0.05  # worker_stop_deadline_ms + the signal poll
 LIMITS = ["job_attempts_max=2", "job_retry_backoff_ms=50",
