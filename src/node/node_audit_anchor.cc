@@ -42,9 +42,10 @@ void Node::anchor_audit_head() {
   anchor_sent_seq_ = head.seq;
   anchor_sent_mac_ = head.mac_hex;
   const security::AuditHead& opened = audit_log_->opened_head();
-  AuditAnchorRequest anchor{next_anchor_id_++, options_.node_id, head.seq,
-                            head.epoch,        head.mac_hex,     opened.seq,
-                            opened.mac_hex};
+  AuditAnchorRequest anchor{
+      next_anchor_id_++, options_.node_id, head.seq, head.epoch, head.mac_hex,
+      // An empty file has no last record (its link's MAC is all zeros).
+      opened.seq, opened.seq == 0 ? std::string() : opened.mac_hex};
   // As if a client with this node's key had sent it. The route is empty:
   // no reply is wanted (the outbox discards replies to it as unroutable).
   ClientRequest request;
