@@ -16,6 +16,7 @@ read, asked of n1) lists an anchor for every node. Then n2 is stopped
   - n2 restarted from the cut file: the cluster counts a regression for
     n2 (status audit_anchors[n2].regressions) even once n2 has written
     past the anchored seq again, and verify of its file exits 1;
+  - `slurpctl status` shows the regression on n2's anchor row;
   - --cluster for a node the cluster holds no anchor for: exit 3.
 """
 import os
@@ -43,14 +44,18 @@ def anchors(client):
     return {a["node"]: a for a in reply.get("audit_anchors") or []}
 
 
-def verify(slurpctl, cluster, path, node):
+def slurpctl_run(slurpctl, cluster, args):
     env = dict(os.environ,
                SLURP_CONFIG=str(cluster.dir / "cluster.toml"),
                SLURP_KEY=str(cluster.dir / "keys" / "observer.key"))
-    r = subprocess.run([str(slurpctl), "audit", "verify", str(path),
-                        "--cluster", "--node", node],
-                       capture_output=True, text=True, timeout=60, env=env)
+    r = subprocess.run([str(slurpctl)] + args, capture_output=True,
+                       text=True, timeout=60, env=env)
     return r.returncode, r.stdout + r.stderr
+
+
+def verify(slurpctl, cluster, path, node):
+    return slurpctl_run(slurpctl, cluster, ["audit", "verify", str(path),
+                                            "--cluster", "--node", node])
 
 
 def run(c, bin_dir, tmp):
@@ -122,6 +127,12 @@ def run(c, bin_dir, tmp):
         code, out = verify(slurpctl, cluster, log, "n2")
         c.check("n2's file after the restart: exit 1, with the evidence",
                 code == 1 and "EVIDENCE" in out, out)
+
+        code, out = slurpctl_run(slurpctl, cluster, ["status"])
+        row = [line for line in out.splitlines()
+               if line.startswith("n2 ") and "records lost" in line]
+        c.check("slurpctl status shows n2's regression", code == 0 and row,
+                out)
 
         code, out = verify(slurpctl, cluster, log, "n9")
         c.check("no anchor for the node: exit 3",

@@ -70,6 +70,21 @@ void print_status(const slurp::StatusReply& s, const std::string& who) {
             << ", retries " << s.retries << ", dead-lettered "
             << s.dead_lettered << ", generated twice "
             << s.duplicate_generations << "\n";
+  if (s.audit_anchors) {
+    Table anchors = {{"AUDIT LOG OF", "ANCHORED SEQ", "LOG INDEX", "NOTE"}};
+    for (const auto& a : *s.audit_anchors) {
+      std::string note;
+      if (a.regressions > 0) {
+        note = "reported seq " + to_string(a.last_regression_seq) +
+               " after anchoring a higher one (" + to_string(a.regressions) +
+               "x): records lost";
+      }
+      anchors.push_back(
+          {a.node, to_string(a.seq), to_string(a.index), std::move(note)});
+    }
+    std::cout << "\n";
+    print_table(std::cout, anchors);
+  }
 }
 
 std::string status_json(const slurp::StatusReply& s,
@@ -119,7 +134,17 @@ std::string status_json(const slurp::StatusReply& s,
   w.key("cache_hits").value(s.cache_hits).key("attached").value(s.attached);
   w.key("retries").value(s.retries);
   w.key("dead_lettered").value(s.dead_lettered);
-  w.key("duplicate_generations").value(s.duplicate_generations).end_object();
+  w.key("duplicate_generations").value(s.duplicate_generations);
+  w.key("audit_anchors").begin_array();
+  for (const auto& a :
+       s.audit_anchors.value_or(std::vector<slurp::AuditAnchorStatus>{})) {
+    w.begin_object().key("node").value(a.node).key("seq").value(a.seq);
+    w.key("epoch").value(a.epoch).key("mac").value(a.mac);
+    w.key("time_ms").value(a.time_ms).key("index").value(a.index);
+    w.key("regressions").value(a.regressions);
+    w.key("last_regression_seq").value(a.last_regression_seq).end_object();
+  }
+  w.end_array().end_object();
   return w.str();
 }
 
