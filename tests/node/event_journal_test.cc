@@ -60,7 +60,7 @@ TEST_CASE("the history is bounded in bytes too; replies stop at a size",
   for (int i = 0; i < 1000; ++i) journal.record("t", 1, 0, {{"reason", big}});
   CHECK(journal.history_bytes() <= (1u << 20));
   CHECK(journal.last_seq() == 1000);
-  CHECK(journal.first_available_seq() > 900);
+  CHECK(journal.first_available_seq() >= 880);
   CHECK(journal.first_available_seq() < 990);
   // A reply of at most 64 KiB carries 6 of them; a tiny bound still one.
   CHECK(journal.since(0, 1000, 64 * 1024).size() == 6);
