@@ -18,7 +18,31 @@ std::atomic<std::uint64_t> monitor_endpoint_counter{0};
 // order (6 bytes), frame 2 = the endpoint.
 constexpr std::size_t event_header_bytes = 6;
 
+// Anyone can fail handshakes at will: at most this many warnings a second
+// per process, the rest at debug level (the node's audit log counts them).
+constexpr int kHandshakeWarningsPerSecond = 20;
+
+bool handshake_warning_allowed() {
+  static std::atomic<std::int64_t> window_s{0};
+  static std::atomic<int> in_window{0};
+  const std::int64_t now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::steady_clock::now().time_since_epoch())
+          .count();
+  if (window_s.exchange(now_s) != now_s) in_window = 0;
+  return in_window++ < kHandshakeWarningsPerSecond;
+}
+
 void log_event(const MonitorEvent& event) {
+  const bool failed = event.id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL ||
+                      event.id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
+                      event.id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ||
+                      event.id == ZMQ_EVENT_DISCONNECTED;
+  if (failed && !handshake_warning_allowed()) {
+    spdlog::debug("socket event {} on {} ({})", event.name, event.endpoint,
+                  event.value);
+    return;
+  }
   switch (event.id) {
     case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
       spdlog::warn("handshake failed on {}: errno {}", event.endpoint,

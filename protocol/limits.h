@@ -87,7 +87,7 @@ inline constexpr int api_send_hwm_messages = 8;
 // connection is dropped. Node peers (forward replies) get more.
 inline constexpr std::size_t reply_backlog_bytes_max = 8 * 1024 * 1024;
 inline constexpr std::size_t reply_backlog_messages_max = 4096;
-inline constexpr std::size_t node_reply_backlog_bytes_max = 64 * 1024 * 1024;
+inline constexpr std::size_t node_reply_backlog_bytes_max = 32 * 1024 * 1024;
 inline constexpr std::size_t node_reply_backlog_messages_max = 65536;
 // All connections' waiting replies together.
 inline constexpr std::size_t reply_backlog_total_bytes_max = 256 * 1024 * 1024;
@@ -133,8 +133,10 @@ inline constexpr std::size_t log_message_bytes_max = 4096;
 inline constexpr std::size_t held_requests_max = 1024;
 // How long a held request waits for a leader before no_quorum.
 inline constexpr std::uint64_t request_hold_ms = 5000;
-// Requests a follower has forwarded and not yet seen answered.
+// Requests a follower has forwarded and not yet seen answered, in all
+// and per client connection.
 inline constexpr std::size_t forwarded_requests_max = 4096;
+inline constexpr std::size_t forwarded_per_connection_max = 64;
 // A forwarded request unanswered for this long is sent again (to the
 // leader then known); generate is idempotent by request_id.
 inline constexpr std::uint64_t forward_retry_ms = 2000;

@@ -318,6 +318,10 @@ bus::SocketOptions peer_socket_options() {
   bus::SocketOptions options;
   options.reconnect_interval_ms = limits::peer_reconnect_interval_ms;
   options.reconnect_interval_ms_max = limits::peer_reconnect_interval_ms_max;
+  // Drained every turn, so their input never stops (fair_intake.h says why
+  // that matters with ZMTP heartbeats on). What a leader may send us is
+  // bounded by its outbox budget for us (node_reply_backlog_bytes_max).
+  options.receive_hwm_messages = 0;
   return options;
 }
 }  // namespace

@@ -270,6 +270,9 @@ class Node {
   // Requests in flight, by where they wait.
   std::deque<ClientRequest> held_;                // no leader known
   std::map<std::uint64_t, Forwarded> forwarded_;  // follower -> leader
+  // How many of forwarded_ each client connection (routing id) has.
+  std::map<Bytes, std::size_t> forwards_by_connection_;
+  void forget_forward(std::map<std::uint64_t, Forwarded>::iterator it);
   std::uint64_t next_forward_id_ = 1;
   std::map<std::uint64_t, Proposal> proposals_;    // leader: by log index
   std::map<std::uint64_t, ClientRequest> reads_;   // leader: by read id

@@ -208,8 +208,10 @@ void Node::handle_forward(const ReplyRoute& peer_route, const std::string& peer,
 
 // Forward replies come back on the DEALER the forward went out on.
 void Node::serve_peer_replies() {
+  const std::uint64_t until = steady_ms() + limits::serve_ms_per_turn_max;
   for (auto& [peer, socket] : peers_) {
     for (std::size_t n = 0; n < limits::api_requests_per_turn_max; ++n) {
+      if (steady_ms() >= until) return;  // the rest next turn
       auto received = bus::receive_message(socket);
       if (!received) break;
       if (!*received || (*received)->rejected ||
@@ -239,7 +241,7 @@ void Node::serve_peer_replies() {
         // It lost leadership before our forward arrived: try again once our
         // own view has caught up, a little later.
         ClientRequest again = std::move(request);
-        forwarded_.erase(it);
+        forget_forward(it);
         again.not_before_ms = steady_ms() + options_.timing.tick_ms *
                                                 options_.timing.heartbeat_ticks;
         hold(std::move(again));
@@ -255,7 +257,7 @@ void Node::serve_peer_replies() {
       if (waits && !is_done) {
         request.replied = true;
       } else {
-        forwarded_.erase(it);
+        forget_forward(it);
       }
     }
   }

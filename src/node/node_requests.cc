@@ -262,6 +262,21 @@ void Node::forward(ClientRequest request, const std::string& leader) {
                                    "unanswered; retry later"));
     return;
   }
+  // Per client connection too: a forwarded read can come back as a 1 MiB
+  // page, so one connection that never reads must not have thousands of
+  // them crossing the leader's link to us.
+  auto counted = forwards_by_connection_.find(request.route.routing_id);
+  const std::size_t of_connection =
+      counted == forwards_by_connection_.end() ? 0 : counted->second;
+  if (!request.route.node_peer &&
+      of_connection >= limits::forwarded_per_connection_max) {
+    refuse(request, make_error(ErrorCode::unavailable,
+                               std::to_string(of_connection) +
+                                   " requests of this connection already "
+                                   "forwarded to the leader; read their "
+                                   "replies, then retry"));
+    return;
+  }
   auto peer = peers_.find(leader);
   if (peer == peers_.end()) {
     hold(std::move(request));
@@ -289,8 +304,18 @@ void Node::forward(ClientRequest request, const std::string& leader) {
     return;
   }
   request.sent = true;
+  ++forwards_by_connection_[request.route.routing_id];
   forwarded_.emplace(forward_id,
                      Forwarded{std::move(request), leader, now_ms()});
+}
+
+void Node::forget_forward(std::map<std::uint64_t, Forwarded>::iterator it) {
+  auto count =
+      forwards_by_connection_.find(it->second.request.route.routing_id);
+  if (count != forwards_by_connection_.end() && --count->second == 0) {
+    forwards_by_connection_.erase(count);
+  }
+  forwarded_.erase(it);
 }
 
 void Node::hold(ClientRequest request) {
@@ -342,7 +367,9 @@ void Node::expire_requests() {
       refuse(request, make_error(ErrorCode::timeout,
                                  "the leader did not answer in time; retry "
                                  "with the same request_id"));
-      it = forwarded_.erase(it);
+      auto next = std::next(it);
+      forget_forward(it);
+      it = next;
       continue;
     }
     if (!request.replied &&
@@ -415,9 +442,9 @@ void Node::send_route(const ReplyRoute& route, std::string payload) {
   const ReplyOutbox::Budget budget =
       route.node_peer
           ? ReplyOutbox::Budget{limits::node_reply_backlog_bytes_max,
-                                limits::node_reply_backlog_messages_max}
+                                limits::node_reply_backlog_messages_max, false}
           : ReplyOutbox::Budget{limits::reply_backlog_bytes_max,
-                                limits::reply_backlog_messages_max};
+                                limits::reply_backlog_messages_max, true};
   const std::uint64_t now = steady_ms();
   if (outbox_.send(route.routing_id, route.delimiter, std::move(payload),
                    budget, now) == ReplyOutbox::Outcome::peer_dropped) {

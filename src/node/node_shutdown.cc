@@ -70,6 +70,7 @@ bool Node::shutdown_done() {
   for (const auto& [id, r] : reads_) refuse(r, gone);
   held_.clear();
   forwarded_.clear();
+  forwards_by_connection_.clear();
   proposals_.clear();
   reads_.clear();
   return true;

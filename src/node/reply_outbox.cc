@@ -38,6 +38,10 @@ ReplyOutbox::Outcome ReplyOutbox::send(const Bytes& routing_id, bool delimiter,
   if (queued_bytes + bytes > budget.bytes_max ||
       queued_messages + 1 > budget.messages_max ||
       total_bytes_ + bytes > total_bytes_max_) {
+    if (!budget.drop_peer) {
+      ++counters_.replies_discarded;
+      return Outcome::discarded;
+    }
     drop(routing_id, now_ms);
     return Outcome::peer_dropped;
   }

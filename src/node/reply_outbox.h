@@ -42,13 +42,19 @@ class ReplyOutbox {
   struct Budget {
     std::size_t bytes_max = 0;
     std::size_t messages_max = 0;
+    // Node peers are never dropped: their connection also carries
+    // consensus messages, and ignoring those would cost elections. A reply
+    // past their budget is discarded alone (a follower resends a forward
+    // it got no answer to).
+    bool drop_peer = true;
   };
 
   // What happened to a reply handed to send().
   enum class Outcome {
     sent,
     queued,        // waits here for the connection to read
-    discarded,     // connection gone, or dropped earlier
+    discarded,     // connection gone, dropped earlier, or (for a budget
+                   // that does not drop) this reply was over it
     peer_dropped,  // this reply broke the budget: the connection is dropped
   };
 

@@ -72,6 +72,11 @@ Worker::~Worker() {
 Status Worker::connect() {
   bus::SocketOptions jobs_options;
   jobs_options.receive_hwm_messages = kJobsReceiveHwmBatches;
+  // This PULL stops its input on purpose (credit flow control, above), so
+  // no ZMTP heartbeats on it: libzmq 4.3.4 aborts when a heartbeat fires
+  // on a stopped connection that failed, e.g. when a node restarts
+  // (bus/socket_options.h).
+  jobs_options.zmtp_heartbeats = false;
   try {
     auto security = [&](const WorkerNode& node) -> bus::SocketSecurity {
       if (options_.insecure) return bus::Insecure{""};

@@ -151,6 +151,25 @@ TEST_CASE("a connection that went away is forgotten with its backlog",
   CHECK(outbox.backlog_peers() == 0);
 }
 
+TEST_CASE("a node peer over its budget loses that reply, not its connection",
+          "[outbox]") {
+  FakeSocket socket;
+  ReplyOutbox outbox = make(socket);
+  ReplyOutbox::Budget node_budget = kBudget;
+  node_budget.drop_peer = false;
+  for (int i = 0; i < 12; ++i) {
+    outbox.send(kReader, false, std::string(50, 'n'), node_budget, 0);
+  }
+  CHECK(outbox.send(kReader, false, "over", node_budget, 0) ==
+        ReplyOutbox::Outcome::discarded);
+  CHECK_FALSE(outbox.dropped(kReader, 0));
+  CHECK(outbox.backlog_bytes() == 500);  // what waited is still there
+  socket.read_all(kReader);
+  outbox.flush(100);
+  CHECK(outbox.send(kReader, false, "next", node_budget, 0) ==
+        ReplyOutbox::Outcome::queued);
+}
+
 TEST_CASE("the dropped list is bounded", "[outbox]") {
   FakeSocket socket;
   socket.room = 0;

@@ -9,7 +9,8 @@ from its own process so the measuring client is not slowed by it:
   1. an observer pipelines 200,000 pings and never reads, then closes its
      socket (the sequence that aborted libzmq 4.3.4 with ZMTP heartbeats);
      the same with the worker's key;
-  2. 1,600 `list` requests for 1 MiB pages, never read;
+  2. 1,600 `list` requests for 1 MiB pages, never read, at the leader and
+     at a follower (which forwards each to the leader);
   3. 1,000 requests whose `type` is a 1 MiB string (one of them with a
      newline and a terminal escape that tried to forge a log line);
   4. 3,000 requests the observer's role may not make.
@@ -180,9 +181,9 @@ def run_flood(c, ctx, cluster, leader, key, kind, count, seconds):
     note(f"{kind} x{count} as {key}: sent={sent} developer pings "
          f"{len(pinger.latencies)} answered, {pinger.lost} lost, "
          f"p99 {p99 and round(p99, 1)} ms, max "
-         f"{round(max(pinger.latencies or [0]), 1)} ms; leader RSS peak "
+         f"{round(max(pinger.latencies or [0]), 1)} ms; {leader} RSS peak "
          f"{round(peak, 1)} MB")
-    c.check(f"{kind} flood as {key}: the leader is alive afterwards",
+    c.check(f"{kind} flood as {key}: {leader} is alive afterwards",
             cluster.alive(leader), cluster.log(leader)[-2000:])
     c.check(f"{kind} flood as {key}: developer p99 under "
             f"{PING_P99_BOUND_MS} ms, no ping lost",
@@ -240,6 +241,11 @@ def run(c, ctx, cluster):
     run_flood(c, ctx, cluster, leader, "w1", "ping", 100000, 40)
     store_contexts(c, ctx, cluster, leader, 2000)
     run_flood(c, ctx, cluster, leader, "observer", "list", 1600, 60)
+    # At a follower every page is forwarded: 1 MiB replies cross the
+    # leader's link to it, which also carries consensus. The leader must
+    # never drop a node's connection for them (that cost elections).
+    follower = next(n for n in cluster.nodes if n != leader)
+    run_flood(c, ctx, cluster, follower, "observer", "list", 1600, 60)
     run_flood(c, ctx, cluster, leader, "observer", "bigtype", 1000, 60)
     run_flood(c, ctx, cluster, leader, "observer", "forbidden", 3000, 40)
 
