@@ -136,7 +136,9 @@ inline constexpr std::uint64_t request_hold_ms = 5000;
 // Requests a follower has forwarded and not yet seen answered, in all
 // and per client connection.
 inline constexpr std::size_t forwarded_requests_max = 4096;
-inline constexpr std::size_t forwarded_per_connection_max = 64;
+// As many as a connection may have waiting in the intake: a client that
+// pipelines reads through a follower (slurpctl: 256) is never refused.
+inline constexpr std::size_t forwarded_per_connection_max = 512;
 // A forwarded request unanswered for this long is sent again (to the
 // leader then known); generate is idempotent by request_id.
 inline constexpr std::uint64_t forward_retry_ms = 2000;

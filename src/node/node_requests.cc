@@ -362,6 +362,14 @@ void Node::expire_requests() {
   std::vector<std::uint64_t> resend;
   for (auto it = forwarded_.begin(); it != forwarded_.end();) {
     ClientRequest& request = it->second.request;
+    // A dropped connection's forwards are neither answered nor sent again
+    // (a resend would ask the leader for the same pages once more).
+    if (outbox_.dropped(request.route.routing_id, now)) {
+      auto next = std::next(it);
+      forget_forward(it);
+      it = next;
+      continue;
+    }
     if (!request.replied &&
         now >= request.received_ms + limits::request_timeout_ms) {
       refuse(request, make_error(ErrorCode::timeout,
