@@ -139,6 +139,8 @@ inline constexpr std::size_t forwarded_requests_max = 4096;
 // As many as a connection may have waiting in the intake: a client that
 // pipelines reads through a follower (slurpctl: 256) is never refused.
 inline constexpr std::size_t forwarded_per_connection_max = 512;
+// ... where a `list` (a page of up to 1 MiB) counts this many.
+inline constexpr std::size_t list_forward_weight = 8;
 // A forwarded request unanswered for this long is sent again (to the
 // leader then known); generate is idempotent by request_id.
 inline constexpr std::uint64_t forward_retry_ms = 2000;

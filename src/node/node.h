@@ -273,6 +273,7 @@ class Node {
   // How many of forwarded_ each client connection (routing id) has.
   std::map<Bytes, std::size_t> forwards_by_connection_;
   void forget_forward(std::map<std::uint64_t, Forwarded>::iterator it);
+  static std::size_t forward_weight(const ClientRequest& request);
   std::uint64_t next_forward_id_ = 1;
   std::map<std::uint64_t, Proposal> proposals_;    // leader: by log index
   std::map<std::uint64_t, ClientRequest> reads_;   // leader: by read id

@@ -246,6 +246,23 @@ void Node::finish_reads() {
     }
     auto read = reads_.find(it->request_id);
     if (read == reads_.end()) continue;  // timed out meanwhile
+    // A page for a connection that is not reading what it has (a client,
+    // or a follower relaying a client's flood) would only be built to be
+    // discarded: answer it short instead, before spending the time.
+    const ReplyRoute& route = read->second.route;
+    const std::size_t congested =
+        (route.node_peer ? limits::node_reply_backlog_bytes_max
+                         : limits::reply_backlog_bytes_max) /
+        2;
+    if (outbox_.backlog_bytes_of(route.routing_id) >= congested) {
+      reply_to(read->second,
+               to_error_reply(read->second.id,
+                              make_error(ErrorCode::unavailable,
+                                         "replies to this connection are "
+                                         "backed up; read them, then retry")));
+      reads_.erase(read);
+      continue;
+    }
     reply_to(read->second, answer_read(read->second, false));
     reads_.erase(read);
     out_of_time = steady_ms() >= until;
@@ -268,8 +285,9 @@ void Node::forward(ClientRequest request, const std::string& leader) {
   auto counted = forwards_by_connection_.find(request.route.routing_id);
   const std::size_t of_connection =
       counted == forwards_by_connection_.end() ? 0 : counted->second;
+  const std::size_t weight = forward_weight(request);
   if (!request.route.node_peer &&
-      of_connection >= limits::forwarded_per_connection_max) {
+      of_connection + weight > limits::forwarded_per_connection_max) {
     refuse(request, make_error(ErrorCode::unavailable,
                                std::to_string(of_connection) +
                                    " requests of this connection already "
@@ -304,15 +322,26 @@ void Node::forward(ClientRequest request, const std::string& leader) {
     return;
   }
   request.sent = true;
-  ++forwards_by_connection_[request.route.routing_id];
+  forwards_by_connection_[request.route.routing_id] += weight;
   forwarded_.emplace(forward_id,
                      Forwarded{std::move(request), leader, now_ms()});
+}
+
+// A `list` page is up to reply_page_bytes_max (1 MiB), other replies a
+// few KiB: a list counts as list_forward_weight forwards, so one connection
+// has at most 64 pages crossing the leader's link at once.
+std::size_t Node::forward_weight(const ClientRequest& request) {
+  return std::holds_alternative<ListContexts>(request.request)
+             ? limits::list_forward_weight
+             : 1;
 }
 
 void Node::forget_forward(std::map<std::uint64_t, Forwarded>::iterator it) {
   auto count =
       forwards_by_connection_.find(it->second.request.route.routing_id);
-  if (count != forwards_by_connection_.end() && --count->second == 0) {
+  if (count != forwards_by_connection_.end() &&
+      (count->second -=
+       std::min(count->second, forward_weight(it->second.request))) == 0) {
     forwards_by_connection_.erase(count);
   }
   forwarded_.erase(it);

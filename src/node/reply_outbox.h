@@ -80,6 +80,11 @@ class ReplyOutbox {
   bool dropped(const Bytes& routing_id, std::uint64_t now_ms);
 
   std::size_t backlog_bytes() const { return total_bytes_; }
+  // Bytes waiting for one connection (0 when none wait).
+  std::size_t backlog_bytes_of(const Bytes& routing_id) const {
+    auto it = backlog_.find(routing_id);
+    return it == backlog_.end() ? 0 : it->second.bytes;
+  }
   std::size_t backlog_peers() const { return backlog_.size(); }
   const Counters& counters() const { return counters_; }
 
