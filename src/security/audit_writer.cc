@@ -9,25 +9,15 @@
 #include <chrono>
 #include <cstring>
 
+#include "src/security/audit_clock.h"
 #include "src/security/audit_key.h"
 #include "src/security/audit_log.h"
 
 namespace slurp::security {
 namespace {
 
-std::uint64_t wall_ms() {
-  using namespace std::chrono;
-  return static_cast<std::uint64_t>(
-      duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-          .count());
-}
-
-std::uint64_t steady_ms() {
-  using namespace std::chrono;
-  return static_cast<std::uint64_t>(
-      duration_cast<milliseconds>(steady_clock::now().time_since_epoch())
-          .count());
-}
+using audit_clock::steady_ms;
+using audit_clock::wall_ms;
 
 }  // namespace
 
