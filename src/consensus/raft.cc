@@ -62,29 +62,6 @@ Status validate_initial(const Config& config, const InitialState& initial) {
   return ok_status();
 }
 
-// The sender named in each message; which field depends on the type.
-const std::string& sender_of(const Vote& m) {
-  return m.candidate;
-}
-const std::string& sender_of(const VoteReply& m) {
-  return m.voter;
-}
-const std::string& sender_of(const Append& m) {
-  return m.leader;
-}
-const std::string& sender_of(const AppendReply& m) {
-  return m.follower;
-}
-const std::string& sender_of(const SnapshotChunk& m) {
-  return m.leader;
-}
-const std::string& sender_of(const SnapshotReply& m) {
-  return m.follower;
-}
-const std::string& sender_of(const TimeoutNow& m) {
-  return m.leader;
-}
-
 }  // namespace
 
 // ---- construction -----------------------------------------------------------
@@ -246,10 +223,11 @@ void Raft::State::send(const NodeId& to, RaftMessage message) {
 }
 
 void Raft::State::step(const RaftMessage& message) {
+  const NodeId& from = sender_of(message);
   std::visit(
-      [this](const auto& m) {
+      [this, &from](const auto& m) {
         using M = std::decay_t<decltype(m)>;
-        if (!known_peer(sender_of(m)) || m.term > kSaneMax) return drop();
+        if (!known_peer(from) || m.term > kSaneMax) return drop();
         // Pre-votes never change anyone's term (§9.6): a request is judged
         // at our term, and a granted reply carries the term we would use.
         bool pre_vote_exempt = false;
@@ -262,7 +240,7 @@ void Raft::State::step(const RaftMessage& message) {
           constexpr bool from_leader = std::is_same_v<M, Append> ||
                                        std::is_same_v<M, SnapshotChunk> ||
                                        std::is_same_v<M, TimeoutNow>;
-          become_follower(m.term, from_leader ? sender_of(m) : NodeId{});
+          become_follower(m.term, from_leader ? from : NodeId{});
         } else if (m.term < term) {
           return on_stale(m);
         }

@@ -41,6 +41,7 @@
 #include <variant>
 #include <vector>
 
+#include "protocol/consensus_message.h"
 #include "protocol/limits.h"
 #include "protocol/messages.h"
 #include "protocol/result.h"
@@ -49,10 +50,9 @@ namespace slurp::consensus {
 
 using NodeId = std::string;
 
-// The wire structs are the core's messages, so the shell needs no
-// translation; each names its sender (candidate, voter, leader, follower).
-using RaftMessage = std::variant<Vote, VoteReply, Append, AppendReply,
-                                 SnapshotChunk, SnapshotReply, TimeoutNow>;
+// The wire structs are the core's messages (protocol/consensus_message.h,
+// which also says who sent one).
+using RaftMessage = ConsensusMessage;
 
 struct Envelope {
   NodeId to;

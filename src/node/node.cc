@@ -441,7 +441,9 @@ void Node::loop_once() {
   serve_results();
   outbox_.flush(limits::reply_flushes_per_turn_max);
   tick_until_now();
-  process_ready();
+  // Role changes come from steps and ticks, never from a Ready: noticed
+  // before the pipeline runs, so a new leader's first dispatch and every
+  // proposal of this turn share the turn's one Ready (one fsync).
   after_consensus_change();
   run_pipeline();
   process_ready();

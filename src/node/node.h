@@ -15,8 +15,11 @@
 // leader, or held until one is elected. Failures are answered with a typed
 // error, logged, and rejections audited.
 //
-// The loop's order of work follows src/consensus/raft.h: persist + fsync a
-// Ready, then send its messages, then apply, then advance.
+// The loop's order of work follows src/consensus/raft.h, carried out by the
+// shared ReadyLoop (src/consensus/ready_loop.h) with this class as its
+// ports: persist + fsync a Ready, then send its messages, then apply, then
+// advance. One Ready per turn covers the turn's client and pipeline
+// proposals (one fsync).
 //
 // Threads: create and run() on one thread; the ZAP authenticator has its own
 // thread; stop comes from the signal flags (SIGTERM/SIGINT) or request_stop()
@@ -45,7 +48,9 @@
 #include "protocol/messages.h"
 #include "protocol/result.h"
 #include "protocol/role.h"
+#include "protocol/socket_messages.h"
 #include "src/consensus/raft.h"
+#include "src/consensus/ready_loop.h"
 #include "src/node/clock.h"
 #include "src/node/event_journal.h"
 #include "src/node/fair_intake.h"
@@ -78,7 +83,7 @@ struct ClientRequest {
   ReplyRoute route;
   std::string requester;  // the authenticated key name
   Role role = Role::observer;
-  Message request;
+  ClientRequestMessage request;
   std::string payload;  // as received, for forwarding unchanged
   std::uint64_t id = 0;
   std::uint64_t received_ms = 0;  // steady clock
@@ -91,7 +96,7 @@ struct ClientRequest {
   bool sent = false;
 };
 
-class Node {
+class Node : private consensus::ReadyPorts {
  public:
   static Result<std::unique_ptr<Node>> start(const NodeOptions& options);
   ~Node();
@@ -134,14 +139,19 @@ class Node {
                      const Error& error);
   void publish_refusal(std::string_view requester, const Error& error);
 
-  // node_consensus.cc: driving Raft.
+  // node_consensus.cc: driving Raft; the ReadyLoop's ports.
   void tick_until_now();
   void process_ready();
+  void persist(const consensus::Ready& ready) override;
+  void send(const consensus::Envelope& envelope) override;
+  void restore(const consensus::Snapshot& snapshot) override;
+  void apply(const LogEntry& entry) override;
+  void read_confirmed(const consensus::ReadState& read) override;
+  void advanced(const consensus::Ready& ready) override;
   void apply_entry(const LogEntry& entry);
   void maybe_compact();
   void finish_snapshot(SnapshotFork& child);
-  void send_raft(const consensus::Envelope& envelope);
-  void step_raft(const std::string& sender, Message message);
+  void step_raft(const std::string& sender, ConsensusMessage message);
   void after_consensus_change();
 
   // node_api.cc: requests arriving on the api socket.

@@ -5,6 +5,7 @@
 #include "bus/received_message.h"
 #include "protocol/codec.h"
 #include "protocol/limits.h"
+#include "protocol/socket_messages.h"
 #include "src/node/clock.h"
 #include "src/node/node.h"
 #include "src/security/policy.h"
@@ -15,16 +16,6 @@ namespace {
 Bytes to_bytes(const zmq::message_t& frame) {
   const auto* p = frame.data<std::uint8_t>();
   return Bytes(p, p + frame.size());
-}
-
-bool is_consensus(const Message& m) {
-  return std::holds_alternative<Vote>(m) ||
-         std::holds_alternative<VoteReply>(m) ||
-         std::holds_alternative<Append>(m) ||
-         std::holds_alternative<AppendReply>(m) ||
-         std::holds_alternative<SnapshotChunk>(m) ||
-         std::holds_alternative<SnapshotReply>(m) ||
-         std::holds_alternative<TimeoutNow>(m);
 }
 
 }  // namespace
@@ -135,30 +126,31 @@ void Node::handle_api_message(std::vector<zmq::message_t>& frames,
     refuse(request, s.error());
     return;
   }
-  if (is_consensus(*decoded)) {
-    step_raft(user_id, std::move(*decoded));
+  auto sorted = as_api_message(std::move(*decoded));
+  if (!sorted) {
+    // Replies, events and job batches travel on other sockets.
+    refuse(request, sorted.error());
     return;
   }
-  if (auto* f = std::get_if<Forward>(&*decoded)) {
-    handle_forward(request.route, user_id, *f);
-    return;
-  }
-  if (auto* results = std::get_if<ResultBatch>(&*decoded)) {
+  struct Handler {
+    Node& node;
+    ClientRequest& request;
+    const std::string& user_id;
+    void operator()(ClientRequestMessage& m) {
+      request.request = std::move(m);
+      node.route_request(std::move(request));
+    }
+    void operator()(ConsensusMessage& m) {
+      node.step_raft(user_id, std::move(m));
+    }
+    void operator()(Forward& m) {
+      node.handle_forward(request.route, user_id, m);
+    }
     // A follower passing on what a worker pushed to it (or a worker that
     // talks to the api directly): same handling as the results socket.
-    accept_results(*results, request.payload);
-    return;
-  }
-  if (std::holds_alternative<ForwardReply>(*decoded)) {
-    // Forward replies travel on DEALERs.
-    refuse(request, make_error(ErrorCode::bad_request,
-                               "'" + std::string(message_type(*decoded)) +
-                                   "' is not accepted on the api socket",
-                               "type"));
-    return;
-  }
-  request.request = std::move(*decoded);
-  route_request(std::move(request));
+    void operator()(ResultBatch& m) { node.accept_results(m, request.payload); }
+  };
+  std::visit(Handler{*this, request, user_id}, *sorted);
 }
 
 // A follower relays a client's request. The follower authenticated as a
@@ -191,12 +183,15 @@ void Node::handle_forward(const ReplyRoute& peer_route, const std::string& peer,
     refuse(request, s.error());
     return;
   }
-  if (is_consensus(*decoded) || std::holds_alternative<Forward>(*decoded)) {
+  auto inner = as_client_request(std::move(*decoded));
+  if (!inner) {
     refuse(request, make_error(ErrorCode::bad_request,
-                               "a forward must carry a client request"));
+                               "a forward must carry a client request: " +
+                                   inner.error().reason,
+                               "request"));
     return;
   }
-  request.request = std::move(*decoded);
+  request.request = std::move(*inner);
   if (raft_->role() != consensus::RaftRole::leader) {
     // No chains: the follower that sent it re-routes on not_leader.
     spdlog::debug("forward {} from {}: not leader", forward.forward_id, peer);
@@ -221,11 +216,14 @@ void Node::serve_peer_replies() {
       }
       const zmq::message_t& frame = (*received)->frames[0];
       auto decoded = decode(std::string_view(frame.data<char>(), frame.size()));
-      if (!decoded || !std::holds_alternative<ForwardReply>(*decoded)) {
-        spdlog::warn("from {}: expected forward_reply", peer);
+      auto only =
+          decoded ? as_only<ForwardReply>(std::move(*decoded), "peer DEALER")
+                  : Result<ForwardReply>(decoded.error());
+      if (!only) {
+        spdlog::warn("from {}: {}", peer, only.error().describe());
         continue;
       }
-      const ForwardReply& fr = std::get<ForwardReply>(*decoded);
+      const ForwardReply& fr = *only;
       auto it = forwarded_.find(fr.forward_id);
       if (it == forwarded_.end()) continue;  // answered or given up
       std::string payload(fr.reply.begin(), fr.reply.end());

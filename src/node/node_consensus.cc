@@ -9,6 +9,7 @@
 
 #include "protocol/codec.h"
 #include "protocol/limits.h"
+#include "src/consensus/ready_loop.h"
 #include "src/node/node.h"
 
 namespace slurp::node {
@@ -18,18 +19,6 @@ namespace {
 // to catch up more than this many ticks at once: an election storm helps
 // nobody.
 constexpr int kTicksPerTurnMax = 10;
-
-const std::string& sender_of(const Message& m) {
-  static const std::string none;
-  if (auto* v = std::get_if<Vote>(&m)) return v->candidate;
-  if (auto* v = std::get_if<VoteReply>(&m)) return v->voter;
-  if (auto* v = std::get_if<Append>(&m)) return v->leader;
-  if (auto* v = std::get_if<AppendReply>(&m)) return v->follower;
-  if (auto* v = std::get_if<SnapshotChunk>(&m)) return v->leader;
-  if (auto* v = std::get_if<SnapshotReply>(&m)) return v->follower;
-  if (auto* v = std::get_if<TimeoutNow>(&m)) return v->leader;
-  return none;
-}
 
 }  // namespace
 
@@ -46,43 +35,46 @@ void Node::tick_until_now() {
   }
 }
 
-// Raft's contract: persist (one fsync), then send, then apply, then
-// advance. A storage failure is fatal: continuing could acknowledge what
-// is not on disk.
+// Raft's contract, carried out by the one ReadyLoop (ready_loop.h) with
+// this node's ports below.
 void Node::process_ready() {
-  while (raft_->has_ready()) {
-    consensus::Ready ready = raft_->ready();
-    if (ready.hard_state || !ready.entries.empty() || ready.snapshot) {
-      Status s =
-          storage_->write(ready.hard_state, ready.entries, ready.snapshot);
-      if (s) s = storage_->sync();
-      if (!s) {
-        spdlog::critical("storage failed, stopping at once: {}",
-                         s.error().describe());
-        audit("storage.failed", options_.node_id, s.error().describe());
-        std::_Exit(3);
-      }
-    }
-    for (const consensus::Envelope& envelope : ready.messages) {
-      send_raft(envelope);
-    }
-    if (ready.snapshot) {
-      if (Status s = state_.restore(ready.snapshot->data); !s) {
-        spdlog::critical("snapshot from the leader does not restore: {}",
-                         s.error().describe());
-        std::_Exit(3);
-      }
-      applied_term_ = ready.snapshot->meta.last_term;
-      snapshot_index_ = ready.snapshot->meta.last_index;
-      publish("snapshot.installed",
-              {{"index", std::to_string(snapshot_index_)}});
-    }
-    for (const LogEntry& entry : ready.committed) apply_entry(entry);
-    read_states_.insert(read_states_.end(), ready.reads.begin(),
-                        ready.reads.end());
-    raft_->advance(ready);
-    maybe_compact();
+  consensus::ReadyLoop::drain(*raft_, *this);
+}
+
+// One fsync per Ready. A storage failure is fatal: continuing could
+// acknowledge what is not on disk.
+void Node::persist(const consensus::Ready& ready) {
+  Status s = storage_->write(ready.hard_state, ready.entries, ready.snapshot);
+  if (s) s = storage_->sync();
+  if (!s) {
+    spdlog::critical("storage failed, stopping at once: {}",
+                     s.error().describe());
+    audit("storage.failed", options_.node_id, s.error().describe());
+    std::_Exit(3);
   }
+}
+
+void Node::restore(const consensus::Snapshot& snapshot) {
+  if (Status s = state_.restore(snapshot.data); !s) {
+    spdlog::critical("snapshot from the leader does not restore: {}",
+                     s.error().describe());
+    std::_Exit(3);
+  }
+  applied_term_ = snapshot.meta.last_term;
+  snapshot_index_ = snapshot.meta.last_index;
+  publish("snapshot.installed", {{"index", std::to_string(snapshot_index_)}});
+}
+
+void Node::apply(const LogEntry& entry) {
+  apply_entry(entry);
+}
+
+void Node::read_confirmed(const consensus::ReadState& read) {
+  read_states_.push_back(read);
+}
+
+void Node::advanced(const consensus::Ready& /*ready*/) {
+  maybe_compact();
 }
 
 void Node::apply_entry(const LogEntry& entry) {
@@ -209,7 +201,7 @@ void Node::finish_snapshot(SnapshotFork& child) {
       Ms(std::chrono::steady_clock::now() - start).count());
 }
 
-void Node::send_raft(const consensus::Envelope& envelope) {
+void Node::send(const consensus::Envelope& envelope) {
   auto peer = peers_.find(envelope.to);
   if (peer == peers_.end()) return;
   const std::string payload = std::visit(
@@ -226,7 +218,7 @@ void Node::send_raft(const consensus::Envelope& envelope) {
 // A consensus message from a peer. The message names its sender; it must
 // be the key that ZAP authenticated, so one node's key cannot speak for
 // another (node keys are named by node id in authorized_keys).
-void Node::step_raft(const std::string& sender, Message message) {
+void Node::step_raft(const std::string& sender, ConsensusMessage message) {
   const std::string& claimed = sender_of(message);
   if (claimed != sender) {
     spdlog::warn("consensus message from key '{}' claims to be from '{}'",
@@ -241,14 +233,7 @@ void Node::step_raft(const std::string& sender, Message message) {
   if (raft_->leader() && claimed == *raft_->leader()) {
     last_leader_contact_ms_ = now_ms();
   }
-  std::visit(
-      [this](auto&& m) {
-        using T = std::decay_t<decltype(m)>;
-        if constexpr (std::is_constructible_v<consensus::RaftMessage, T>) {
-          raft_->step(consensus::RaftMessage(std::move(m)));
-        }
-      },
-      std::move(message));
+  raft_->step(message);
 }
 
 // Notices what changed in the core since the last turn: an election won or

@@ -18,7 +18,7 @@ namespace slurp::node {
 namespace {
 
 // Requests whose answer is this node's own: no leader needed.
-bool served_locally(const Message& m) {
+bool served_locally(const ClientRequestMessage& m) {
   if (std::holds_alternative<Ping>(m)) return true;
   if (std::holds_alternative<FetchEvents>(m)) return true;
   if (auto* s = std::get_if<StatusRequest>(&m)) return s->stale;
@@ -69,7 +69,7 @@ void Node::route_request(ClientRequest request) {
 }
 
 void Node::serve_locally(ClientRequest request) {
-  const Message& m = request.request;
+  const ClientRequestMessage& m = request.request;
   if (auto* ping = std::get_if<Ping>(&m)) {
     reply_to(request, Pong{ping->id, options_.node_id, request.requester,
                            std::string(role_name(request.role)), wall_ms()});
@@ -89,7 +89,7 @@ void Node::serve_locally(ClientRequest request) {
 
 void Node::serve_as_leader(ClientRequest request) {
   const std::uint64_t now = wall_ms();
-  const Message& m = request.request;
+  const ClientRequestMessage& m = request.request;
   if (auto* a = std::get_if<AuditAnchorRequest>(&m)) {
     const AuditAnchorRequest anchor = *a;
     serve_audit_anchor(std::move(request), anchor);
@@ -545,7 +545,7 @@ void Node::answer_applied(ClientRequest request, const LogEntry& entry,
     refuse(request, *outcome.error);
     return;
   }
-  const Message& m = request.request;
+  const ClientRequestMessage& m = request.request;
   if (auto* g = std::get_if<Generate>(&m)) {
     reply_to(request, GenerateReply{g->id, outcome.job_id, outcome.outcome});
     publish("request.accepted", {{"requester", request.requester},

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "src/consensus/raft.h"
+#include "src/consensus/ready_loop.h"
 
 namespace slurp::consensus::test {
 
@@ -51,25 +52,6 @@ struct Sent {
 
 inline std::string node_name(std::size_t i) {
   return "n" + std::to_string(i + 1);
-}
-
-inline NodeId sender(const RaftMessage& m) {
-  return std::visit(
-      [](const auto& x) -> NodeId {
-        using M = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<M, Vote>) return x.candidate;
-        if constexpr (std::is_same_v<M, VoteReply>) return x.voter;
-        if constexpr (std::is_same_v<M, Append> ||
-                      std::is_same_v<M, SnapshotChunk> ||
-                      std::is_same_v<M, TimeoutNow>) {
-          return x.leader;
-        }
-        if constexpr (std::is_same_v<M, AppendReply> ||
-                      std::is_same_v<M, SnapshotReply>) {
-          return x.follower;
-        }
-      },
-      m);
 }
 
 class TestCluster {
@@ -121,39 +103,25 @@ class TestCluster {
     }
   }
 
-  // Handles every Ready of one node: persist, check the contract, queue
-  // the messages, apply.
+  // Handles every Ready of one node through the shared ReadyLoop: persist
+  // to the node's Disk, check the contract, queue the messages, apply.
   void process(const NodeId& id) {
     Node& node = nodes.at(id);
     if (node.down) return;
-    while (node.raft->has_ready()) {
-      Ready r = node.raft->ready();
-      persist(node.disk, r);
-      check_durable_before_send(node, r);
-      for (Envelope& e : r.messages) network.push_back(Sent{id, e});
-      if (r.snapshot) {
-        node.restored = r.snapshot;
-        node.applied.clear();
-      }
-      for (const LogEntry& e : r.committed) node.applied.push_back(e);
-      for (const ReadState& rs : r.reads) node.reads.push_back(rs);
-      node.raft->advance(r);
-      node.readies.push_back(std::move(r));
-    }
+    Ports ports{*this, id, node};
+    ReadyLoop::drain(*node.raft, ports);
   }
 
   // Every promise a message makes must already be on the sender's disk.
-  static void check_durable_before_send(const Node& node, const Ready& r) {
-    for (const Envelope& e : r.messages) {
-      if (const auto* v = std::get_if<VoteReply>(&e.message)) {
-        if (v->granted && !v->pre_vote) {
-          CHECK(node.disk.hard_state.term == v->term);
-          CHECK(node.disk.hard_state.voted_for == e.to);
-        }
+  static void check_durable_before_send(const Node& node, const Envelope& e) {
+    if (const auto* v = std::get_if<VoteReply>(&e.message)) {
+      if (v->granted && !v->pre_vote) {
+        CHECK(node.disk.hard_state.term == v->term);
+        CHECK(node.disk.hard_state.voted_for == e.to);
       }
-      if (const auto* a = std::get_if<AppendReply>(&e.message)) {
-        if (a->success) CHECK(node.disk.last_index() >= a->match_index);
-      }
+    }
+    if (const auto* a = std::get_if<AppendReply>(&e.message)) {
+      if (a->success) CHECK(node.disk.last_index() >= a->match_index);
     }
   }
 
@@ -260,6 +228,31 @@ class TestCluster {
   std::deque<Sent> network;
   std::set<std::pair<NodeId, NodeId>> cut;  // directed links that drop
   std::function<bool(Sent&)> filter;        // false: drop; may rewrite
+
+ private:
+  struct Ports : ReadyPorts {
+    Ports(TestCluster& c, const NodeId& i, Node& n)
+        : cluster(c), id(i), node(n) {}
+    void persist(const Ready& r) override {
+      TestCluster::persist(node.disk, r);
+    }
+    void send(const Envelope& e) override {
+      check_durable_before_send(node, e);
+      cluster.network.push_back(Sent{id, e});
+    }
+    void restore(const Snapshot& snapshot) override {
+      node.restored = snapshot;
+      node.applied.clear();
+    }
+    void apply(const LogEntry& e) override { node.applied.push_back(e); }
+    void read_confirmed(const ReadState& rs) override {
+      node.reads.push_back(rs);
+    }
+    void advanced(const Ready& r) override { node.readies.push_back(r); }
+    TestCluster& cluster;
+    const NodeId& id;
+    Node& node;
+  };
 };
 
 inline Bytes bytes(std::string_view s) {

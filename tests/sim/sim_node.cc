@@ -218,26 +218,53 @@ void SimNode::step_input(const NodeInput& input) {
   observer_.on_settled(*this);
 }
 
+// The shared ReadyLoop (src/consensus/ready_loop.h), in its two halves:
+// begin() writes the durable part (persist below), and finish() runs once
+// the simulated fsync is done, or at once when nothing needed one.
 void SimNode::begin_ready() {
-  consensus::Ready ready = raft_->ready();
-  const bool durable =
-      ready.hard_state || !ready.entries.empty() || ready.snapshot;
+  Ports ports{*this};
+  auto ready = consensus::ReadyLoop::begin(*raft_, ports);
+  if (!ready) return;
+  const bool durable = consensus::ReadyLoop::durable(*ready);
+  ready_ = std::move(*ready);
   if (!durable) {
-    ready_ = std::move(ready);
     finish_ready();
     return;
   }
-  observer_.on_write(*this, ready);
-  Status written =
-      storage_.write(ready.hard_state, ready.entries, ready.snapshot);
-  if (written) {
-    note_written(ready);
-  } else {
-    observer_.on_anomaly(*this, "storage write refused the Ready: " +
-                                    written.error().describe());
-  }
-  ready_ = std::move(ready);
   observer_.on_fsync_started(*this);
+}
+
+void SimNode::Ports::persist(const consensus::Ready& ready) {
+  node.observer_.on_write(node, ready);
+  Status written =
+      node.storage_.write(ready.hard_state, ready.entries, ready.snapshot);
+  if (written) {
+    node.note_written(ready);
+  } else {
+    node.observer_.on_anomaly(
+        node, "storage write refused the Ready: " + written.error().describe());
+  }
+}
+
+void SimNode::Ports::send(const consensus::Envelope& envelope) {
+  node.observer_.on_send(node, envelope);
+}
+
+void SimNode::Ports::restore(const consensus::Snapshot& snapshot) {
+  node.restore_snapshot(snapshot);
+}
+
+void SimNode::Ports::apply(const LogEntry& entry) {
+  node.apply_entry(entry);
+}
+
+void SimNode::Ports::read_confirmed(const consensus::ReadState& read) {
+  node.reads_.push_back(read);
+  node.serve_reads();
+}
+
+void SimNode::Ports::advanced(const consensus::Ready& /*ready*/) {
+  node.maybe_compact();
 }
 
 void SimNode::note_written(const consensus::Ready& ready) {
@@ -270,15 +297,8 @@ void SimNode::sync_done(std::uint64_t life) {
 void SimNode::finish_ready() {
   consensus::Ready ready = std::move(*ready_);
   ready_.reset();
-  for (const consensus::Envelope& envelope : ready.messages) {
-    observer_.on_send(*this, envelope);
-  }
-  if (ready.snapshot) restore_snapshot(*ready.snapshot);
-  for (const LogEntry& entry : ready.committed) apply_entry(entry);
-  reads_.insert(reads_.end(), ready.reads.begin(), ready.reads.end());
-  serve_reads();
-  raft_->advance(ready);
-  maybe_compact();
+  Ports ports{*this};
+  consensus::ReadyLoop::finish(*raft_, ready, ports);
   observer_.on_settled(*this);
 }
 

@@ -1,6 +1,6 @@
 // One simulated server: the real consensus::Raft, a storage::MemoryStorage
-// that outlives crashes, and a LogStateMachine, driven exactly as raft.h's
-// Ready contract says:
+// that outlives crashes, and a LogStateMachine, driven by the ReadyLoop
+// slurpd runs (src/consensus/ready_loop.h), as raft.h's Ready contract says:
 //   1. storage.write(hard state, entries, snapshot) at once;
 //   2. storage.sync() after a simulated fsync latency (the cluster calls
 //      sync_done()); a crash in between loses whatever the storage decides;
@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "src/consensus/raft.h"
+#include "src/consensus/ready_loop.h"
 #include "src/state/state_machine.h"
 #include "src/storage/memory_storage.h"
 #include "tests/sim/log_state_machine.h"
@@ -179,6 +180,18 @@ class SimNode {
   const NodeCounters& counters() const { return counters_; }
 
  private:
+  // The ReadyLoop's ports: this node's storage, observer and machines.
+  struct Ports : consensus::ReadyPorts {
+    explicit Ports(SimNode& n) : node(n) {}
+    void persist(const consensus::Ready& ready) override;
+    void send(const consensus::Envelope& envelope) override;
+    void restore(const consensus::Snapshot& snapshot) override;
+    void apply(const LogEntry& entry) override;
+    void read_confirmed(const consensus::ReadState& read) override;
+    void advanced(const consensus::Ready& ready) override;
+    SimNode& node;
+  };
+
   void run();
   void step_input(const NodeInput& input);
   void begin_ready();

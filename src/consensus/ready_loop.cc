@@ -1,0 +1,33 @@
+#include "src/consensus/ready_loop.h"
+
+namespace slurp::consensus {
+
+bool ReadyLoop::durable(const Ready& ready) {
+  return ready.hard_state || !ready.entries.empty() || ready.snapshot;
+}
+
+std::optional<Ready> ReadyLoop::begin(Raft& raft, ReadyPorts& ports) {
+  if (!raft.has_ready()) return std::nullopt;
+  Ready ready = raft.ready();
+  if (durable(ready)) ports.persist(ready);
+  return ready;
+}
+
+// The order is raft.h's: a message may promise what was persisted (a vote,
+// an append ack), so it goes only after persist; the snapshot comes before
+// the entries committed after it; reads are confirmed at an index the
+// entries just applied may reach.
+void ReadyLoop::finish(Raft& raft, const Ready& ready, ReadyPorts& ports) {
+  for (const Envelope& envelope : ready.messages) ports.send(envelope);
+  if (ready.snapshot) ports.restore(*ready.snapshot);
+  for (const LogEntry& entry : ready.committed) ports.apply(entry);
+  for (const ReadState& read : ready.reads) ports.read_confirmed(read);
+  raft.advance(ready);
+  ports.advanced(ready);
+}
+
+void ReadyLoop::drain(Raft& raft, ReadyPorts& ports) {
+  while (auto ready = begin(raft, ports)) finish(raft, *ready, ports);
+}
+
+}  // namespace slurp::consensus
