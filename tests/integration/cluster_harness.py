@@ -1,4 +1,5 @@
-"""Process and client plumbing for tests/integration/cluster_test.py.
+"""Process and client plumbing for the tests in tests/integration and
+tests/security.
 
 A Cluster started with `tools/cluster up` (its node processes, pid files,
 logs, restarts and teardown), a CURVE DEALER client that matches replies by
@@ -13,6 +14,7 @@ import itertools
 import json
 import os
 import pathlib
+import shutil
 import signal
 import socket
 import subprocess
@@ -70,15 +72,20 @@ def read_key(path):
 def begin_test(doc, deadline_s):
     """The start every integration test shares: BIN_DIR from the command
     line (else the usage, and None), a SIGALRM that raises TimeoutError
-    once the test has run deadline_s seconds, and this process as the
-    subreaper of the nodes it starts."""
+    once the test has run deadline_s seconds, SIGTERM raising
+    KeyboardInterrupt (so a stopped test still tears its nodes down), and
+    this process as the subreaper of the nodes it starts."""
     if len(sys.argv) != 2:
         print(doc)
         return None
 
     def over(*_):
         raise TimeoutError(f"over {deadline_s} s")
+
+    def stopped(signum, _):
+        raise KeyboardInterrupt(f"signal {signum}")
     signal.signal(signal.SIGALRM, over)
+    signal.signal(signal.SIGTERM, stopped)
     signal.alarm(deadline_s)
     become_subreaper()
     return pathlib.Path(sys.argv[1]).resolve()
@@ -521,7 +528,10 @@ def start_cluster(bin_dir, root, port_floor, port_slots, nodes=3, **kwargs):
             continue
         cluster = Cluster(bin_dir, pathlib.Path(root) / f"c{attempt}",
                           nodes=nodes, **kwargs)
+        started = now()
         if cluster.up(base):
+            note(f"tools/cluster up on base port {base} in "
+                 f"{(now() - started) * 1000:.0f} ms: {cluster.dir}")
             return cluster
         note(cluster.up_output[-500:])
         cluster.teardown()
@@ -539,33 +549,63 @@ def ports_free(base, nodes):
 
 
 def cluster_test_main(doc, deadline_s, run, port_floor, port_slots=990,
-                      nodes=3, workers=0, **kwargs):
+                      nodes=3, workers=0, prepare=None, **kwargs):
     """The main() of a test that needs one cluster: begin_test, the cluster
     on free ports in a fresh temporary directory, run(c, ctx, cluster),
-    teardown whatever happened, and a summary line. Returns the exit
+    teardown whatever happened (checking that no node is left), and a
+    summary line. prepare(tmp), when given, first writes what the cluster
+    must find at start (an engine script, a worker's file root) in that
+    directory and returns more start_cluster arguments; the cluster's own
+    directory is cluster.dir under it. The directory is kept for a look
+    when a check failed or SLURP_KEEP_TEST_DIR is set. Returns the exit
     status: 0 when every check passed, 1 otherwise, 2 on usage."""
     bin_dir = begin_test(doc, deadline_s)
     if bin_dir is None:
         return 2
+    started = now()
+    name = pathlib.Path(sys.argv[0]).stem.removesuffix("_test")
     c = Checks()
     ctx = zmq.Context()
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-test-"))
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix=f"slurp-{name}-"))
     cluster = None
     try:
+        if prepare is not None:
+            kwargs.update(prepare(tmp))
         cluster = start_cluster(bin_dir, tmp, port_floor, port_slots,
                                 nodes=nodes, workers=workers, **kwargs)
-        if c.check(f"tools/cluster up ({nodes} nodes, {workers} workers)",
+        if c.check(f"tools/cluster up --nodes {nodes} --workers {workers}",
                    cluster):
             run(c, ctx, cluster)
     except BaseException as e:  # noqa: BLE001 - a crash is a failure
         c.check("test ran to the end", False,
-                repr(e) + traceback.format_exc())
+                f"{e!r}\n{traceback.format_exc()}")
     finally:
+        signal.alarm(0)
         if cluster is not None:
-            for proc in cluster.procs.values():
-                proc.signal(signal.SIGCONT)  # a test may have paused one
-            cluster.teardown()
+            _end_cluster(c, cluster)
         ctx.destroy(linger=0)
-    print(f"{'FAILED' if c.failed else 'ok'}: {len(c.failed)} failed",
-          flush=True)
+        if c.failed or os.environ.get("SLURP_KEEP_TEST_DIR"):
+            note(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{name}: {c.passed} checks passed, {len(c.failed)} failed in "
+          f"{now() - started:.1f} s"
+          + (f": {', '.join(c.failed)}" if c.failed else ""), flush=True)
     return 1 if c.failed else 0
+
+
+def _end_cluster(c, cluster):
+    """After a failure, the tail of every log (nodes and workers); then
+    teardown, and a check that it left no node process behind."""
+    if c.failed:
+        for log in sorted((cluster.dir / "logs").glob("*.log")):
+            print(f"--- {log.name} (tail) ---")
+            print("\n".join(log.read_text(errors="replace")
+                            .splitlines()[-40:]), flush=True)
+    for proc in cluster.procs.values():
+        proc.signal(signal.SIGCONT)  # a test may have paused one
+    cluster.teardown()
+    leftovers = [p.pid for p in list(cluster.procs.values()) +
+                 cluster.old_procs if p.alive()]
+    c.check("teardown: no node process left", not leftovers,
+            f"pids {leftovers}")

@@ -31,16 +31,11 @@ Waits are polls with deadlines. Prints one line per check and a summary
 `cluster: N checks passed, M failed`; exits 1 when any check fails.
 Only the standard library, python3-zmq and python3-msgpack.
 """
-import os
 import pathlib
 import random
-import shutil
 import signal
-import socket
 import sys
-import tempfile
 import time
-import traceback
 
 import msgpack
 import zmq
@@ -48,9 +43,9 @@ from zmq.utils.monitor import recv_monitor_message
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    BAD_REQUEST, RETRYABLE, TOO_LARGE, Checks, Client, Cluster,
-    EventCollector, become_subreaper, next_id, note, now, ports_free,
-    read_key, wait_for)
+    BAD_REQUEST, RETRYABLE, TOO_LARGE, Client, EventCollector,
+    become_subreaper, cluster_test_main, next_id, note, now, read_key,
+    wait_for)
 
 OVERALL_DEADLINE_S = 240  # below the ctest TIMEOUT, so teardown still runs
 SIGTERM_WINDOW_MAX_MS = 1000  # the target is 100 ms; this is the alarm
@@ -895,96 +890,31 @@ class ClusterTest:
                 f"fetched {seqs[:5]}..{seqs[-5:]}, mismatched {mismatched[:5]}")
 
 
-def start_cluster(c, bin_dir, tmp):
-    """tools/cluster up on a free base port (derived from our pid; another
-    one when a node cannot bind). Returns the Cluster, or None."""
-    cluster = None
-    for attempt in range(6):
-        base = 20000 + ((os.getpid() * 7 + attempt * 613) % 1990) * 10
-        if not ports_free(base, 3):
-            continue
-        cluster = Cluster(bin_dir, tmp / f"cluster-{attempt}", nodes=3)
-        t = now()
-        if cluster.up(base):
-            note(f"tools/cluster up on base port {base} in "
-                 f"{(now() - t) * 1000:.0f} ms: {cluster.dir}")
-            return cluster
-        busy = "in use" in cluster.up_output.lower() or "bind" in \
-            cluster.up_output.lower()
-        cluster.teardown()
-        if not busy:
-            break
-    c.check("(1) tools/cluster up --nodes 3 succeeds", False,
-            cluster.up_output[-3000:] if cluster else "no free ports")
-    return None
+def run(c, ctx, cluster):
+    # begin_test asked to be the nodes' subreaper; asking again says
+    # whether that worked (prctl answers the same).
+    c.check("this process reaps the nodes (PR_SET_CHILD_SUBREAPER), so "
+            "their exit status is known", become_subreaper())
+    events = EventCollector(ctx, cluster)
+    events.start()
+    test = ClusterTest(c, ctx, cluster, events)
+    try:
+        if test.check_up():
+            killed = test.check_sigkill()
+            if killed:
+                test.check_restart(killed)
+            stopped = test.check_sigterm()
+            test.check_garbage()
+            test.check_events(killed, stopped)
+    finally:
+        for client in test.clients.values():
+            client.close()
+        events.stop()
 
 
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
-        return 2
-    bin_dir = pathlib.Path(sys.argv[1]).resolve()
-    started = now()
-
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    def on_alarm(signum, frame):
-        raise TimeoutError(f"the test ran over {OVERALL_DEADLINE_S} s")
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(OVERALL_DEADLINE_S)
-    subreaper = become_subreaper()
-    c = Checks()
-    ctx = zmq.Context()
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-cluster-test-"))
-    cluster = events = test = None
-    try:
-        c.check("this process reaps the nodes (PR_SET_CHILD_SUBREAPER), so "
-                "their exit status is known", subreaper)
-        cluster = start_cluster(c, bin_dir, tmp)
-        if cluster is not None:
-            events = EventCollector(ctx, cluster)
-            events.start()
-            test = ClusterTest(c, ctx, cluster, events)
-            if test.check_up():
-                killed = test.check_sigkill()
-                if killed:
-                    test.check_restart(killed)
-                stopped = test.check_sigterm()
-                test.check_garbage()
-                test.check_events(killed, stopped)
-    except BaseException as e:  # noqa: BLE001 - a crash is a failure
-        c.check("test ran to the end", False, repr(e))
-        traceback.print_exc()
-    finally:
-        signal.alarm(0)
-        if test is not None:
-            for client in test.clients.values():
-                client.close()
-        if events is not None:
-            events.stop()
-        if cluster is not None:
-            if c.failed:
-                print(cluster.up_output[-2000:])
-                for node in sorted(cluster.nodes or ["n1", "n2", "n3"]):
-                    print(f"--- {node}.log (tail) ---")
-                    print("\n".join(cluster.log(node).splitlines()[-40:]))
-            cluster.teardown()
-            leftovers = [p.pid for p in list(cluster.procs.values()) +
-                         cluster.old_procs if p.alive()]
-            c.check("teardown: no node process left", not leftovers,
-                    f"pids {leftovers}")
-        ctx.destroy(linger=0)
-        if os.environ.get("SLURP_KEEP_TEST_DIR"):
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    print(f"runtime: {now() - started:.1f} s")
-    print(f"cluster: {c.passed} checks passed, {len(c.failed)} failed"
-          + (f": {', '.join(c.failed)}" if c.failed else ""))
-    return 1 if c.failed else 0
+    return cluster_test_main(__doc__, OVERALL_DEADLINE_S, run, 20000, 1990,
+                             nodes=3)
 
 
 if __name__ == "__main__":

@@ -10,18 +10,13 @@ same address and content is answered from it (cached) without a job. A
 directory generated after two files is rolled up from their contexts.
 """
 import hashlib
-import os
 import pathlib
 import signal
 import sys
-import tempfile
-import traceback
-
-import zmq
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    Checks, Client, begin_test, now, start_cluster, wait_for)
+    Client, cluster_test_main, now, wait_for)
 
 
 def run(c, ctx, cluster):
@@ -105,28 +100,7 @@ def directory_rollup(c, client):
 
 
 def main():
-    bin_dir = begin_test(__doc__, 120)
-    if bin_dir is None:
-        return 2
-    c = Checks()
-    ctx = zmq.Context()
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-embedded-test-"))
-    cluster = None
-    try:
-        cluster = start_cluster(bin_dir, tmp, 30000, 990, nodes=1)
-        if c.check("tools/cluster up --nodes 1", cluster):
-            run(c, ctx, cluster)
-    except BaseException as e:  # noqa: BLE001 - a crash is a failure
-        c.check("test ran to the end", False, repr(e))
-        traceback.print_exc()
-    finally:
-        signal.alarm(0)
-        if cluster is not None:
-            cluster.teardown()
-        ctx.destroy(linger=0)
-    print(f"embedded: {c.passed} checks passed, {len(c.failed)} failed",
-          flush=True)
-    return 0 if not c.failed else 1
+    return cluster_test_main(__doc__, 120, run, 30000, nodes=1)
 
 
 if __name__ == "__main__":

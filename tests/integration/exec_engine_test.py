@@ -19,19 +19,12 @@ slow.go sleeps past the worker's --exec-timeout-ms. Checks that:
 """
 import os
 import pathlib
-import shutil
-import signal
 import sys
-import tempfile
 import textwrap
-import traceback
-
-import zmq
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    Checks, Client, EventCollector, begin_test, note, now, start_cluster,
-    wait_for)
+    Client, EventCollector, cluster_test_main, note, now, wait_for)
 
 ATTEMPTS = 3
 EXEC_TIMEOUT_MS = 1500
@@ -192,7 +185,7 @@ def check_bad(c, events, sent, done, name, reason):
             and dead[0].get("error", "").startswith(reason), dead)
 
 
-def run(c, ctx, cluster, script):
+def run(c, ctx, cluster):
     events = EventCollector(ctx, cluster)
     events.start()
     client = Client(ctx, cluster, "n1", name="dev")
@@ -217,46 +210,25 @@ def run(c, ctx, cluster, script):
                 worker_alive(cluster)
                 and "(exec engine test-1)" in cluster.log("w1"),
                 cluster.log("w1")[-2000:])
-        note(f"engine: {script}")
+        note(f"engine: {cluster.worker_args[0]}")
     finally:
         client.close()
         events.stop()
 
 
-def main():
-    bin_dir = begin_test(__doc__, 140)
-    if bin_dir is None:
-        return 2
-    c = Checks()
-    ctx = zmq.Context()
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-exec-test-"))
+def prepare(tmp):
+    """The engine script, in the test's directory; the worker's flags."""
     script = tmp / "engine.py"
     script.write_text(ENGINE)
-    worker_args = [f"--engine=exec:/usr/bin/python3 {script}",
-                   f"--exec-timeout-ms={EXEC_TIMEOUT_MS}",
-                   "--exec-engine-version=test-1", "--concurrency=4"]
-    cluster = None
-    try:
-        cluster = start_cluster(bin_dir, tmp, 30000, 990, nodes=1, workers=1,
-                                limits=LIMITS,
-                                worker_args=worker_args)
-        if c.check("tools/cluster up: 1 node, 1 exec worker", cluster):
-            run(c, ctx, cluster, script)
-    except BaseException as e:  # noqa: BLE001 - a crash is a failure
-        c.check("test ran to the end", False, repr(e))
-        traceback.print_exc()
-    finally:
-        signal.alarm(0)
-        if cluster is not None:
-            cluster.teardown()
-        ctx.destroy(linger=0)
-    print(f"exec engine: {c.passed} checks passed, {len(c.failed)} failed",
-          flush=True)
-    if c.failed:
-        print(f"logs kept in {tmp}", flush=True)
-        return 1
-    shutil.rmtree(tmp, ignore_errors=True)
-    return 0
+    return {"worker_args": [f"--engine=exec:/usr/bin/python3 {script}",
+                            f"--exec-timeout-ms={EXEC_TIMEOUT_MS}",
+                            "--exec-engine-version=test-1",
+                            "--concurrency=4"]}
+
+
+def main():
+    return cluster_test_main(__doc__, 140, run, 30000, nodes=1, workers=1,
+                             limits=LIMITS, prepare=prepare)
 
 
 if __name__ == "__main__":

@@ -36,15 +36,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
-import traceback
-
-import zmq
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    Checks, Client, begin_test, note, now, start_cluster, wait_for)
+    Client, cluster_test_main, note, now, wait_for)
 
 LIMITS = ["job_attempts_max=2", "job_retry_backoff_ms=100"]
 PROJECT = "ucxl://any:any@mon:any/*^/"
@@ -377,8 +373,8 @@ def check_tty_tail(c, tmux, binary, config):
                     if "job.completed" in line), plain[:400])
 
 
-def run(c, ctx, cluster, bin_dir):
-    binary = bin_dir / "slurp-monitor"
+def run(c, ctx, cluster):
+    binary = cluster.bin_dir / "slurp-monitor"
     config = cluster.dir / "cluster.toml"
     env = dict(os.environ)
     env.pop("NO_COLOR", None)
@@ -431,30 +427,8 @@ def run(c, ctx, cluster, bin_dir):
 
 
 def main():
-    bin_dir = begin_test(__doc__, 170)
-    if bin_dir is None:
-        return 2
-    c = Checks()
-    ctx = zmq.Context()
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-monitor-test-"))
-    cluster = None
-    try:
-        cluster = start_cluster(bin_dir, tmp, 61000, 440, nodes=3,
-                                workers=2, limits=LIMITS)
-        if c.check("tools/cluster up --nodes 3 --workers 2", cluster):
-            run(c, ctx, cluster, bin_dir)
-    except BaseException as e:  # noqa: BLE001 - a crash is a failure
-        c.check("test ran to the end", False, repr(e))
-        traceback.print_exc()
-    finally:
-        signal.alarm(0)
-        if cluster is not None:
-            cluster.teardown()
-        ctx.destroy(linger=0)
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"monitor: {c.passed} checks passed, {len(c.failed)} failed",
-          flush=True)
-    return 0 if not c.failed else 1
+    return cluster_test_main(__doc__, 170, run, 61000, 440, nodes=3,
+                             workers=2, limits=LIMITS)
 
 
 if __name__ == "__main__":

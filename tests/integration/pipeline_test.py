@@ -20,15 +20,10 @@ import pathlib
 import random
 import signal
 import sys
-import tempfile
-import traceback
-
-import zmq
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    RETRYABLE, Checks, Client, Cluster, begin_test, next_id, note, now,
-    ports_free, wait_for)
+    RETRYABLE, Client, cluster_test_main, next_id, note, now, wait_for)
 
 DIRS, FILES_PER_DIR = 100, 19  # 2,000 requests
 WINDOW = 64                    # requests in flight at once
@@ -221,37 +216,8 @@ def run(c, ctx, cluster):
             taken > 0, f"{taken} in their logs")
 
 def main():
-    bin_dir = begin_test(__doc__, OVERALL_DEADLINE_S)
-    if bin_dir is None:
-        return 2
-    c = Checks()
-    ctx = zmq.Context()
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-pipeline-test-"))
-    cluster = None
-    try:
-        for attempt in range(6):
-            base = 40000 + ((os.getpid() * 7 + attempt * 613) % 1990) * 10
-            if not ports_free(base, 3):
-                continue
-            cluster = Cluster(bin_dir, tmp / f"c{attempt}", nodes=3,
-                              workers=2, limits=LIMITS)
-            if cluster.up(base):
-                break
-            cluster.teardown()
-            cluster = None
-        if c.check("tools/cluster up --nodes 3 --workers 2", cluster):
-            run(c, ctx, cluster)
-    except BaseException as e:  # noqa: BLE001 - a crash is a failure
-        c.check("test ran to the end", False, repr(e))
-        traceback.print_exc()
-    finally:
-        signal.alarm(0)
-        if cluster is not None:
-            cluster.teardown()
-        ctx.destroy(linger=0)
-    print(f"pipeline: {c.passed} checks passed, {len(c.failed)} failed",
-          flush=True)
-    return 0 if not c.failed else 1
+    return cluster_test_main(__doc__, OVERALL_DEADLINE_S, run, 40000, 1990,
+                             nodes=3, workers=2, limits=LIMITS)
 
 
 if __name__ == "__main__":

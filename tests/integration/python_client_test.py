@@ -36,6 +36,10 @@ import msgpack
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from cluster_harness import (  # noqa: E402
+    Checks, begin_test, read_key, wait_for)
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 PING_PY = REPO / "protocol" / "examples" / "ping.py"
 PROTOCOL_MD = REPO / "protocol" / "PROTOCOL.md"
@@ -43,40 +47,6 @@ PROTOCOL_MD = REPO / "protocol" / "PROTOCOL.md"
 HANDSHAKE_FAILURES = (zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL,
                       zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL,
                       zmq.EVENT_HANDSHAKE_FAILED_AUTH)
-
-
-class Checks:
-    """Records named checks; a failing check does not stop the others."""
-
-    def __init__(self):
-        self.passed = 0
-        self.failed = []
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"PASS {name}")
-        else:
-            self.failed.append(name)
-            print(f"FAIL {name}: {detail}")
-        return ok
-
-
-def read_key(path):
-    lines = [s.strip() for s in path.read_text().splitlines()
-             if s.strip() and not s.strip().startswith("#")]
-    assert len(lines) == 1 and len(lines[0]) == 40, f"bad key file {path}"
-    return lines[0].encode("ascii")
-
-
-def wait_for(predicate, seconds, step=0.02):
-    """Polls predicate until it is true or the deadline passes."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
 
 
 class Node:
@@ -431,10 +401,13 @@ def run(c, ctx, node):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
+    # Not cluster_test_main: this test checks slurpd started from flags
+    # alone (no cluster.toml, an ephemeral port read back from
+    # --endpoint-file, a one-node cluster by default), as a third party
+    # would run it; tools/cluster starts nodes from a config on fixed ports.
+    bin_dir = begin_test(__doc__, 50)  # under ctest's 60: the node is killed
+    if bin_dir is None:
         return 2
-    bin_dir = pathlib.Path(sys.argv[1]).resolve()
     c = Checks()
     ctx = zmq.Context()
     with tempfile.TemporaryDirectory(prefix="slurp-pyclient-") as tmp:
@@ -445,6 +418,7 @@ def main():
         except Exception as e:  # a crash in the test is a failure, reported
             c.check("test ran to the end", False, repr(e))
         finally:
+            signal.alarm(0)
             if node is not None:
                 node.kill()
                 if c.failed and node.log_path.exists():

@@ -20,21 +20,18 @@ protocol/examples/python_worker.py as the only worker. Then:
      survived; SIGTERM then stops it cleanly.
 """
 import hashlib
-import os
 import pathlib
 import re
 import signal
 import subprocess
 import sys
-import tempfile
-import traceback
 
 import zmq
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    REPO, RETRYABLE, Checks, Client, EventCollector, begin_test, next_id, note,
-    now, read_key, start_cluster, wait_for)
+    REPO, RETRYABLE, Client, EventCollector, cluster_test_main, next_id, note,
+    now, read_key, wait_for)
 
 WORKER = REPO / "protocol" / "examples" / "python_worker.py"
 WORKER_KEY = "pyworker"
@@ -196,16 +193,16 @@ def check_contexts(c, label, contexts, expected):
             not wrong, wrong[:2])
 
 
-def phase1(c, client, tmp):
+def phase1(c, client, scratch):
     """Files, a file from disk, an unreadable file, two directories."""
     files = {f"ucxl://pyw/a/f{i}.txt": content_for(f"f{i}", i + 2)
              for i in range(5)}
-    disk = tmp / "from_disk.txt"
+    disk = scratch / "from_disk.txt"
     disk.write_bytes(content_for("disk", 7))
     missing = "ucxl://pyw/missing.txt"
     requests = [generate(a, body) for a, body in files.items()]
     requests.append(generate("ucxl://pyw/a/disk.txt", file_path=str(disk)))
-    requests.append(generate(missing, file_path=str(tmp / "no-such-file")))
+    requests.append(generate(missing, file_path=str(scratch / "no-such-file")))
     requests.append(generate("ucxl://pyw/a", depends_on=list(files) +
                              ["ucxl://pyw/a/disk.txt"]))
     requests.append(generate("ucxl://pyw/b", depends_on=[
@@ -353,7 +350,7 @@ def check_observer_refused_on_jobs(c, ctx, cluster):
     sock.close(0)
 
 
-def run(c, ctx, cluster, tmp):
+def run(c, ctx, cluster):
     probe = Client(ctx, cluster, "n1")
     st = wait_for(lambda: status(probe), 10)
     probe.close()
@@ -367,7 +364,7 @@ def run(c, ctx, cluster, tmp):
     check_observer_refused_on_jobs(c, ctx, cluster)
     events = EventCollector(ctx, cluster)
     events.start()
-    log_path = tmp / "python_worker.log"
+    log_path = cluster.dir / "python_worker.log"
     with open(log_path, "wb") as log:
         worker = subprocess.Popen(
             [sys.executable, str(WORKER), "--config",
@@ -382,7 +379,7 @@ def run(c, ctx, cluster, tmp):
         c.check("the worker connects to every node's jobs and results",
                 connected, worker_log(log_path)[-2000:])
         client = Client(ctx, cluster, follower, name="dev")
-        dead_job = phase1(c, client, tmp)
+        dead_job = phase1(c, client, cluster.dir)
         attempts = re.findall(rf"^job {dead_job} attempt (\d+) ",
                               worker_log(log_path), re.M)
         c.check("phase 1: the worker saw attempts 1..5 of the unreadable file",
@@ -409,30 +406,8 @@ def run(c, ctx, cluster, tmp):
 
 
 def main():
-    bin_dir = begin_test(__doc__, OVERALL_DEADLINE_S)
-    if bin_dir is None:
-        return 2
-    c = Checks()
-    ctx = zmq.Context()
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-python-worker-test-"))
-    cluster = None
-    start = now()
-    try:
-        cluster = start_cluster(bin_dir, tmp, 10000, 990, nodes=3,
-                                limits=LIMITS)
-        if c.check("tools/cluster up --nodes 3 --workers 0", cluster):
-            run(c, ctx, cluster, tmp)
-    except BaseException as e:  # noqa: BLE001 - a crash is a failure
-        c.check("test ran to the end", False, repr(e))
-        traceback.print_exc()
-    finally:
-        signal.alarm(0)
-        if cluster is not None:
-            cluster.teardown()
-        ctx.destroy(linger=0)
-    print(f"python_worker: {c.passed} checks passed, {len(c.failed)} failed "
-          f"in {now() - start:.1f} s", flush=True)
-    return 0 if not c.failed else 1
+    return cluster_test_main(__doc__, OVERALL_DEADLINE_S, run, 10000,
+                             nodes=3, limits=LIMITS)
 
 
 if __name__ == "__main__":

@@ -24,16 +24,12 @@ import json
 import os
 import pathlib
 import re
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-import traceback
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    Checks, begin_test, note, start_cluster, wait_for)
+    cluster_test_main, note, wait_for)
 
 
 def real_tree():
@@ -72,7 +68,7 @@ class Ctl:
                 p.stderr.decode(errors="replace"))
 
 
-def check_generate_pipe(c, ctl, tree, tmp):
+def check_generate_pipe(c, ctl, tree):
     files, dirs = count_tree(tree)
     note(f"tree {tree}: {files} files, {dirs} directories")
     c.check("the tree has at least 2,000 files", files >= 2000, files)
@@ -213,12 +209,12 @@ class Tmux:
         self.socket.unlink(missing_ok=True)
 
 
-def check_tty(c, ctl, tmp):
+def check_tty(c, ctl, scratch):
     """On a terminal, the same command over the same real tree (as another
     project, so every job runs again) draws a bar in place."""
     tree = real_tree()
     files, dirs = count_tree(tree)
-    done = tmp / "tty.done"
+    done = scratch / "tty.done"
     command = (f"SLURP_CONFIG={ctl.env['SLURP_CONFIG']} {ctl.binary} generate "
                f"--recursive {tree} --root {tree.parent} --project tty --wait; "
                f"echo EXITED $? > {done}; sleep 30")
@@ -245,40 +241,21 @@ def check_tty(c, ctl, tmp):
         tmux.kill()
 
 
-def run(c, cluster, bin_dir, tmp):
-    ctl = Ctl(bin_dir, cluster)
+def run(c, ctx, cluster):
+    ctl = Ctl(cluster.bin_dir, cluster)
     tree = real_tree()
     if not c.check("a real tree to generate (cmake-data)", tree, tree):
         return
-    contexts = check_generate_pipe(c, ctl, tree, tmp)
+    contexts = check_generate_pipe(c, ctl, tree)
     if contexts:
         check_reads(c, ctl, contexts)
     check_errors(c, ctl, cluster)
-    check_tty(c, ctl, tmp)
+    check_tty(c, ctl, cluster.dir)
 
 
 def main():
-    bin_dir = begin_test(__doc__, 280)
-    if bin_dir is None:
-        return 2
-    c = Checks()
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurpctl-test-"))
-    cluster = None
-    try:
-        cluster = start_cluster(bin_dir, tmp, 52000, 440, nodes=3, workers=2)
-        if c.check("tools/cluster up --nodes 3 --workers 2", cluster):
-            run(c, cluster, bin_dir, tmp)
-    except BaseException as e:  # noqa: BLE001 - a crash is a failure
-        c.check("test ran to the end", False, repr(e))
-        traceback.print_exc()
-    finally:
-        signal.alarm(0)
-        if cluster is not None:
-            cluster.teardown()
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"slurpctl: {c.passed} checks passed, {len(c.failed)} failed",
-          flush=True)
-    return 0 if not c.failed else 1
+    return cluster_test_main(__doc__, 280, run, 52000, 440, nodes=3,
+                             workers=2)
 
 
 if __name__ == "__main__":

@@ -25,15 +25,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-import traceback
-
-import zmq
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] /
                        "integration"))
 from cluster_harness import (  # noqa: E402
-    Checks, Client, begin_test, note, start_cluster, wait_for)
+    Client, cluster_test_main, note, wait_for)
 
 INTERVAL_MS = 500
 
@@ -58,15 +54,8 @@ def verify(slurpctl, cluster, path, node):
                                             "--cluster", "--node", node])
 
 
-def run(c, bin_dir, tmp):
-    slurpctl = bin_dir / "slurpctl"
-    cluster = start_cluster(bin_dir, tmp, 22000, 600, nodes=3,
-                            limits=["audit_anchor_interval_ms=%d"
-                                    % INTERVAL_MS])
-    if cluster is None:
-        c.check("the cluster starts", False)
-        return
-    ctx = zmq.Context()
+def run(c, ctx, cluster):
+    slurpctl = cluster.bin_dir / "slurpctl"
     asker = Client(ctx, cluster, "n1", name="observer")
     try:
         n2 = Client(ctx, cluster, "n2", name="observer")
@@ -102,7 +91,7 @@ def run(c, bin_dir, tmp):
                 out)
 
         keep = anchor["seq"] - 2  # a whole-line prefix before the anchor
-        cut = tmp / "cut.log"
+        cut = cluster.dir / "cut.log"
         cut.write_text("\n".join(lines[:keep]) + "\n")
         code, out = verify(slurpctl, cluster, cut, "n2")
         note(out.strip().replace("\n", "\n     "))
@@ -139,25 +128,12 @@ def run(c, bin_dir, tmp):
                 code == 3 and "no audit anchor" in out, out)
     finally:
         asker.close()
-        cluster.teardown()
-        ctx.term()
 
 
 def main():
-    bin_dir = begin_test(__doc__, 200)
-    if bin_dir is None:
-        return 2
-    c = Checks()
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-audit-anchor-"))
-    try:
-        run(c, bin_dir, tmp)
-    except Exception:  # noqa: BLE001 - report and fail
-        traceback.print_exc()
-        c.failed.append("exception")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (c.passed, len(c.failed)))
-    return 1 if c.failed else 0
+    return cluster_test_main(
+        __doc__, 200, run, 22000, 600, nodes=3,
+        limits=["audit_anchor_interval_ms=%d" % INTERVAL_MS])
 
 
 if __name__ == "__main__":

@@ -21,18 +21,12 @@ audit.log and audit.verify-key:
 import hashlib
 import json
 import pathlib
-import shutil
 import subprocess
 import sys
-import tempfile
-import traceback
-
-import zmq
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] /
                        "integration"))
-from cluster_harness import (  # noqa: E402
-    Checks, Client, begin_test, note, start_cluster)
+from cluster_harness import Client, cluster_test_main, note  # noqa: E402
 
 
 def rechain(lines):
@@ -55,99 +49,83 @@ def verify(slurpctl, args):
     return r.returncode, r.stdout + r.stderr
 
 
-def make_log(bin_dir, tmp):
-    """Runs a node, gets refusals audited, stops it; returns its data dir."""
-    cluster = start_cluster(bin_dir, tmp, 44000, 440, nodes=1)
-    if cluster is None:
-        raise RuntimeError("no cluster")
-    ctx = zmq.Context()
-    try:
-        client = Client(ctx, cluster, "n1", name="observer")
-        for i in range(20):
-            client.call({"type": "no_such_request_%d" % (i % 3)})
-        client.close()
-        data_dir = cluster.nodes["n1"]["data_dir"]
-    finally:
-        cluster.teardown()
-        ctx.term()
-    return data_dir
+def make_log(ctx, cluster):
+    """Gets refusals audited, then stops the node, so its log ends with
+    node.stopped and the seal; returns its data dir."""
+    client = Client(ctx, cluster, "n1", name="observer")
+    for i in range(20):
+        client.call({"type": "no_such_request_%d" % (i % 3)})
+    client.close()
+    cluster.teardown()
+    return cluster.nodes["n1"]["data_dir"]
+
+
+def run(c, ctx, cluster):
+    slurpctl = cluster.bin_dir / "slurpctl"
+    data_dir = make_log(ctx, cluster)
+    log, key = data_dir / "audit.log", data_dir / "audit.verify-key"
+    lines = log.read_text().splitlines()
+    kinds = [json.loads(line)["kind"] for line in lines]
+    note("%d records: %s" % (len(lines), ", ".join(sorted(set(kinds)))))
+    c.check("the node wrote a chain with refusals",
+            len(lines) >= 4 and "request.rejected" in kinds, kinds)
+
+    code, out = verify(slurpctl, [str(log), "--key", str(key)])
+    note(out.strip().replace("\n", "\n     "))
+    c.check("intact log, with the key: exit 0, MACs verified",
+            code == 0 and "MACs verified" in out, out)
+    code, out = verify(slurpctl, [str(log)])
+    c.check("intact log, no key: exit 0, says structure only",
+            code == 0 and "STRUCTURE ONLY" in out, out)
+
+    edited = cluster.dir / "edited.log"
+    victim = next(i for i, k in enumerate(kinds)
+                  if k == "request.rejected")
+    forged = list(lines)
+    forged[victim] = forged[victim].replace('"actor":"',
+                                            '"actor":"forged-', 1)
+    edited.write_text("\n".join(rechain(forged)) + "\n")
+    code, out = verify(slurpctl, [str(edited)])
+    c.check("edited + rechained, no key: structure cannot tell (exit 0)",
+            code == 0, out)
+    code, out = verify(slurpctl, [str(edited), "--key", str(key)])
+    c.check("edited + rechained, with the key: exit 1 at that line",
+            code == 1 and (":%d:" % (victim + 1)) in out, out)
+
+    removed = cluster.dir / "removed.log"
+    removed.write_text("\n".join(lines[:2] + lines[3:]) + "\n")
+    code, out = verify(slurpctl, [str(removed), "--key", str(key)])
+    c.check("a removed middle record: exit 1", code == 1, out)
+
+    last = json.loads(lines[-1])
+    anchor = "%d:%s" % (last["seq"], last["mac"])
+    cut = cluster.dir / "cut.log"
+    cut.write_text("\n".join(lines[:-2]) + "\n")
+    code, out = verify(slurpctl, [str(log), "--key", str(key),
+                                  "--anchor", anchor])
+    c.check("the whole log matches its anchor: exit 0",
+            code == 0 and "anchors from the replicated log match" in out,
+            out)
+    code, out = verify(slurpctl, [str(cut), "--key", str(key)])
+    c.check("a cut tail passes without an anchor (exit 0)",
+            code == 0, out)
+    code, out = verify(slurpctl, [str(cut), "--key", str(key),
+                                  "--anchor", anchor])
+    c.check("a cut tail fails against the anchor: exit 1",
+            code == 1 and "cut from the tail" in out, out)
+
+    code, out = verify(slurpctl, [str(cluster.dir / "missing.log")])
+    c.check("no such file: exit 2", code == 2, out)
+    code, out = verify(slurpctl, [str(log), "--key", str(log)])
+    c.check("a key file that is not a key: exit 2", code == 2, out)
+    code, out = verify(slurpctl, [str(log), "--anchor", "x:y"])
+    c.check("a malformed anchor: exit 2", code == 2, out)
+    code, out = verify(slurpctl, [])
+    c.check("no FILE: exit 2", code == 2, out)
 
 
 def main():
-    bin_dir = begin_test(__doc__, 180)
-    if bin_dir is None:
-        return 2
-    slurpctl = bin_dir / "slurpctl"
-    c = Checks()
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-audit-verify-"))
-    try:
-        data_dir = make_log(bin_dir, tmp)
-        log, key = data_dir / "audit.log", data_dir / "audit.verify-key"
-        lines = log.read_text().splitlines()
-        kinds = [json.loads(line)["kind"] for line in lines]
-        note("%d records: %s" % (len(lines), ", ".join(sorted(set(kinds)))))
-        c.check("the node wrote a chain with refusals",
-                len(lines) >= 4 and "request.rejected" in kinds, kinds)
-
-        code, out = verify(slurpctl, [str(log), "--key", str(key)])
-        note(out.strip().replace("\n", "\n     "))
-        c.check("intact log, with the key: exit 0, MACs verified",
-                code == 0 and "MACs verified" in out, out)
-        code, out = verify(slurpctl, [str(log)])
-        c.check("intact log, no key: exit 0, says structure only",
-                code == 0 and "STRUCTURE ONLY" in out, out)
-
-        edited = tmp / "edited.log"
-        victim = next(i for i, k in enumerate(kinds)
-                      if k == "request.rejected")
-        forged = list(lines)
-        forged[victim] = forged[victim].replace('"actor":"',
-                                                '"actor":"forged-', 1)
-        edited.write_text("\n".join(rechain(forged)) + "\n")
-        code, out = verify(slurpctl, [str(edited)])
-        c.check("edited + rechained, no key: structure cannot tell (exit 0)",
-                code == 0, out)
-        code, out = verify(slurpctl, [str(edited), "--key", str(key)])
-        c.check("edited + rechained, with the key: exit 1 at that line",
-                code == 1 and (":%d:" % (victim + 1)) in out, out)
-
-        removed = tmp / "removed.log"
-        removed.write_text("\n".join(lines[:2] + lines[3:]) + "\n")
-        code, out = verify(slurpctl, [str(removed), "--key", str(key)])
-        c.check("a removed middle record: exit 1", code == 1, out)
-
-        last = json.loads(lines[-1])
-        anchor = "%d:%s" % (last["seq"], last["mac"])
-        cut = tmp / "cut.log"
-        cut.write_text("\n".join(lines[:-2]) + "\n")
-        code, out = verify(slurpctl, [str(log), "--key", str(key),
-                                      "--anchor", anchor])
-        c.check("the whole log matches its anchor: exit 0",
-                code == 0 and "anchors from the replicated log match" in out,
-                out)
-        code, out = verify(slurpctl, [str(cut), "--key", str(key)])
-        c.check("a cut tail passes without an anchor (exit 0)",
-                code == 0, out)
-        code, out = verify(slurpctl, [str(cut), "--key", str(key),
-                                      "--anchor", anchor])
-        c.check("a cut tail fails against the anchor: exit 1",
-                code == 1 and "cut from the tail" in out, out)
-
-        code, out = verify(slurpctl, [str(tmp / "missing.log")])
-        c.check("no such file: exit 2", code == 2, out)
-        code, out = verify(slurpctl, [str(log), "--key", str(log)])
-        c.check("a key file that is not a key: exit 2", code == 2, out)
-        code, out = verify(slurpctl, [str(log), "--anchor", "x:y"])
-        c.check("a malformed anchor: exit 2", code == 2, out)
-        code, out = verify(slurpctl, [])
-        c.check("no FILE: exit 2", code == 2, out)
-    except Exception:  # noqa: BLE001 - report and fail
-        traceback.print_exc()
-        c.failed.append("exception")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (c.passed, len(c.failed)))
-    return 1 if c.failed else 0
+    return cluster_test_main(__doc__, 180, run, 44000, 440, nodes=1)
 
 
 if __name__ == "__main__":

@@ -32,29 +32,25 @@ chunks instead.
 import hashlib
 import os
 import pathlib
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-import traceback
-
-import zmq
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] /
                        "integration"))
 from cluster_harness import (  # noqa: E402
-    Checks, Client, begin_test, note, now, start_cluster, wait_for)
+    Client, cluster_test_main, note, now, wait_for)
 
 STOP_DEADLINE_S = 2.0 + 0.05  # worker_stop_deadline_ms + the signal poll
 LIMITS = ["job_attempts_max=2", "job_retry_backoff_ms=50",
           "job_lease_ms=15000"]
 SECRET = "AKIA-planted-secret-0000"
+ROOT = "root"  # in the test's directory, beside the cluster's
 
 
 def plant(tmp):
     """ROOT with a good file, links out, a FIFO; a secret next to ROOT."""
-    root = tmp / "root"
+    root = tmp / ROOT
     (root / "ok").mkdir(parents=True)
     (root / "ok" / "good.c").write_text(
         "// TODO: planted-good-todo\nint good(void) { return 1; }\n")
@@ -192,11 +188,11 @@ def stop_builtin_worker(c, cluster):
             gone and now() - start < STOP_DEADLINE_S, now() - start)
 
 
-def exec_worker(bin_dir, cluster, root, tmp):
-    log = open(tmp / "w2.log", "ab")
+def exec_worker(cluster, root):
+    log = open(cluster.dir / "logs" / "w2-exec.log", "ab")
     env = dict(os.environ, SLURP_KEY=str(cluster.dir / "keys" / "w2.key"))
     proc = subprocess.Popen(
-        [str(bin_dir / "slurp-worker"), "--config",
+        [str(cluster.bin_dir / "slurp-worker"), "--config",
          str(cluster.dir / "cluster.toml"), "--concurrency", "1",
          "--engine", "exec:cat >/dev/null; sleep 60",
          "--exec-timeout-ms", "60000", f"--file-root={root}"],
@@ -209,11 +205,11 @@ def running_command(proc):
     return wait_for(lambda: descendants(proc.pid), 15, step=0.02)
 
 
-def check_exec_worker(c, ctx, bin_dir, cluster, root, tmp):
+def check_exec_worker(c, ctx, cluster, root):
     client = leader_client(c, ctx, cluster)
     if client is None:
         return
-    proc = exec_worker(bin_dir, cluster, root, tmp)
+    proc = exec_worker(cluster, root)
     try:
         outside = generate(client, "exec-outside", "ucxl://sec/exec/passwd",
                            file_path="/etc/passwd")
@@ -266,47 +262,31 @@ def check_exec_worker(c, ctx, bin_dir, cluster, root, tmp):
         client.close()
 
 
+def prepare(tmp):
+    return {"worker_args": ["--concurrency=1",
+                            f"--file-root={plant(tmp)}"]}
+
+
+def run(c, ctx, cluster):
+    root = cluster.dir.parent / ROOT  # planted by prepare
+    # w2 is restarted below with an exec engine: stop it now.
+    w2 = int((cluster.dir / "pids" / "w2.pid").read_text())
+    os.kill(w2, signal.SIGTERM)
+    c.check("w2 stopped for its exec-engine restart",
+            wait_for(lambda: exited(w2), 10))
+    client = leader_client(c, ctx, cluster)
+    if client is None:
+        return
+    check_good_file(c, client, root)
+    check_refusals(c, client, root, cluster)
+    client.close()
+    stop_builtin_worker(c, cluster)
+    check_exec_worker(c, ctx, cluster, root)
+
+
 def main():
-    bin_dir = begin_test(__doc__, 200)
-    if bin_dir is None:
-        return 2
-    c = Checks()
-    ctx = zmq.Context()
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix="slurp-file-path-test-"))
-    cluster = None
-    try:
-        root = plant(tmp)
-        cluster = start_cluster(
-            bin_dir, tmp, 41000, 900, nodes=3, workers=2, limits=LIMITS,
-            worker_args=["--concurrency=1", f"--file-root={root}"])
-        if c.check("tools/cluster up (3 nodes, 2 workers)", cluster):
-            # w2 is restarted below with an exec engine: stop it now.
-            w2 = int((cluster.dir / "pids" / "w2.pid").read_text())
-            os.kill(w2, signal.SIGTERM)
-            c.check("w2 stopped for its exec-engine restart",
-                    wait_for(lambda: exited(w2), 10))
-            client = leader_client(c, ctx, cluster)
-            if client is not None:
-                check_good_file(c, client, root)
-                check_refusals(c, client, root, cluster)
-                client.close()
-                stop_builtin_worker(c, cluster)
-                check_exec_worker(c, ctx, bin_dir, cluster, root, tmp)
-    except BaseException as e:  # noqa: BLE001 - a crash is a failure
-        c.check("test ran to the end", False, repr(e))
-        traceback.print_exc()
-    finally:
-        signal.alarm(0)
-        if cluster is not None:
-            cluster.teardown()
-        ctx.destroy(linger=0)
-        if not c.failed:
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            note(f"kept {tmp} for a look")
-    print(f"file_path: {c.passed} checks passed, {len(c.failed)} failed",
-          flush=True)
-    return 0 if not c.failed else 1
+    return cluster_test_main(__doc__, 200, run, 41000, 900, nodes=3,
+                             workers=2, limits=LIMITS, prepare=prepare)
 
 
 if __name__ == "__main__":
