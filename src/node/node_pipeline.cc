@@ -17,7 +17,6 @@
 #include "protocol/limits.h"
 #include "protocol/printable.h"
 #include "protocol/record_codec.h"
-#include "src/context/dependency_trim.h"
 #include "src/node/job_batches.h"
 #include "src/node/node.h"
 #include "src/node/retry_backoff.h"
@@ -95,16 +94,7 @@ void Node::on_lease_applied(const LogEntry& entry,
   for (const state::LeasedJob& leased : outcome.leased) {
     auto job = state_.job_for_dispatch(leased.job_id, leased.attempt,
                                        options_.limits.job_lease_ms);
-    if (!job) continue;
-    Job wire = job->wire_job();
-    wire.content_hash = job->content_hash;
-    wire.failed_dependencies = job->failed_dependencies;
-    for (const std::string& address : wire.depends_on) {
-      if (const Context* done = state_.context(address)) {
-        wire.dependencies.push_back(context::trim_for_dependant(*done));
-      }
-    }
-    jobs.push_back(std::move(wire));
+    if (job) jobs.push_back(std::move(*job));
   }
   for (auto& batch :
        split_job_batches(std::move(jobs), entry.term, options_.node_id)) {

@@ -5,6 +5,7 @@
 #include <array>
 #include <cassert>
 
+#include "src/context/dependency_trim.h"
 #include "src/state/state_machine.h"
 
 namespace slurp::state {
@@ -14,20 +15,6 @@ constexpr std::uint64_t kEmergency =
     static_cast<std::uint64_t>(Priority::emergency);
 
 }  // namespace
-
-Job DispatchJob::wire_job() const {
-  Job job;
-  job.job_id = job_id;
-  job.attempt = attempt;
-  job.lease_ms = lease_ms;
-  job.address = address;
-  job.role = role;
-  job.priority = priority;
-  job.content = content;
-  job.file_path = file_path;
-  job.depends_on = depends_on;
-  return job;
-}
 
 // A k-way merge of the per-priority FIFOs. Within one FIFO the oldest job
 // has the highest effective priority, so only the five heads compete, and
@@ -106,11 +93,11 @@ std::vector<LeasedJob> StateMachine::active_jobs() const {
   return active;
 }
 
-std::optional<DispatchJob> StateMachine::job_for_dispatch(
+std::optional<Job> StateMachine::job_for_dispatch(
     std::uint64_t job_id, std::uint64_t attempt, std::uint64_t lease_ms) const {
   const JobRecord* record = job(job_id);
   if (record == nullptr) return std::nullopt;
-  DispatchJob d;
+  Job d;
   d.job_id = job_id;
   d.attempt = attempt;
   d.lease_ms = lease_ms;
@@ -125,7 +112,13 @@ std::optional<DispatchJob> StateMachine::job_for_dispatch(
   d.file_path = record->file_path;
   d.depends_on = record->depends_on;
   d.failed_dependencies = record->failed_dependencies;
-  d.deadline_ms = record->deadline_ms;
+  // What a directory's roll-up is made from; a dependency that ended
+  // without a context is named in failed_dependencies instead.
+  for (const std::string& address : d.depends_on) {
+    if (const Context* done = context(address)) {
+      d.dependencies.push_back(context::trim_for_dependant(*done));
+    }
+  }
   return d;
 }
 

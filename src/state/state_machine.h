@@ -413,26 +413,6 @@ struct DispatchPick {
   bool operator==(const DispatchPick&) const = default;
 };
 
-// Everything a worker needs for one leased job. The node converts it to
-// the wire Job (wire_job() fills the fields Job has today; content_hash
-// and failed_dependencies are the node's to carry once Job has them).
-struct DispatchJob {
-  std::uint64_t job_id = 0;
-  std::uint64_t attempt = 0;
-  std::uint64_t lease_ms = 0;
-  std::string address;
-  std::string role;
-  Priority priority = Priority::normal;
-  std::optional<Bytes> content;
-  std::optional<std::string> content_hash;
-  std::optional<std::string> file_path;
-  std::vector<std::string> depends_on;
-  std::vector<std::string> failed_dependencies;
-  std::optional<std::uint64_t> deadline_ms;
-  Job wire_job() const;
-  bool operator==(const DispatchJob&) const = default;
-};
-
 class StateMachine {
  public:
   // Asserts that `limits` are sane (configuration, not input).
@@ -501,10 +481,14 @@ class StateMachine {
   std::optional<std::uint64_t> earliest_deadline() const;
   // Every active job, ascending id (a new leader re-arms its lease timers).
   std::vector<LeasedJob> active_jobs() const;
-  // The worker's view of a job; nullopt when the job is unknown.
-  std::optional<DispatchJob> job_for_dispatch(std::uint64_t job_id,
-                                              std::uint64_t attempt,
-                                              std::uint64_t lease_ms) const;
+  // The wire Job a worker gets for one leased attempt (protocol/messages.h),
+  // complete: content, the verified hash, failed dependencies and the
+  // trimmed stored contexts of depends_on. nullopt when the job is unknown.
+  // Built here and nowhere else because every field is replicated state;
+  // the leader only batches it.
+  std::optional<Job> job_for_dispatch(std::uint64_t job_id,
+                                      std::uint64_t attempt,
+                                      std::uint64_t lease_ms) const;
 
   bool operator==(const StateMachine&) const;
 

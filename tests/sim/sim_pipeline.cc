@@ -316,7 +316,7 @@ void SimPipeline::on_tick(NodeIndex index) {
   }
 }
 
-void SimPipeline::push(const SimNode& leader, const state::DispatchJob& job) {
+void SimPipeline::push(const SimNode& leader, const Job& job) {
   check_dependencies(leader, job.job_id, "pushed to a worker");
   ++counters_.pushes;
   Prng& prng = cluster_.prng();

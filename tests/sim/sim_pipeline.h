@@ -176,7 +176,7 @@ class SimPipeline {
   void propose(NodeIndex node, state::CommandKind kind, Bytes payload,
                std::uint64_t tag);
   LeaderDuty& duty(const SimNode& node);
-  void push(const SimNode& leader, const state::DispatchJob& job);
+  void push(const SimNode& leader, const Job& job);
   void worker_receive(std::size_t worker, WorkItem item);
   void deliver_result(NodeIndex node, WorkItem item, int hops);
   std::uint64_t backoff(std::uint64_t attempt);

@@ -48,20 +48,18 @@ TEST_CASE("lease, complete: a job's whole successful life",
   CHECK(d.sm.next_dispatch(1000, 10, {}).empty());
   CHECK(d.sm.active_jobs() == std::vector<LeasedJob>{{1, 1, 31000}});
 
-  std::optional<DispatchJob> dj = d.sm.job_for_dispatch(1, 1, 30000);
-  REQUIRE(dj);
-  CHECK(dj->address == kAddress);
-  CHECK(dj->role == "developer");
-  CHECK(dj->priority == Priority::high);
-  CHECK(dj->content == Bytes{7});
-  CHECK(dj->content_hash == "h1");
-  CHECK(dj->file_path == "src/a.cc");
-  Job wire = dj->wire_job();
-  CHECK(wire.job_id == 1);
-  CHECK(wire.attempt == 1);
-  CHECK(wire.lease_ms == 30000);
-  CHECK(wire.address == kAddress);
-  CHECK(wire.content == Bytes{7});
+  std::optional<Job> wire = d.sm.job_for_dispatch(1, 1, 30000);
+  REQUIRE(wire);
+  CHECK(wire->job_id == 1);
+  CHECK(wire->attempt == 1);
+  CHECK(wire->lease_ms == 30000);
+  CHECK(wire->address == kAddress);
+  CHECK(wire->role == "developer");
+  CHECK(wire->priority == Priority::high);
+  CHECK(wire->content == Bytes{7});
+  CHECK(wire->content_hash == "h1");
+  CHECK(wire->file_path == "src/a.cc");
+  CHECK(wire->dependencies.empty());
   CHECK_FALSE(d.sm.job_for_dispatch(99, 1, 30000));
 
   ApplyOutcome done = d.complete(1, 1, generated("ok"), 6000);

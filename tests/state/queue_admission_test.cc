@@ -357,7 +357,7 @@ TEST_CASE("a dependency that ends without a context degrades its dependants",
   CHECK(job->state == JobState::queued);
   CHECK(job->failed_dependencies == std::vector<std::string>{a, b, c});
   CHECK(job->queued_since_ms == 2000);  // the cancel's time
-  std::optional<DispatchJob> dispatch = d.sm.job_for_dispatch(4, 1, 30000);
+  std::optional<Job> dispatch = d.sm.job_for_dispatch(4, 1, 30000);
   REQUIRE(dispatch);
   CHECK(dispatch->failed_dependencies == std::vector<std::string>{a, b, c});
   CHECK(dispatch->depends_on == std::vector<std::string>{a, b, c});
@@ -379,6 +379,31 @@ TEST_CASE("cancelling a waiting job detaches it from its dependencies",
   generate(d, 1);
   CHECK(d.sm.job(2)->state == JobState::cancelled);
   CHECK(d.order(100000).empty());
+}
+
+TEST_CASE("a dispatched job carries its dependencies' contexts, trimmed",
+          "[state][queue][deps]") {
+  const std::string lib = address_of("lib.cc");
+  Driver d;
+  EnqueueCommand dep = make_enqueue("lib");
+  dep.address = lib;
+  REQUIRE(d.enqueue(dep).job_id == 1);
+  EnqueueCommand dir = make_enqueue("dir");
+  dir.depends_on = {lib};
+  REQUIRE(d.enqueue(dir).job_id == 2);
+  REQUIRE(d.lease({{1, 1}}, 1500, 9000).leased.size() == 1);
+  Context done = make_context(lib, std::string(1000, 's'));
+  done.symbols = {Symbol{"main", "function", 1}};
+  REQUIRE_FALSE(d.complete(1, 1, done, 2000).error);
+  REQUIRE(d.sm.job(2)->state == JobState::queued);
+
+  std::optional<Job> wire = d.sm.job_for_dispatch(2, 1, 30000);
+  REQUIRE(wire);
+  REQUIRE(wire->dependencies.size() == 1);
+  CHECK(wire->dependencies[0].address == lib);
+  CHECK(wire->dependencies[0].symbols.empty());
+  CHECK(wire->dependencies[0].summary.size() == 256);
+  CHECK(wire->failed_dependencies.empty());
 }
 
 }  // namespace
