@@ -57,6 +57,7 @@
 #include "src/node/log_rate_limit.h"
 #include "src/node/node_options.h"
 #include "src/node/reply_outbox.h"
+#include "src/node/request_table.h"
 #include "src/node/snapshot_fork.h"
 #include "src/node/worker_registry.h"
 #include "src/security/audit_log.h"
@@ -66,102 +67,63 @@
 
 namespace slurp::node {
 
-// Where the answer to one client request goes.
-struct ReplyRoute {
-  Bytes routing_id;        // on the api ROUTER: the client, or the peer
-  bool delimiter = false;  // the client used REQ framing ['', payload]
-  // Set when a follower forwarded the request: the answer goes back to it
-  // as forward_reply with this id, and it relays it to its client.
-  std::optional<std::uint64_t> forward_id;
-  // The connection authenticated as a node (a follower's DEALER): its
-  // replies get the larger backlog budget (reply_outbox.h).
-  bool node_peer = false;
-};
-
-// A client request this node must see answered.
-struct ClientRequest {
-  ReplyRoute route;
-  std::string requester;  // the authenticated key name
-  Role role = Role::observer;
-  ClientRequestMessage request;
-  std::string payload;  // as received, for forwarding unchanged
-  std::uint64_t id = 0;
-  std::uint64_t received_ms = 0;  // steady clock
-  // The first reply went out; only job_done (wait) remains.
-  bool replied = false;
-  std::uint64_t not_before_ms = 0;  // held: do not retry before this
-  // Proposed or forwarded at least once. Resending is safe for everything
-  // but update_context (it would store a second version), which is
-  // answered `unavailable` instead when its first attempt is in doubt.
-  bool sent = false;
-};
-
 class Node : private consensus::ReadyPorts {
- public:
-  static Result<std::unique_ptr<Node>> start(const NodeOptions& options);
+public:
+  static Result<std::unique_ptr<Node>> start(const NodeOptions &options);
   ~Node();
-  Node(const Node&) = delete;
-  Node& operator=(const Node&) = delete;
+  Node(const Node &) = delete;
+  Node &operator=(const Node &) = delete;
 
   // Serves until a stop is requested; returns the process exit status.
   int run();
   void request_stop() { stop_.store(true); }
-  const std::string& api_endpoint() const { return self_.api_endpoint; }
+  const std::string &api_endpoint() const { return self_.api_endpoint; }
 
- private:
-  struct Forwarded {
-    ClientRequest request;
-    std::string to;  // the leader it went to
-    std::uint64_t sent_ms = 0;
-  };
-  struct Proposal {
-    std::uint64_t term = 0;
-    ClientRequest request;
-  };
+private:
   struct LeaseProposal {
     std::uint64_t term = 0;
     std::vector<std::uint64_t> job_ids;
   };
 
-  explicit Node(const NodeOptions& options);
+  explicit Node(const NodeOptions &options);
 
   // node.cc: start-up, sockets, the loop.
-  Status open(const NodeOptions& options);
+  Status open(const NodeOptions &options);
   Status open_storage();
-  Status bind_sockets(const NodeOptions& options);
+  Status bind_sockets(const NodeOptions &options);
   Status connect_peers();
   void loop_once();
   std::uint64_t now_ms() const { return steady_ms(); }
-  void on_api_event(const bus::MonitorEvent& event);
+  void on_api_event(const bus::MonitorEvent &event);
   void audit(std::string_view kind, std::string_view actor,
              std::string_view detail);
   void audit_refusal(std::string_view kind, std::string_view actor,
-                     const Error& error);
-  void publish_refusal(std::string_view requester, const Error& error);
+                     const Error &error);
+  void publish_refusal(std::string_view requester, const Error &error);
 
   // node_consensus.cc: driving Raft; the ReadyLoop's ports.
   void tick_until_now();
   void process_ready();
-  void persist(const consensus::Ready& ready) override;
-  void send(const consensus::Envelope& envelope) override;
-  void restore(const consensus::Snapshot& snapshot) override;
-  void apply(const LogEntry& entry) override;
-  void read_confirmed(const consensus::ReadState& read) override;
-  void advanced(const consensus::Ready& ready) override;
-  void apply_entry(const LogEntry& entry);
+  void persist(const consensus::Ready &ready) override;
+  void send(const consensus::Envelope &envelope) override;
+  void restore(const consensus::Snapshot &snapshot) override;
+  void apply(const LogEntry &entry) override;
+  void read_confirmed(const consensus::ReadState &read) override;
+  void advanced(const consensus::Ready &ready) override;
+  void apply_entry(const LogEntry &entry);
   void maybe_compact();
-  void finish_snapshot(SnapshotFork& child);
-  void step_raft(const std::string& sender, ConsensusMessage message);
+  void finish_snapshot(SnapshotFork &child);
+  void step_raft(const std::string &sender, ConsensusMessage message);
   void after_consensus_change();
 
   // node_api.cc: requests arriving on the api socket.
   void drain_api();
   void serve_api();
-  void serve_api_message(bus::ReceivedMessage& message);
-  void handle_api_message(std::vector<zmq::message_t>& frames,
-                          const std::string& user_id, std::optional<Role> role);
-  void handle_forward(const ReplyRoute& peer_route, const std::string& peer,
-                      const Forward& forward);
+  void serve_api_message(bus::ReceivedMessage &message);
+  void handle_api_message(std::vector<zmq::message_t> &frames,
+                          const std::string &user_id, std::optional<Role> role);
+  void handle_forward(const ReplyRoute &peer_route, const std::string &peer,
+                      const Forward &forward);
   void serve_peer_replies();
 
   // node_requests.cc: where a client request is served.
@@ -171,50 +133,50 @@ class Node : private consensus::ReadyPorts {
   void propose(ClientRequest request, state::CommandKind kind, Bytes data);
   void start_read(ClientRequest request);
   void finish_reads();
-  void forward(ClientRequest request, const std::string& leader);
+  void forward(ClientRequest request, const std::string &leader);
   void hold(ClientRequest request);
   void retry_held();
   void expire_requests();
   void reroute_after_step_down();
-  void reply_to(const ClientRequest& request, const Message& reply);
-  void send_route(const ReplyRoute& route, std::string payload);
-  ReplyOutbox::SendResult send_on_api(const Bytes& routing_id, bool delimiter,
+  void reply_to(const ClientRequest &request, const Message &reply);
+  void send_route(const ReplyRoute &route, std::string payload);
+  ReplyOutbox::SendResult send_on_api(const Bytes &routing_id, bool delimiter,
                                       std::string_view body);
-  void refuse(const ClientRequest& request, const Error& error);
-  void answer_applied(ClientRequest request, const LogEntry& entry,
-                      const state::ApplyOutcome& outcome);
-  void notify_job_ended(const state::JobEnded& ended);
+  void refuse(const ClientRequest &request, const Error &error);
+  void answer_applied(ClientRequest request, const LogEntry &entry,
+                      const state::ApplyOutcome &outcome);
+  void notify_job_ended(const state::JobEnded &ended);
   ErrorReply not_leader_reply(std::uint64_t id) const;
 
   // node_audit_anchor.cc: this node's audit head into the replicated log.
   void anchor_audit_head();
   void serve_audit_anchor(ClientRequest request,
-                          const AuditAnchorRequest& anchor);
-  void answer_audit_anchor(const ClientRequest& request,
-                           const state::ApplyOutcome& outcome);
+                          const AuditAnchorRequest &anchor);
+  void answer_audit_anchor(const ClientRequest &request,
+                           const state::ApplyOutcome &outcome);
 
   // node_status.cc: reads, events, beacons, health.
   StatusReply build_status(std::uint64_t id, bool stale) const;
-  Message list_contexts(const ListContexts& list, Role role) const;
-  Message job_reply(const JobQuery& query) const;
-  Message answer_read(const ClientRequest& request, bool stale) const;
+  Message list_contexts(const ListContexts &list, Role role) const;
+  Message job_reply(const JobQuery &query) const;
+  Message answer_read(const ClientRequest &request, bool stale) const;
   void publish(std::string topic, Attributes attrs);
   void publish_beacon();
   void check_health();
-  const MemberOptions* member(const std::string& id) const;
+  const MemberOptions *member(const std::string &id) const;
 
   // node_pipeline.cc: dispatch, results, leases, deadlines (leader).
   void run_pipeline();
   void dispatch(std::uint64_t now);
-  void send_job_batch(const JobBatch& batch);
-  void on_lease_applied(const LogEntry& entry,
-                        const state::ApplyOutcome& outcome);
-  void on_pipeline_applied(const LogEntry& entry,
-                           const state::ApplyOutcome& outcome);
+  void send_job_batch(const JobBatch &batch);
+  void on_lease_applied(const LogEntry &entry,
+                        const state::ApplyOutcome &outcome);
+  void on_pipeline_applied(const LogEntry &entry,
+                           const state::ApplyOutcome &outcome);
   void expire_leases(std::uint64_t now);
   void drain_results();
   void serve_results();
-  void accept_results(const ResultBatch& batch, std::string_view payload);
+  void accept_results(const ResultBatch &batch, std::string_view payload);
   void reset_pipeline();
   std::uint64_t retry_delay_ms(std::uint64_t attempt);
   Status start_embedded_workers();
@@ -226,15 +188,15 @@ class Node : private consensus::ReadyPorts {
   bool shutdown_done();
 
   NodeOptions options_;
-  MemberOptions self_;  // this node as others reach it (bound endpoints)
+  MemberOptions self_; // this node as others reach it (bound endpoints)
   std::atomic<bool> stop_{false};
 
   zmq::context_t context_;
-  bus::CurveKeyPair keys_;  // ours; empty when insecure
+  bus::CurveKeyPair keys_; // ours; empty when insecure
   std::unique_ptr<security::AuditLog> audit_log_;
   std::unique_ptr<bus::ZapAuthenticator> zap_;
   zmq::socket_t api_, events_, jobs_, results_, beacons_;
-  std::map<std::string, zmq::socket_t> peers_;  // DEALER per peer id
+  std::map<std::string, zmq::socket_t> peers_; // DEALER per peer id
   // What waits to be served (read off api_) and to be read (replies).
   FairIntake<bus::ReceivedMessage> intake_;
   ReplyOutbox outbox_;
@@ -261,7 +223,7 @@ class Node : private consensus::ReadyPorts {
   // This node's index in options_.members (snapshot staggering).
   std::uint64_t member_rank_ = 0;
   EventJournal journal_;
-  WorkerRegistry workers_;  // leader: who delivers results, how fast
+  WorkerRegistry workers_; // leader: who delivers results, how fast
 
   // Consensus view as of the last loop turn, to notice changes.
   consensus::RaftRole last_role_ = consensus::RaftRole::follower;
@@ -272,26 +234,15 @@ class Node : private consensus::ReadyPorts {
   // flag is reset at every check-quorum round, so it flaps if read between
   // a reset and the next reply.
   std::map<std::string, std::uint64_t> peer_heard_ms_;
-  bool peer_healthy(const std::string& id) const;
-  std::uint64_t last_leader_contact_ms_ = 0;  // steady; a message from it
+  bool peer_healthy(const std::string &id) const;
+  std::uint64_t last_leader_contact_ms_ = 0; // steady; a message from it
   std::uint64_t started_ms_ = 0;
-  std::uint64_t leader_since_ms_ = 0;  // steady; when this node was elected
+  std::uint64_t leader_since_ms_ = 0; // steady; when this node was elected
 
-  // Requests in flight, by where they wait.
-  std::deque<ClientRequest> held_;                // no leader known
-  std::map<std::uint64_t, Forwarded> forwarded_;  // follower -> leader
-  // How many of forwarded_ each client connection (routing id) has.
-  std::map<Bytes, std::size_t> forwards_by_connection_;
-  void forget_forward(std::map<std::uint64_t, Forwarded>::iterator it);
-  static std::size_t forward_weight(const ClientRequest& request);
-  std::uint64_t next_forward_id_ = 1;
-  std::map<std::uint64_t, Proposal> proposals_;    // leader: by log index
-  std::map<std::uint64_t, ClientRequest> reads_;   // leader: by read id
-  std::vector<consensus::ReadState> read_states_;  // confirmed, not served
-  std::uint64_t next_read_id_ = 1;
+  // Requests in flight, by where they wait (request_table.h).
+  RequestTable requests_;
   // finish_reads ran out of its time budget with confirmed reads left.
   bool reads_left_over_ = false;
-  std::multimap<std::uint64_t, ClientRequest> waiters_;  // by job id
 
   std::chrono::steady_clock::time_point next_tick_;
   std::uint64_t next_beacon_ms_ = 0;
@@ -321,4 +272,4 @@ class Node : private consensus::ReadyPorts {
   std::uint64_t stop_deadline_ms_ = 0;
 };
 
-}  // namespace slurp::node
+} // namespace slurp::node

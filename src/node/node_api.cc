@@ -224,8 +224,8 @@ void Node::serve_peer_replies() {
         continue;
       }
       const ForwardReply& fr = *only;
-      auto it = forwarded_.find(fr.forward_id);
-      if (it == forwarded_.end()) continue;  // answered or given up
+      ClientRequest* forwarded = requests_.forwarded(fr.forward_id);
+      if (forwarded == nullptr) continue;  // answered or given up
       std::string payload(fr.reply.begin(), fr.reply.end());
       auto reply = decode(payload);
       if (!reply) {
@@ -233,13 +233,12 @@ void Node::serve_peer_replies() {
                      fr.forward_id);
         continue;
       }
-      ClientRequest& request = it->second.request;
+      ClientRequest& request = *forwarded;
       if (auto* e = std::get_if<ErrorReply>(&*reply);
           e && e->code == static_cast<std::uint64_t>(ErrorCode::not_leader)) {
         // It lost leadership before our forward arrived: try again once our
         // own view has caught up, a little later.
-        ClientRequest again = std::move(request);
-        forget_forward(it);
+        ClientRequest again = *requests_.take_forwarded(fr.forward_id);
         again.not_before_ms = steady_ms() + options_.timing.tick_ms *
                                                 options_.timing.heartbeat_ticks;
         hold(std::move(again));
@@ -255,7 +254,7 @@ void Node::serve_peer_replies() {
       if (waits && !is_done) {
         request.replied = true;
       } else {
-        forget_forward(it);
+        (void)requests_.take_forwarded(fr.forward_id);
       }
     }
   }

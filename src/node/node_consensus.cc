@@ -70,7 +70,7 @@ void Node::apply(const LogEntry& entry) {
 }
 
 void Node::read_confirmed(const consensus::ReadState& read) {
-  read_states_.push_back(read);
+  requests_.read_confirmed(read);
 }
 
 void Node::advanced(const consensus::Ready& /*ready*/) {
@@ -95,15 +95,12 @@ void Node::apply_entry(const LogEntry& entry) {
       publish(std::move(e.topic), std::move(e.attrs));
     }
   }
-  auto it = proposals_.find(entry.index);
-  if (it != proposals_.end()) {
-    Proposal proposal = std::move(it->second);
-    proposals_.erase(it);
-    if (proposal.term == entry.term) {
-      answer_applied(std::move(proposal.request), entry, outcome);
+  if (auto proposal = requests_.take_proposal(entry)) {
+    if (proposal->ours) {
+      answer_applied(std::move(proposal->request), entry, outcome);
     } else {
       // Another leader's entry took the index: ours was never committed.
-      route_request(std::move(proposal.request));
+      route_request(std::move(proposal->request));
     }
   }
   for (const state::JobEnded& ended : outcome.ended) notify_job_ended(ended);
@@ -270,13 +267,8 @@ void Node::after_consensus_change() {
     }
     // Requests forwarded to a leader that is gone may never be answered:
     // send them again (generate and cancel are idempotent).
-    std::vector<std::uint64_t> resend;
-    for (const auto& [id, f] : forwarded_) {
-      if (!leader || f.to != *leader) resend.push_back(id);
-    }
-    for (std::uint64_t id : resend) {
-      auto node = forwarded_.extract(id);
-      route_request(std::move(node.mapped().request));
+    for (ClientRequest& request : requests_.take_forwarded_elsewhere(leader)) {
+      route_request(std::move(request));
     }
   }
   last_role_ = role;

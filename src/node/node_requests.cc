@@ -209,17 +209,15 @@ void Node::propose(ClientRequest request, state::CommandKind kind, Bytes data) {
     return;
   }
   request.sent = true;
-  proposals_.emplace(*index, Proposal{raft_->term(), std::move(request)});
+  requests_.proposed(*index, raft_->term(), std::move(request));
 }
 
 void Node::start_read(ClientRequest request) {
-  if (reads_.size() >= limits::reads_in_flight_max) {
-    refuse(request, make_error(ErrorCode::unavailable,
-                               std::to_string(reads_.size()) +
-                                   " reads already waiting; retry later"));
+  if (auto refusal = requests_.read_refusal()) {
+    refuse(request, *refusal);
     return;
   }
-  const std::uint64_t id = next_read_id_++;
+  const std::uint64_t id = requests_.next_read_id();
   if (Status s = raft_->read_index(id); !s) {
     if (s.error().code == ErrorCode::not_leader) {
       route_request(std::move(request));
@@ -228,7 +226,7 @@ void Node::start_read(ClientRequest request) {
     }
     return;
   }
-  reads_.emplace(id, std::move(request));
+  requests_.add_read(id, std::move(request));
 }
 
 // Serves confirmed reads once the state machine has caught up to them, for
@@ -237,62 +235,42 @@ void Node::start_read(ClientRequest request) {
 // What is left waits for the next turn, in order.
 void Node::finish_reads() {
   const std::uint64_t until = steady_ms() + limits::serve_ms_per_turn_max;
-  auto keep = read_states_.begin();
-  bool out_of_time = false;
-  for (auto it = read_states_.begin(); it != read_states_.end(); ++it) {
-    if (out_of_time || it->index > state_.applied_index()) {
-      *keep++ = *it;
-      continue;
+  // A few at a time, so the clock is looked at between pages.
+  constexpr std::size_t kReadsPerCheck = 8;
+  reads_left_over_ = false;
+  for (;;) {
+    auto due = requests_.take_reads_due(state_.applied_index(), kReadsPerCheck);
+    if (due.empty()) return;
+    for (ClientRequest& read : due) {
+      // A page for a connection that is not reading what it has (a
+      // client, or a follower relaying a client's flood) would only be
+      // built to be discarded: answer it short instead, before spending
+      // the time.
+      const ReplyRoute& route = read.route;
+      const std::size_t congested =
+          (route.node_peer ? limits::node_reply_backlog_bytes_max
+                           : limits::reply_backlog_bytes_max) /
+          2;
+      if (outbox_.backlog_bytes_of(route.routing_id) >= congested) {
+        reply_to(read, to_error_reply(read.id,
+                                      make_error(ErrorCode::unavailable,
+                                                 "replies to this connection "
+                                                 "are backed up; read them, "
+                                                 "then retry")));
+        continue;
+      }
+      reply_to(read, answer_read(read, false));
     }
-    auto read = reads_.find(it->request_id);
-    if (read == reads_.end()) continue;  // timed out meanwhile
-    // A page for a connection that is not reading what it has (a client,
-    // or a follower relaying a client's flood) would only be built to be
-    // discarded: answer it short instead, before spending the time.
-    const ReplyRoute& route = read->second.route;
-    const std::size_t congested =
-        (route.node_peer ? limits::node_reply_backlog_bytes_max
-                         : limits::reply_backlog_bytes_max) /
-        2;
-    if (outbox_.backlog_bytes_of(route.routing_id) >= congested) {
-      reply_to(read->second,
-               to_error_reply(read->second.id,
-                              make_error(ErrorCode::unavailable,
-                                         "replies to this connection are "
-                                         "backed up; read them, then retry")));
-      reads_.erase(read);
-      continue;
+    if (steady_ms() >= until) {
+      reads_left_over_ = true;
+      return;
     }
-    reply_to(read->second, answer_read(read->second, false));
-    reads_.erase(read);
-    out_of_time = steady_ms() >= until;
   }
-  read_states_.erase(keep, read_states_.end());
-  reads_left_over_ = out_of_time;
 }
 
 void Node::forward(ClientRequest request, const std::string& leader) {
-  if (forwarded_.size() >= limits::forwarded_requests_max) {
-    refuse(request, make_error(ErrorCode::unavailable,
-                               std::to_string(forwarded_.size()) +
-                                   " requests already forwarded and "
-                                   "unanswered; retry later"));
-    return;
-  }
-  // Per client connection too: a forwarded read can come back as a 1 MiB
-  // page, so one connection that never reads must not have thousands of
-  // them crossing the leader's link to us.
-  auto counted = forwards_by_connection_.find(request.route.routing_id);
-  const std::size_t of_connection =
-      counted == forwards_by_connection_.end() ? 0 : counted->second;
-  const std::size_t weight = forward_weight(request);
-  if (!request.route.node_peer &&
-      of_connection + weight > limits::forwarded_per_connection_max) {
-    refuse(request, make_error(ErrorCode::unavailable,
-                               std::to_string(of_connection) +
-                                   " requests of this connection already "
-                                   "forwarded to the leader; read their "
-                                   "replies, then retry"));
+  if (auto refusal = requests_.forward_refusal(request)) {
+    refuse(request, *refusal);
     return;
   }
   auto peer = peers_.find(leader);
@@ -300,9 +278,8 @@ void Node::forward(ClientRequest request, const std::string& leader) {
     hold(std::move(request));
     return;
   }
-  const std::uint64_t forward_id = next_forward_id_++;
   Forward f;
-  f.forward_id = forward_id;
+  f.forward_id = requests_.next_forward_id();
   f.term = raft_->term();
   f.requester = request.requester;
   f.requester_role = std::string(role_name(request.role));
@@ -322,53 +299,19 @@ void Node::forward(ClientRequest request, const std::string& leader) {
     return;
   }
   request.sent = true;
-  forwards_by_connection_[request.route.routing_id] += weight;
-  forwarded_.emplace(forward_id,
-                     Forwarded{std::move(request), leader, now_ms()});
-}
-
-// A `list` page is up to reply_page_bytes_max (1 MiB), other replies a
-// few KiB: a list counts as list_forward_weight forwards, so one connection
-// has at most 64 pages crossing the leader's link at once.
-std::size_t Node::forward_weight(const ClientRequest& request) {
-  return std::holds_alternative<ListContexts>(request.request)
-             ? limits::list_forward_weight
-             : 1;
-}
-
-void Node::forget_forward(std::map<std::uint64_t, Forwarded>::iterator it) {
-  auto count =
-      forwards_by_connection_.find(it->second.request.route.routing_id);
-  if (count != forwards_by_connection_.end() &&
-      (count->second -=
-       std::min(count->second, forward_weight(it->second.request))) == 0) {
-    forwards_by_connection_.erase(count);
-  }
-  forwarded_.erase(it);
+  requests_.add_forwarded(std::move(request), leader, now_ms());
 }
 
 void Node::hold(ClientRequest request) {
-  if (held_.size() >= limits::held_requests_max) {
-    refuse(request,
-           make_error(ErrorCode::no_quorum,
-                      "no leader is known and " + std::to_string(held_.size()) +
-                          " requests are already waiting for one"));
-    return;
+  if (auto refused = requests_.hold(std::move(request))) {
+    refuse(refused->request, refused->error);
   }
-  held_.push_back(std::move(request));
 }
 
 void Node::retry_held() {
-  if (held_.empty() || !raft_->leader()) return;
-  std::deque<ClientRequest> waiting;
-  waiting.swap(held_);
-  const std::uint64_t now = now_ms();
-  for (ClientRequest& request : waiting) {
-    if (request.not_before_ms > now) {
-      held_.push_back(std::move(request));
-    } else {
-      route_request(std::move(request));
-    }
+  if (requests_.held_count() == 0 || !raft_->leader()) return;
+  for (ClientRequest& request : requests_.take_held_due(now_ms())) {
+    route_request(std::move(request));
   }
 }
 
@@ -376,71 +319,16 @@ void Node::expire_requests() {
   const std::uint64_t now = now_ms();
   if (now < next_expiry_ms_) return;
   next_expiry_ms_ = now + kExpiryScanIntervalMs;
-  std::deque<ClientRequest> keep;
-  for (ClientRequest& request : held_) {
-    if (now >= request.received_ms + limits::request_hold_ms) {
-      refuse(request,
-             make_error(ErrorCode::no_quorum,
-                        "no leader was elected within " +
-                            std::to_string(limits::request_hold_ms) + " ms"));
-    } else {
-      keep.push_back(std::move(request));
-    }
+  RequestTable::Expired expired =
+      requests_.expire(now, [&](const Bytes& connection) {
+        return outbox_.dropped(connection, now);
+      });
+  for (const RequestTable::Refused& r : expired.refused) {
+    refuse(r.request, r.error);
   }
-  held_.swap(keep);
-  std::vector<std::uint64_t> resend;
-  for (auto it = forwarded_.begin(); it != forwarded_.end();) {
-    ClientRequest& request = it->second.request;
-    // A dropped connection's forwards are neither answered nor sent again
-    // (a resend would ask the leader for the same pages once more).
-    if (outbox_.dropped(request.route.routing_id, now)) {
-      auto next = std::next(it);
-      forget_forward(it);
-      it = next;
-      continue;
-    }
-    if (!request.replied &&
-        now >= request.received_ms + limits::request_timeout_ms) {
-      refuse(request, make_error(ErrorCode::timeout,
-                                 "the leader did not answer in time; retry "
-                                 "with the same request_id"));
-      auto next = std::next(it);
-      forget_forward(it);
-      it = next;
-      continue;
-    }
-    if (!request.replied &&
-        now >= it->second.sent_ms + limits::forward_retry_ms) {
-      resend.push_back(it->first);
-    }
-    ++it;
+  for (ClientRequest& request : expired.resend) {
+    route_request(std::move(request));
   }
-  for (std::uint64_t id : resend) {
-    auto node = forwarded_.extract(id);
-    route_request(std::move(node.mapped().request));
-  }
-  auto expire = [&](auto& map) {
-    for (auto it = map.begin(); it != map.end();) {
-      ClientRequest& request = [&]() -> ClientRequest& {
-        if constexpr (std::is_same_v<std::decay_t<decltype(it->second)>,
-                                     Proposal>) {
-          return it->second.request;
-        } else {
-          return it->second;
-        }
-      }();
-      if (now >= request.received_ms + limits::request_timeout_ms) {
-        refuse(request, make_error(ErrorCode::timeout,
-                                   "not committed in time; retry with the "
-                                   "same request_id"));
-        it = map.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  };
-  expire(proposals_);
-  expire(reads_);
 }
 
 // This node led and does not any more. Its clients' requests go to the new
@@ -448,17 +336,7 @@ void Node::expire_requests() {
 // again); requests a follower forwarded are bounced with not_leader so that
 // follower re-routes them itself.
 void Node::reroute_after_step_down() {
-  std::vector<ClientRequest> again;
-  for (auto& [index, proposal] : proposals_) {
-    again.push_back(std::move(proposal.request));
-  }
-  proposals_.clear();
-  for (auto& [id, request] : reads_) again.push_back(std::move(request));
-  reads_.clear();
-  read_states_.clear();
-  for (auto& [job, request] : waiters_) again.push_back(std::move(request));
-  waiters_.clear();
-  for (ClientRequest& request : again) {
+  for (ClientRequest& request : requests_.take_leader_requests()) {
     if (request.route.forward_id) {
       reply_to(request, not_leader_reply(request.id));
     } else {
@@ -560,12 +438,12 @@ void Node::answer_applied(ClientRequest request, const LogEntry& entry,
                                 job ? std::string(job_state_name(job->state))
                                     : std::string("completed"),
                                 job ? job->error : std::nullopt});
-    } else if (waiters_.size() < limits::job_waiters_max) {
-      request.replied = true;
-      waiters_.emplace(outcome.job_id, std::move(request));
     } else {
-      spdlog::warn("{} clients already wait for jobs; job {} has no waiter",
-                   waiters_.size(), outcome.job_id);
+      request.replied = true;
+      if (!requests_.add_waiter(outcome.job_id, std::move(request))) {
+        spdlog::warn("{} clients already wait for jobs; job {} has no waiter",
+                     requests_.waiter_count(), outcome.job_id);
+      }
     }
   } else if (auto* c = std::get_if<Cancel>(&m)) {
     reply_to(request,
@@ -580,13 +458,11 @@ void Node::answer_applied(ClientRequest request, const LogEntry& entry,
 }
 
 void Node::notify_job_ended(const state::JobEnded& ended) {
-  auto [first, last] = waiters_.equal_range(ended.job_id);
-  for (auto it = first; it != last; ++it) {
-    reply_to(it->second,
-             JobDone{it->second.id, ended.job_id,
+  for (const ClientRequest& waiter : requests_.take_waiters(ended.job_id)) {
+    reply_to(waiter,
+             JobDone{waiter.id, ended.job_id,
                      std::string(job_state_name(ended.state)), ended.error});
   }
-  waiters_.erase(first, last);
 }
 
 ErrorReply Node::not_leader_reply(std::uint64_t id) const {

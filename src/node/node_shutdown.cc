@@ -42,10 +42,7 @@ void Node::begin_shutdown() {
 bool Node::shutdown_done() {
   const std::uint64_t now = now_ms();
   const bool leading = raft_->role() == consensus::RaftRole::leader;
-  bool drained = proposals_.empty() && reads_.empty() && held_.empty();
-  for (const auto& [id, f] : forwarded_) {
-    if (!f.request.replied) drained = false;
-  }
+  bool drained = requests_.drained();
   if (leading && !peers_.empty()) {
     // The transfer gives up after an election timeout; try again (perhaps
     // with another follower) until the deadline.
@@ -62,17 +59,7 @@ bool Node::shutdown_done() {
   Error gone = make_error(ErrorCode::unavailable,
                           "the node is shutting down; retry on another node "
                           "with the same request_id");
-  for (const ClientRequest& r : held_) refuse(r, gone);
-  for (const auto& [id, f] : forwarded_) {
-    if (!f.request.replied) refuse(f.request, gone);  // waiters: dropped
-  }
-  for (const auto& [index, p] : proposals_) refuse(p.request, gone);
-  for (const auto& [id, r] : reads_) refuse(r, gone);
-  held_.clear();
-  forwarded_.clear();
-  forwards_by_connection_.clear();
-  proposals_.clear();
-  reads_.clear();
+  for (const ClientRequest& r : requests_.take_unanswered()) refuse(r, gone);
   return true;
 }
 
