@@ -54,12 +54,12 @@
 #include "src/node/clock.h"
 #include "src/node/event_journal.h"
 #include "src/node/fair_intake.h"
+#include "src/node/leader_pipeline.h"
 #include "src/node/log_rate_limit.h"
 #include "src/node/node_options.h"
 #include "src/node/reply_outbox.h"
 #include "src/node/request_table.h"
 #include "src/node/snapshot_fork.h"
-#include "src/node/worker_registry.h"
 #include "src/security/audit_log.h"
 #include "src/state/state_machine.h"
 #include "src/storage/sqlite_storage.h"
@@ -80,10 +80,6 @@ public:
   const std::string &api_endpoint() const { return self_.api_endpoint; }
 
 private:
-  struct LeaseProposal {
-    std::uint64_t term = 0;
-    std::vector<std::uint64_t> job_ids;
-  };
 
   explicit Node(const NodeOptions &options);
 
@@ -165,20 +161,16 @@ private:
   void check_health();
   const MemberOptions *member(const std::string &id) const;
 
-  // node_pipeline.cc: dispatch, results, leases, deadlines (leader).
+  // node_pipeline.cc: the sockets around pipeline_ (leader_pipeline.h).
+  static LeaderPipeline::Settings pipeline_settings(const NodeOptions& options);
   void run_pipeline();
-  void dispatch(std::uint64_t now);
-  void send_job_batch(const JobBatch &batch);
-  void on_lease_applied(const LogEntry &entry,
-                        const state::ApplyOutcome &outcome);
-  void on_pipeline_applied(const LogEntry &entry,
-                           const state::ApplyOutcome &outcome);
-  void expire_leases(std::uint64_t now);
+  void send_job_batch(const JobBatch& batch);
+  void on_pipeline_applied(const LogEntry& entry,
+                           const state::ApplyOutcome& outcome);
   void drain_results();
   void serve_results();
-  void accept_results(const ResultBatch &batch, std::string_view payload);
+  void accept_results(const ResultBatch& batch, std::string_view payload);
   void reset_pipeline();
-  std::uint64_t retry_delay_ms(std::uint64_t attempt);
   Status start_embedded_workers();
 
   // node_shutdown.cc
@@ -223,7 +215,6 @@ private:
   // This node's index in options_.members (snapshot staggering).
   std::uint64_t member_rank_ = 0;
   EventJournal journal_;
-  WorkerRegistry workers_; // leader: who delivers results, how fast
 
   // Consensus view as of the last loop turn, to notice changes.
   consensus::RaftRole last_role_ = consensus::RaftRole::follower;
@@ -254,14 +245,8 @@ private:
   std::string anchor_sent_mac_;
   std::uint64_t next_anchor_id_ = 1;
 
-  // The pipeline (leader): jobs in proposed leases, by log index; failures
-  // proposed for expired leases (job id -> attempt); an expire in flight.
-  std::set<std::uint64_t> leasing_;
-  std::map<std::uint64_t, LeaseProposal> lease_proposals_;
-  std::map<std::uint64_t, std::uint64_t> failing_;
-  bool expire_proposed_ = false;
-  std::uint64_t next_lease_check_ms_ = 0;
-  std::mt19937_64 jitter_{std::random_device{}()};
+  // The leader's duty and its worker registry (status's workers).
+  LeaderPipeline pipeline_{pipeline_settings(options_)};
   // slurpd --workers N: worker slots in this process, over the same
   // sockets and protocol as slurp-worker.
   std::unique_ptr<worker::Worker> embedded_;

@@ -105,9 +105,9 @@ StatusReply Node::build_status(std::uint64_t id, bool stale) const {
   }
   if (leading) {
     const std::uint64_t wall = wall_ms();
-    reply.workers = workers_.workers(wall);
-    reply.completed_per_s = workers_.completed_per_s(wall);
-    reply.failed_per_s = workers_.failed_per_s(wall);
+    reply.workers = pipeline_.workers().workers(wall);
+    reply.completed_per_s = pipeline_.workers().completed_per_s(wall);
+    reply.failed_per_s = pipeline_.workers().failed_per_s(wall);
   }
   return reply;
 }
