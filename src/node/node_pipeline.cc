@@ -25,8 +25,7 @@ LeaderPipeline::Settings Node::pipeline_settings(const NodeOptions &options) {
 }
 
 void Node::run_pipeline() {
-  if (raft_->role() != consensus::RaftRole::leader || stopping_)
-    return;
+  if (raft_->role() != consensus::RaftRole::leader || stopping_) return;
   // A full jobs pipe to every worker (or no worker at all) means wait:
   // PUSH would not take the batch.
   const bool can_push = (jobs_.get(zmq::sockopt::events) & ZMQ_POLLOUT) != 0;
@@ -60,9 +59,10 @@ void Node::send_job_batch(const JobBatch &batch) {
   }
   if (!sent) {
     // Leased but not delivered: the lease runs out and the jobs go again.
-    spdlog::warn("jobs: could not send a batch of {}; they run again after "
-                 "their lease ({} ms)",
-                 batch.jobs.size(), options_.limits.job_lease_ms);
+    spdlog::warn(
+        "jobs: could not send a batch of {}; they run again after "
+        "their lease ({} ms)",
+        batch.jobs.size(), options_.limits.job_lease_ms);
   }
 }
 
@@ -74,8 +74,7 @@ void Node::send_job_batch(const JobBatch &batch) {
 void Node::drain_results() {
   for (std::size_t n = 0; n < limits::api_reads_per_turn_max; ++n) {
     auto received = bus::receive_message(results_);
-    if (!received)
-      return;
+    if (!received) return;
     if (!*received || (*received)->rejected ||
         (*received)->frames.size() != 1) {
       ++results_discarded_;
@@ -139,14 +138,14 @@ void Node::accept_results(const ResultBatch &batch, std::string_view payload) {
     spdlog::warn("results from {} not proposed: {}", batch.worker,
                  verdict.refused->describe());
   }
-  if (verdict.decision != Decision::not_leader)
-    return;
+  if (verdict.decision != Decision::not_leader) return;
   auto leader = raft_->leader();
   auto peer = leader ? peers_.find(*leader) : peers_.end();
   if (peer == peers_.end()) {
-    spdlog::info("results from {}: no leader to pass them to; their "
-                 "leases will expire",
-                 batch.worker);
+    spdlog::info(
+        "results from {}: no leader to pass them to; their "
+        "leases will expire",
+        batch.worker);
     return;
   }
   try {
@@ -158,6 +157,8 @@ void Node::accept_results(const ResultBatch &batch, std::string_view payload) {
 
 // A new leader starts with nothing in flight of its own; leases granted
 // by its predecessor stay in the state and expire on their own clock.
-void Node::reset_pipeline() { pipeline_.reset(); }
+void Node::reset_pipeline() {
+  pipeline_.reset();
+}
 
-} // namespace slurp::node
+}  // namespace slurp::node
