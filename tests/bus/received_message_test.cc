@@ -57,7 +57,6 @@ TEST_CASE(
   zmq::socket_t push = make_socket(context, zmq::socket_type::push, Insecure{});
   push.connect(endpoint);
   CHECK_FALSE(receive_message(pull, 3));
-  SocketOptions options;
   send_frames(push, 3, "f");
   auto received = wait_for_message(pull, 3);
   REQUIRE(received);
