@@ -81,6 +81,15 @@ class LeaderPipeline {
     std::uint64_t lease_expiries = 0;  // expired leases proposed as failed
     std::uint64_t results_deposed = 0;
     std::uint64_t proposals_refused = 0;
+    Counters& operator+=(const Counters& other) {
+      leases_proposed += other.leases_proposed;
+      leases_applied += other.leases_applied;
+      jobs_pushed += other.jobs_pushed;
+      lease_expiries += other.lease_expiries;
+      results_deposed += other.results_deposed;
+      proposals_refused += other.proposals_refused;
+      return *this;
+    }
   };
 
   // Asserts that `settings` are sane (configuration, not input).

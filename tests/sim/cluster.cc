@@ -29,6 +29,14 @@ Cluster::Cluster(ClusterSettings settings, Prng& prng, Trace& trace)
     node_settings.compact_entries_min = settings_.compact_entries_min;
     node_settings.compact_entries_max = settings_.compact_entries_max;
     node_settings.pipeline = settings_.pipeline.has_value();
+    if (settings_.pipeline) {
+      // The bounds stay protocol/limits.h's, as in slurpd; only the times
+      // are the simulation's.
+      node_settings.leader_pipeline.job_lease_ms = settings_.pipeline->lease_ms;
+      node_settings.leader_pipeline.job_retry_backoff_ms =
+          settings_.pipeline->backoff_ms;
+      node_settings.pipeline_fault = settings_.pipeline->fault;
+    }
     nodes_.push_back(
         std::make_unique<SimNode>(i, std::move(node_settings), prng_, *this));
     const double drift = (prng_.unit() * 2 - 1) * settings_.clock_drift_max;
@@ -115,7 +123,11 @@ void Cluster::on_tick(const TickEvent& tick) {
   if (!n.up() || n.life() != tick.life) return;  // a new life ticks anew
   trace_.silent(now_, "tick", tick.node);
   n.input(TickInput{});
-  if (pipeline_) pipeline_->on_tick(tick.node);
+  // slurpd's loop turn: tick, Ready, then the pipeline (Node::loop_once).
+  if (pipeline_) {
+    const auto now_ms = static_cast<std::uint64_t>(now_ / kMicrosPerMs);
+    n.input(PipelineTurnInput{now_ms, now_ms});
+  }
   push(now_ + tick_period_us_[tick.node] +
            prng_.between(0, settings_.tick_jitter_us_max),
        tick);

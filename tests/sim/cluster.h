@@ -106,6 +106,10 @@ class Cluster final : public NodeObserver, public ClientHost {
                    const Result<std::uint64_t>& outcome) override;
   void on_state_applied(const SimNode& node, const LogEntry& entry,
                         const state::ApplyOutcome& outcome) override;
+  void on_jobs_pushed(const SimNode& node,
+                      const std::vector<JobBatch>& batches) override;
+  void on_results_not_led(const SimNode& node,
+                          const ResultInput& results) override;
   void on_settled(const SimNode& node) override;
   void on_anomaly(const SimNode& node, const std::string& what) override;
   // ClientHost

@@ -88,6 +88,16 @@ void Cluster::on_state_applied(const SimNode& node, const LogEntry& entry,
   if (pipeline_) pipeline_->on_state_applied(node, entry, outcome);
 }
 
+void Cluster::on_jobs_pushed(const SimNode& node,
+                             const std::vector<JobBatch>& batches) {
+  if (pipeline_) pipeline_->on_jobs_pushed(node, batches);
+}
+
+void Cluster::on_results_not_led(const SimNode& node,
+                                 const ResultInput& results) {
+  if (pipeline_) pipeline_->pass_results_on(node, results);
+}
+
 void Cluster::on_settled(const SimNode& node) {
   checker_.on_settled(node);
   if (!node.up()) return;

@@ -116,6 +116,17 @@ Status SimNode::start(std::uint64_t raft_seed) {
   if (settings_.fault != consensus::Raft::Fault::none) {
     raft_->inject_fault_for_testing(settings_.fault);
   }
+  if (settings_.pipeline) {
+    // A new process: nothing in flight, a new jitter seed (from the run's
+    // PRNG, so the run replays).
+    node::LeaderPipeline::Settings pipeline = settings_.leader_pipeline;
+    pipeline.node_id = name();
+    pipeline.seed = prng_.next();
+    pipeline_ = std::make_unique<node::LeaderPipeline>(std::move(pipeline));
+    pipeline_->inject_fault_for_testing(settings_.pipeline_fault);
+    pipeline_leading_ = false;
+    pipeline_term_ = 0;
+  }
   if (loaded->snapshot) observer_.on_restore(*this);
   catch_up(*loaded);
   next_compact_at_ =
@@ -150,6 +161,10 @@ void SimNode::crash(bool tear) {
   assert(up());
   storage_.crash([this] { return prng_.next(); }, tear);
   raft_.reset();
+  if (pipeline_) {
+    pipeline_past_ += pipeline_->counters();
+    pipeline_.reset();
+  }
   ready_.reset();
   inbox_.clear();
   reads_.clear();
@@ -213,6 +228,8 @@ void SimNode::step_input(const NodeInput& input) {
                    // operator's problem, not a safety matter.
                    (void)raft_->transfer_leadership(t.to);
                  },
+                 [&](const PipelineTurnInput& t) { pipeline_turn(t); },
+                 [&](const ResultInput& r) { pipeline_results(r); },
              },
              input);
   observer_.on_settled(*this);
@@ -344,7 +361,60 @@ void SimNode::apply_entry(const LogEntry& entry) {
   if (settings_.pipeline) {
     state::ApplyOutcome outcome = machine_.apply(entry);
     observer_.on_state_applied(*this, entry, outcome);
+    pipeline_applied(entry, outcome);
   }
+}
+
+node::LeaderPipeline::Counters SimNode::pipeline_counters() const {
+  node::LeaderPipeline::Counters total = pipeline_past_;
+  if (pipeline_) total += pipeline_->counters();
+  return total;
+}
+
+// slurpd resets its pipeline when it wins or loses leadership
+// (Node::after_consensus_change); the simulated node notices the change
+// before each use of the pipeline. A new term while leading is a new
+// leadership too (lost and won again in between).
+void SimNode::follow_leadership() {
+  const bool leading = raft_->role() == consensus::RaftRole::leader;
+  if (leading != pipeline_leading_ ||
+      (leading && raft_->term() != pipeline_term_)) {
+    pipeline_->reset();
+  }
+  pipeline_leading_ = leading;
+  pipeline_term_ = raft_->term();
+}
+
+// Node::run_pipeline. The simulated workers' pipe never fills (pushes are
+// lost instead, sim_pipeline.h), so the node can always push.
+void SimNode::pipeline_turn(const PipelineTurnInput& turn) {
+  if (!pipeline_) return;
+  follow_leadership();
+  auto batches = pipeline_->turn(*raft_, machine_, turn.wall_now_ms,
+                                 turn.steady_now_ms, /*can_push=*/true);
+  if (!batches.empty()) observer_.on_jobs_pushed(*this, batches);
+}
+
+// Node::accept_results: the pipeline decides; what it does not lead for
+// is passed on by the shell.
+void SimNode::pipeline_results(const ResultInput& results) {
+  if (!pipeline_) return;
+  follow_leadership();
+  auto verdict = pipeline_->on_results(results.batch, *raft_, machine_,
+                                       results.wall_now_ms);
+  if (verdict.decision ==
+      node::LeaderPipeline::ResultVerdict::Decision::not_leader) {
+    observer_.on_results_not_led(*this, results);
+  }
+}
+
+// Node::on_pipeline_applied.
+void SimNode::pipeline_applied(const LogEntry& entry,
+                               const state::ApplyOutcome& outcome) {
+  if (!pipeline_) return;
+  follow_leadership();
+  auto batches = pipeline_->on_applied(entry, outcome, *raft_, machine_);
+  if (!batches.empty()) observer_.on_jobs_pushed(*this, batches);
 }
 
 void SimNode::serve_reads() {

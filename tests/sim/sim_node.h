@@ -10,6 +10,11 @@
 // threaded server would be: inputs queue in a bounded inbox and are all
 // stepped before the next Ready (group commit).
 //
+// Pipeline mode adds the real state::StateMachine and the real
+// node::LeaderPipeline (slurpd's), one per life, run where slurpd's loop
+// runs it: PipelineTurnInput (Node::run_pipeline), each applied entry
+// (Node::on_pipeline_applied) and ResultInput (Node::accept_results).
+//
 // The node judges nothing itself; it reports what happens to its
 // NodeObserver (the cluster, which feeds the checker and the clients).
 //
@@ -27,6 +32,7 @@
 
 #include "src/consensus/raft.h"
 #include "src/consensus/ready_loop.h"
+#include "src/node/leader_pipeline.h"
 #include "src/state/state_machine.h"
 #include "src/storage/memory_storage.h"
 #include "tests/sim/log_state_machine.h"
@@ -55,7 +61,8 @@ struct ProposalInput {
   std::uint64_t request = 0;  // the client's attempt number
   Bytes payload;
   // Pipeline mode (sim_pipeline.h): a state::CommandKind, and whether the
-  // proposal is the pipeline's (routed to it, not to the Raft clients).
+  // proposal is a job client's (routed to SimPipeline, not to the Raft
+  // clients).
   std::uint64_t kind = kClientCommandKind;
   bool pipeline = false;
 };
@@ -68,8 +75,22 @@ struct ReadInput {
 struct TransferInput {
   consensus::NodeId to;
 };
-using NodeInput = std::variant<TickInput, MessageInput, ProposalInput,
-                               ReadInput, TransferInput>;
+// Pipeline mode: one turn of slurpd's loop for its LeaderPipeline
+// (Node::run_pipeline), with the simulated time at which it was due.
+struct PipelineTurnInput {
+  std::uint64_t wall_now_ms = 0;
+  std::uint64_t steady_now_ms = 0;
+};
+// Pipeline mode: a worker's results batch reaches this node's results
+// socket (`hops` times passed on by other nodes already).
+struct ResultInput {
+  ResultBatch batch;
+  std::uint64_t wall_now_ms = 0;
+  int hops = 0;
+};
+using NodeInput =
+    std::variant<TickInput, MessageInput, ProposalInput, ReadInput,
+                 TransferInput, PipelineTurnInput, ResultInput>;
 
 class SimNode;
 
@@ -106,6 +127,14 @@ class NodeObserver {
   virtual void on_state_applied(const SimNode& /*node*/,
                                 const LogEntry& /*entry*/,
                                 const state::ApplyOutcome& /*outcome*/) {}
+  // Pipeline mode: the node's LeaderPipeline returned these batches (from
+  // a turn, or from an applied lease) and the node pushes them to workers.
+  virtual void on_jobs_pushed(const SimNode& /*node*/,
+                              const std::vector<JobBatch>& /*batches*/) {}
+  // Pipeline mode: the node does not lead, so, like slurpd, it passes the
+  // results on to the leader it knows (or drops them).
+  virtual void on_results_not_led(const SimNode& /*node*/,
+                                  const ResultInput& /*results*/) {}
   // An input or a Ready was fully handled: role, term and commit may have
   // moved.
   virtual void on_settled(const SimNode& node) = 0;
@@ -122,8 +151,13 @@ struct NodeSettings {
   std::uint64_t compact_entries_max = 200;  // compactions, drawn each time
   std::size_t inbox_inputs_max = 1024;
   // Also apply every entry to the real state::StateMachine; snapshots then
-  // carry both states (pipeline_snapshot below).
+  // carry both states (pipeline_snapshot below). The node also runs the
+  // real node::LeaderPipeline with these settings (the seed is drawn at
+  // each start) and this fault switched on.
   bool pipeline = false;
+  node::LeaderPipeline::Settings leader_pipeline;
+  node::LeaderPipeline::Fault pipeline_fault =
+      node::LeaderPipeline::Fault::none;
 };
 
 // Pipeline mode's snapshot data: 8-byte little-endian length of the
@@ -178,6 +212,8 @@ class SimNode {
   std::uint64_t unsynced_from() const { return unsynced_from_; }
   std::uint64_t synced_last_index() const { return synced_last_index_; }
   const NodeCounters& counters() const { return counters_; }
+  // The LeaderPipelines' counters over every life (pipeline mode).
+  node::LeaderPipeline::Counters pipeline_counters() const;
 
  private:
   // The ReadyLoop's ports: this node's storage, observer and machines.
@@ -206,6 +242,12 @@ class SimNode {
   void maybe_compact();
   void serve_reads();
   void note_written(const consensus::Ready& ready);
+  // Pipeline mode: what slurpd's loop does around its LeaderPipeline.
+  void pipeline_turn(const PipelineTurnInput& turn);
+  void pipeline_results(const ResultInput& results);
+  void pipeline_applied(const LogEntry& entry,
+                        const state::ApplyOutcome& outcome);
+  void follow_leadership();
 
   NodeIndex index_;
   NodeSettings settings_;
@@ -226,6 +268,12 @@ class SimNode {
   std::uint64_t unsynced_from_ = UINT64_MAX;
   std::uint64_t synced_last_index_ = 0;
   NodeCounters counters_;
+  // Pipeline mode: this life's pipeline (a crash loses it, as it does
+  // slurpd's), the leadership it last saw, and the counters of past lives.
+  std::unique_ptr<node::LeaderPipeline> pipeline_;
+  bool pipeline_leading_ = false;
+  std::uint64_t pipeline_term_ = 0;
+  node::LeaderPipeline::Counters pipeline_past_;
 };
 
 }  // namespace slurp::sim

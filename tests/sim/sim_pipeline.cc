@@ -9,7 +9,6 @@
 namespace slurp::sim {
 namespace {
 
-constexpr std::size_t kLeaderDuty = SIZE_MAX;
 constexpr std::string_view kEngine = "sim-1";
 
 bool ended(const state::JobRecord* job) {
@@ -23,13 +22,6 @@ std::uint64_t digest(const Bytes& bytes) {
     h *= 1099511628211ULL;
   }
   return h;
-}
-
-template <class R>
-std::optional<R> decode(const LogEntry& entry) {
-  auto r = decode_record<R>(entry.data);
-  if (!r) return std::nullopt;
-  return std::move(*r);
 }
 
 }  // namespace
@@ -56,7 +48,16 @@ SimPipeline::SimPipeline(PipelineSettings settings, Cluster& cluster)
     : settings_(std::move(settings)), cluster_(cluster) {
   clients_.resize(settings_.clients);
   workers_.resize(settings_.workers);
-  duties_.resize(cluster_.size());
+}
+
+PipelineCounters SimPipeline::counters() const {
+  PipelineCounters counters = counters_;
+  for (const SimNode* node : cluster_.nodes()) {
+    const node::LeaderPipeline::Counters c = node->pipeline_counters();
+    counters.leases += c.leases_applied;
+    counters.lease_expiries += c.lease_expiries;
+  }
+  return counters;
 }
 
 Micros SimPipeline::now() const {
@@ -185,17 +186,6 @@ void SimPipeline::client_next(std::size_t id) {
 void SimPipeline::on_proposal(const SimNode& node,
                               const ProposalInput& proposal,
                               const Result<std::uint64_t>& outcome) {
-  if (proposal.client == kLeaderDuty) {
-    auto it = lease_tags_.find(proposal.request);
-    if (it == lease_tags_.end()) return;
-    if (!outcome) {
-      for (std::uint64_t job : it->second) {
-        duties_[node.index()].leasing.erase(job);
-      }
-    }
-    lease_tags_.erase(it);
-    return;
-  }
   Client& client = clients_[proposal.client];
   if (proposal.request != client.generation) return;
   if (outcome) {
@@ -227,96 +217,17 @@ void SimPipeline::on_crash(NodeIndex node) {
       client_retry(w.client, 0);
     }
   }
-  duties_[node] = LeaderDuty{};
 }
 
-SimPipeline::LeaderDuty& SimPipeline::duty(const SimNode& node) {
-  LeaderDuty& d = duties_[node.index()];
-  if (d.term != node.raft().term()) {
-    d = LeaderDuty{};
-    d.term = node.raft().term();
-  }
-  return d;
-}
-
-void SimPipeline::propose(NodeIndex node, state::CommandKind kind,
-                          Bytes payload, std::uint64_t tag) {
-  ProposalInput input;
-  input.client = kLeaderDuty;
-  input.request = tag;
-  input.payload = std::move(payload);
-  input.kind = static_cast<std::uint64_t>(kind);
-  input.pipeline = true;
-  cluster_.node(node).input(std::move(input));
-}
-
-std::uint64_t SimPipeline::backoff(std::uint64_t attempt) {
-  const std::uint64_t shift =
-      std::min<std::uint64_t>(attempt == 0 ? 0 : attempt - 1, 6);
-  const std::uint64_t delay = settings_.backoff_ms << shift;
-  return delay + cluster_.prng().between(0, delay / 2);
-}
-
-// The leader's duty, as Node::run_pipeline does it on each loop.
-void SimPipeline::on_tick(NodeIndex index) {
-  const SimNode& node = cluster_.node(index);
-  if (!node.up() || node.raft().role() != consensus::RaftRole::leader) return;
-  LeaderDuty& d = duty(node);
-  const state::StateMachine& machine = node.machine();
-  const std::uint64_t now = now_ms();
-  if (d.leasing.size() < 16) {
-    auto picks = machine.next_dispatch(now, 4, d.leasing);
-    if (!picks.empty()) {
-      state::LeaseCommand lease;
-      lease.term = node.raft().term();
-      lease.time_ms = now;
-      lease.lease_until_ms = now + settings_.lease_ms;
-      std::vector<std::uint64_t> ids;
-      for (const auto& pick : picks) {
-        lease.jobs.push_back({pick.job_id, pick.attempt});
-        d.leasing.insert(pick.job_id);
-        ids.push_back(pick.job_id);
-      }
-      const std::uint64_t tag = next_tag_++;
-      lease_tags_[tag] = ids;
-      propose(index, state::CommandKind::lease, encode_record(lease), tag);
-    }
-  }
-  if (settings_.fault != PipelineFault::no_lease_expiry) {
-    state::FailCommand fail_cmd;
-    fail_cmd.time_ms = now;
-    for (const auto& expired : machine.expired_leases(now, 16)) {
-      if (!d.failing.insert({expired.job_id, expired.attempt}).second) {
-        continue;
-      }
-      fail_cmd.failures.push_back({expired.job_id, expired.attempt,
-                                   "lease expired",
-                                   now + backoff(expired.attempt)});
-    }
-    if (!fail_cmd.failures.empty()) {
-      counters_.lease_expiries += fail_cmd.failures.size();
-      propose(index, state::CommandKind::fail, encode_record(fail_cmd), 0);
-    }
-  }
-  if (auto deadline = machine.earliest_deadline();
-      deadline && *deadline <= now && !d.expire_proposed) {
-    d.expire_proposed = true;
-    propose(index, state::CommandKind::expire,
-            encode_record(state::ExpireCommand{now}), 0);
-  }
-  if (settings_.fault == PipelineFault::ignore_dependencies) {
-    for (std::uint64_t id = 1; id <= max_job_id_; ++id) {
-      const state::JobRecord* job = machine.job(id);
-      if (!job || job->state != state::JobState::waiting) continue;
-      if (!d.pushed_waiting.insert(id).second) continue;
-      auto dispatch =
-          machine.job_for_dispatch(id, job->attempts + 1, settings_.lease_ms);
-      if (dispatch) push(node, *dispatch);
-    }
+void SimPipeline::on_jobs_pushed(const SimNode& node,
+                                 const std::vector<JobBatch>& batches) {
+  for (const JobBatch& batch : batches) {
+    for (const Job& job : batch.jobs) push(node, batch.term, job);
   }
 }
 
-void SimPipeline::push(const SimNode& leader, const Job& job) {
+void SimPipeline::push(const SimNode& leader, std::uint64_t term,
+                       const Job& job) {
   check_dependencies(leader, job.job_id, "pushed to a worker");
   ++counters_.pushes;
   Prng& prng = cluster_.prng();
@@ -324,7 +235,7 @@ void SimPipeline::push(const SimNode& leader, const Job& job) {
     ++counters_.pushes_lost;
     return;
   }
-  WorkItem item{job.job_id,  job.attempt,      leader.raft().term(),
+  WorkItem item{job.job_id,  job.attempt,      term,
                 job.address, job.content_hash, true};
   const std::size_t worker =
       static_cast<std::size_t>(prng.below(workers_.size()));
@@ -364,62 +275,60 @@ void SimPipeline::worker_receive(std::size_t id, WorkItem item) {
       ++counters_.results_lost;
       return;
     }
+    // What slurp-worker sends: one results batch, the lease's term echoed.
+    const std::uint64_t done_ms = now_ms();
+    JobResult result{item.job_id, item.attempt, item.term,
+                     item.ok,     std::nullopt, std::nullopt};
+    if (item.ok) {
+      Context context;
+      context.address = item.address;
+      context.content_hash = item.content_hash.value_or("");
+      context.engine = "sim";
+      context.engine_version = std::string(kEngine);
+      context.summary = "job " + std::to_string(item.job_id);
+      context.generated_at_ms = done_ms;
+      result.context = std::move(context);
+    } else {
+      result.error = "worker error";
+    }
+    ResultBatch batch{"w" + std::to_string(id + 1), {std::move(result)}};
     const NodeIndex to = static_cast<NodeIndex>(p.below(cluster_.size()));
-    cluster_.schedule(now() + p.between(500, 2000),
-                      [this, to, item] { deliver_result(to, item, 0); });
+    cluster_.schedule(
+        now() + p.between(500, 2000),
+        [this, to, batch = std::move(batch)] { deliver_result(to, batch, 0); });
   });
 }
 
-// A result reaches a node: the leader proposes it; any other node forwards
-// it to the leader it knows (it may itself be a deposed leader), else drops.
-void SimPipeline::deliver_result(NodeIndex index, WorkItem item, int hops) {
-  const SimNode& node = cluster_.node(index);
+// A results batch reaches a node's results socket: its LeaderPipeline
+// decides (SimNode::pipeline_results), after any fsync the node waits for.
+void SimPipeline::deliver_result(NodeIndex index, ResultBatch batch, int hops) {
+  SimNode& node = cluster_.node(index);
   if (!node.up()) {
     ++counters_.results_lost;
     return;
   }
-  if (node.raft().role() != consensus::RaftRole::leader) {
-    auto leader = node.raft().leader();
-    std::optional<NodeIndex> to;
-    if (leader) to = parse_node_name(*leader, cluster_.size());
-    if (!to || *to == index || hops >= 3) {
-      ++counters_.results_lost;
-      return;
-    }
-    ++counters_.results_forwarded;
-    const NodeIndex target = *to;
-    cluster_.schedule(
-        now() + cluster_.prng().between(500, 2000),
-        [this, target, item, hops] { deliver_result(target, item, hops + 1); });
+  node.input(ResultInput{std::move(batch), now_ms(), hops});
+}
+
+// The node's pipeline answered not_leader: like slurpd, the node passes
+// the batch to the leader it knows (it may itself be deposed), else the
+// results are lost and their jobs come back by lease expiry.
+void SimPipeline::pass_results_on(const SimNode& node,
+                                  const ResultInput& results) {
+  auto leader = node.raft().leader();
+  std::optional<NodeIndex> to;
+  if (leader) to = parse_node_name(*leader, cluster_.size());
+  if (!to || *to == node.index() || results.hops >= 3) {
+    ++counters_.results_lost;
     return;
   }
-  const std::uint64_t now = now_ms();
-  if (item.ok) {
-    state::CompleteCommand cmd;
-    cmd.time_ms = now;
-    Context context;
-    context.address = item.address;
-    context.content_hash = item.content_hash.value_or("");
-    context.engine = "sim";
-    context.engine_version = std::string(kEngine);
-    context.summary = "job " + std::to_string(item.job_id);
-    context.generated_at_ms = now;
-    cmd.results.push_back({item.job_id, item.attempt, item.term, context});
-    propose(index, state::CommandKind::complete, encode_record(cmd), 0);
-    if (settings_.fault == PipelineFault::store_twice) {
-      // As an admin, whom the ownership rule lets overwrite any context:
-      // the fault is the second store, not who makes it.
-      state::UpdateContextCommand update{context, "worker", now, "admin"};
-      propose(index, state::CommandKind::update_context, encode_record(update),
-              0);
-    }
-  } else {
-    state::FailCommand cmd;
-    cmd.time_ms = now;
-    cmd.failures.push_back({item.job_id, item.attempt, "worker error",
-                            now + backoff(item.attempt)});
-    propose(index, state::CommandKind::fail, encode_record(cmd), 0);
-  }
+  ++counters_.results_forwarded;
+  const NodeIndex target = *to;
+  const int hops = results.hops + 1;
+  cluster_.schedule(now() + cluster_.prng().between(500, 2000),
+                    [this, target, batch = results.batch, hops] {
+                      deliver_result(target, batch, hops);
+                    });
 }
 
 void SimPipeline::check_dependencies(const SimNode& node, std::uint64_t job_id,
@@ -474,22 +383,6 @@ void SimPipeline::on_state_applied(const SimNode& node, const LogEntry& entry,
     for (const auto& leased : outcome.leased) {
       check_dependencies(node, leased.job_id, "leased");
     }
-    auto lease = decode<state::LeaseCommand>(entry);
-    if (lease && node.up() &&
-        node.raft().role() == consensus::RaftRole::leader &&
-        node.raft().term() == lease->term) {
-      LeaderDuty& d = duty(node);
-      for (const auto& grant : lease->jobs) d.leasing.erase(grant.job_id);
-      for (const auto& leased : outcome.leased) {
-        auto job = node.machine().job_for_dispatch(
-            leased.job_id, leased.attempt, settings_.lease_ms);
-        if (job) push(node, *job);
-      }
-      ++counters_.leases;
-    }
-  }
-  if (kind == state::CommandKind::expire && node.up()) {
-    duties_[node.index()].expire_proposed = false;
   }
   if (entry.index == first_applied_ + 1) {
     first_applied_ = entry.index;
@@ -518,7 +411,6 @@ void SimPipeline::check_first_apply(const SimNode& node, const LogEntry& entry,
     if (outcome.outcome == "queued") {
       const state::JobRecord* job = machine.job(outcome.job_id);
       if (job) {
-        max_job_id_ = std::max(max_job_id_, job->job_id);
         deps_[job->job_id] = job->waiting_on;
         has_deadline_[job->job_id] = job->deadline_ms.has_value();
         if (job->content_hash) {

@@ -1,23 +1,29 @@
 // Pipeline mode (slurp-sim --pipeline): the real queue state machine
-// (state::StateMachine) on every node, with simulated job clients and
-// workers around it, and the leader's dispatch duty ported sans-IO from
-// src/node/node_pipeline.cc and node_requests.cc:
+// (state::StateMachine) and the real leader's pipeline (node::LeaderPipeline,
+// the class slurpd runs) on every node, with simulated job clients and
+// workers around them:
 //
 //   clients   propose EnqueueCommand (requester + request_id; some with a
 //             content_hash so the cache/attach rules fire, some with
 //             depends_on earlier addresses, some with a deadline) at the
 //             node they think leads; retry with the SAME request_id after a
 //             timeout, a refusal or a crash of the accepting node.
-//   leader    on each tick: next_dispatch -> propose LeaseCommand; when the
-//             lease applies, push the granted jobs to workers; results ->
-//             CompleteCommand / FailCommand (exponential backoff, jitter
-//             from the seed's PRNG); expired_leases -> FailCommand "lease
-//             expired"; earliest_deadline passed -> ExpireCommand.
+//   leader    each SimNode owns a LeaderPipeline (a new one per life,
+//             seeded from the run's PRNG, reset when leadership changes)
+//             and runs it where slurpd's loop does: a PipelineTurnInput
+//             after each tick (turn: lease, lease expiry, deadlines), each
+//             applied entry (on_applied: the batches of its own lease), and
+//             a ResultInput for each results batch that reaches the node
+//             (on_results). Inputs queue while the node waits for an
+//             fsync, like everything else it is sent. The batches the
+//             pipeline returns are what the workers receive (on_jobs_pushed
+//             below); SimPipeline decides nothing for the leader.
 //   workers   take 5-80 ms per job, fail some, crash mid-job (their jobs
 //             come back through lease expiry), and send each result to a
-//             random node; a non-leader forwards it to the leader it knows
-//             (a deposed leader too), else drops it. Pushes and results are
-//             lost with a per-seed probability until the heal.
+//             random node; a node whose pipeline answers not_leader passes
+//             it to the leader it knows (a deposed leader too), else drops
+//             it. Pushes and results are lost with a per-seed probability
+//             until the heal.
 //
 // Invariants (checked as the run goes, and at the end):
 //   P1 drained     once faults heal, every acknowledged job ends completed,
@@ -59,13 +65,12 @@ class Cluster;
 
 inline constexpr Micros kDrainBoundUs = 60'000 * kMicrosPerMs;
 
-// Bugs put in on purpose so the new invariants show their teeth.
-enum class PipelineFault {
-  none,
-  ignore_dependencies,  // the leader also pushes waiting jobs (P3)
-  store_twice,          // a result is also written with update_context (P2)
-  no_lease_expiry,      // the leader never fails expired leases (P1)
-};
+// Bugs put in on purpose so the new invariants show their teeth: switched
+// on in every node's real LeaderPipeline (inject_fault_for_testing).
+//   ignore_dependencies  the leader also pushes waiting jobs (P3)
+//   store_twice          a result is also written with update_context (P2)
+//   no_lease_expiry      the leader never fails expired leases (P1)
+using PipelineFault = node::LeaderPipeline::Fault;
 std::string_view pipeline_fault_name(PipelineFault fault);
 std::optional<PipelineFault> pipeline_fault_from_name(std::string_view name);
 
@@ -113,11 +118,15 @@ class SimPipeline {
   SimPipeline(PipelineSettings settings, Cluster& cluster);
 
   void start();
-  void on_tick(NodeIndex node);
   void on_proposal(const SimNode& node, const ProposalInput& proposal,
                    const Result<std::uint64_t>& outcome);
   void on_state_applied(const SimNode& node, const LogEntry& entry,
                         const state::ApplyOutcome& outcome);
+  // A node's LeaderPipeline returned batches: they go to the workers.
+  void on_jobs_pushed(const SimNode& node,
+                      const std::vector<JobBatch>& batches);
+  // A node that does not lead passes results on, as slurpd does.
+  void pass_results_on(const SimNode& node, const ResultInput& results);
   void on_crash(NodeIndex node);
   // Faults over: no more losses or worker crashes.
   void heal();
@@ -125,7 +134,8 @@ class SimPipeline {
   bool drained() const;
   // P1 and P4 at the end of a run (after drained() or its bound).
   void check_end(bool drained);
-  const PipelineCounters& counters() const { return counters_; }
+  // Its own counts plus the nodes' LeaderPipeline counters.
+  PipelineCounters counters() const;
 
  private:
   struct Request {
@@ -145,13 +155,6 @@ class SimPipeline {
     std::size_t client = 0;
     std::uint64_t generation = 0;
     std::uint64_t term = 0;
-  };
-  struct LeaderDuty {
-    std::uint64_t term = 0;
-    std::set<std::uint64_t> leasing;
-    std::set<std::pair<std::uint64_t, std::uint64_t>> failing;
-    bool expire_proposed = false;
-    std::set<std::uint64_t> pushed_waiting;  // fault ignore_dependencies
   };
   struct WorkItem {
     std::uint64_t job_id = 0;
@@ -173,13 +176,9 @@ class SimPipeline {
   void send_request(std::size_t client);
   void client_retry(std::size_t client, Micros delay);
   void client_next(std::size_t client);
-  void propose(NodeIndex node, state::CommandKind kind, Bytes payload,
-               std::uint64_t tag);
-  LeaderDuty& duty(const SimNode& node);
-  void push(const SimNode& leader, const Job& job);
+  void push(const SimNode& leader, std::uint64_t term, const Job& job);
   void worker_receive(std::size_t worker, WorkItem item);
-  void deliver_result(NodeIndex node, WorkItem item, int hops);
-  std::uint64_t backoff(std::uint64_t attempt);
+  void deliver_result(NodeIndex node, ResultBatch batch, int hops);
   void check_dependencies(const SimNode& node, std::uint64_t job_id,
                           std::string_view when);
   void check_first_apply(const SimNode& node, const LogEntry& entry,
@@ -189,9 +188,6 @@ class SimPipeline {
   Cluster& cluster_;
   std::vector<Client> clients_;
   std::map<std::pair<NodeIndex, std::uint64_t>, Waiting> waiting_;
-  std::vector<LeaderDuty> duties_;
-  std::map<std::uint64_t, std::vector<std::uint64_t>> lease_tags_;
-  std::uint64_t next_tag_ = 1;
   std::vector<Worker> workers_;
   bool healed_ = false;
   // Checker state.
@@ -203,7 +199,6 @@ class SimPipeline {
   std::map<std::string, std::set<std::uint64_t>> jobs_by_address_;
   std::map<std::uint64_t, std::uint64_t> digest_at_;  // index -> digest
   std::set<std::uint64_t> acked_jobs_;
-  std::uint64_t max_job_id_ = 0;
   PipelineCounters counters_;
 };
 
