@@ -101,7 +101,7 @@ Node::~Node() {
 }
 
 Status Node::open(const NodeOptions& options) {
-  started_ms_ = now_ms();
+  started_ms_ = steady_now_ms();
   if (!options.insecure) {
     auto loaded = bus::load_keypair(options.secret_key);
     if (!loaded) return loaded.error();
@@ -425,7 +425,7 @@ void Node::loop_once() {
           if (m && std::holds_alternative<Beacon>(*m)) {
             const Beacon& b = std::get<Beacon>(*m);
             if (b.leader && raft_->leader() && *b.leader == *raft_->leader()) {
-              last_leader_contact_ms_ = now_ms();
+              last_leader_contact_ms_ = steady_now_ms();
             }
           }
         }
@@ -452,16 +452,16 @@ void Node::loop_once() {
   retry_held();
   expire_requests();
   anchor_audit_head();
-  const std::uint64_t now_steady = now_ms();
+  const std::uint64_t steady_now = steady_now_ms();
   if (raft_->role() == consensus::RaftRole::leader &&
-      now_steady >= next_beacon_ms_) {
+      steady_now >= next_beacon_ms_) {
     publish_beacon();
-    next_beacon_ms_ = now_steady + limits::beacon_interval_ms;
+    next_beacon_ms_ = steady_now + limits::beacon_interval_ms;
   }
-  if (now_steady >= next_health_ms_) {
+  if (steady_now >= next_health_ms_) {
     check_health();
     next_health_ms_ =
-        now_steady + options_.timing.tick_ms * options_.timing.heartbeat_ticks;
+        steady_now + options_.timing.tick_ms * options_.timing.heartbeat_ticks;
   }
 }
 

@@ -1,12 +1,22 @@
-// The node shell: where the bus, storage, the security policy, the audit
-// log and the sans-IO cores (Raft, the state machine, the event journal)
-// meet. It owns the ZeroMQ context, the ZAP authenticator and every socket,
-// and runs one event loop on one thread.
+// The node shell: sockets, threads and wiring around the sans-IO parts
+// that decide everything, each unit-tested on its own and each also run by
+// the simulator (tests/sim):
+//   consensus::Raft + ReadyLoop  election, replication, the Ready contract
+//                                (src/consensus/ready_loop.h);
+//   state::StateMachine          jobs, queue, contexts (src/state);
+//   RequestTable                 where each client request waits
+//                                (request_table.h);
+//   LeaderPipeline               the leader's dispatch, leases, retries and
+//                                results (leader_pipeline.h);
+//   EventJournal, ReplyOutbox, FairIntake  bounded buffers around sockets.
+// It owns the ZeroMQ context, the ZAP authenticator, every socket, storage
+// and the audit log, and runs one event loop on one thread.
 //
 // Sockets (protocol/PROTOCOL.md, "Transports and sockets"): it binds the
 // api ROUTER, the events PUB, the jobs PUSH and the results PULL; it
 // connects one DEALER to every peer's api (consensus RPCs, forwarding) and
-// one SUB to every peer's events (beacons). Every one is CURVE.
+// one SUB to every peer's events (beacons). Every one is CURVE. What each
+// socket may carry is a type of its own (protocol/socket_messages.h).
 //
 // Order at start (fail closed): load keys -> open storage and recover ->
 // start ZAP -> bind. A request is decoded, then authorized by the role ZAP
@@ -16,14 +26,21 @@
 // error, logged, and rejections audited.
 //
 // The loop's order of work follows src/consensus/raft.h, carried out by the
-// shared ReadyLoop (src/consensus/ready_loop.h) with this class as its
-// ports: persist + fsync a Ready, then send its messages, then apply, then
-// advance. One Ready per turn covers the turn's client and pipeline
-// proposals (one fsync).
+// shared ReadyLoop with this class as its ports: persist + fsync a Ready,
+// then send its messages, then apply, then advance. One Ready per turn
+// covers the turn's client and pipeline proposals (one fsync).
 //
-// Threads: create and run() on one thread; the ZAP authenticator has its own
-// thread; stop comes from the signal flags (SIGTERM/SIGINT) or request_stop()
-// (any thread).
+// Threads: create, run() and every method on one thread, the node thread.
+// Around it: the ZAP authenticator's thread (bus/zap_authenticator.h; it
+// shares the authorized keys, reloaded under its lock, and audits refusals
+// itself); the audit log's writer thread (security/audit_log.h; appends
+// from any thread hand records over under its lock);
+// with --workers N, an embedded worker's threads (worker/worker.h; they
+// talk to this node over its own CURVE sockets, nothing shared); a helper
+// thread that reads a finished snapshot file back, and the forked child
+// that wrote it (snapshot_fork.h; joined/reaped on the node thread). Stop
+// comes from the signal flags (SIGTERM/SIGINT, set by a signal handler) or
+// request_stop() (any thread).
 #pragma once
 
 #include <atomic>
@@ -49,9 +66,9 @@
 #include "protocol/result.h"
 #include "protocol/role.h"
 #include "protocol/socket_messages.h"
+#include "src/clock/clocks.h"
 #include "src/consensus/raft.h"
 #include "src/consensus/ready_loop.h"
-#include "src/node/clock.h"
 #include "src/node/event_journal.h"
 #include "src/node/fair_intake.h"
 #include "src/node/leader_pipeline.h"
@@ -68,58 +85,56 @@
 namespace slurp::node {
 
 class Node : private consensus::ReadyPorts {
-public:
-  static Result<std::unique_ptr<Node>> start(const NodeOptions &options);
+ public:
+  static Result<std::unique_ptr<Node>> start(const NodeOptions& options);
   ~Node();
-  Node(const Node &) = delete;
-  Node &operator=(const Node &) = delete;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
 
   // Serves until a stop is requested; returns the process exit status.
   int run();
   void request_stop() { stop_.store(true); }
-  const std::string &api_endpoint() const { return self_.api_endpoint; }
+  const std::string& api_endpoint() const { return self_.api_endpoint; }
 
-private:
-
-  explicit Node(const NodeOptions &options);
+ private:
+  explicit Node(const NodeOptions& options);
 
   // node.cc: start-up, sockets, the loop.
-  Status open(const NodeOptions &options);
+  Status open(const NodeOptions& options);
   Status open_storage();
-  Status bind_sockets(const NodeOptions &options);
+  Status bind_sockets(const NodeOptions& options);
   Status connect_peers();
   void loop_once();
-  std::uint64_t now_ms() const { return steady_ms(); }
-  void on_api_event(const bus::MonitorEvent &event);
+  void on_api_event(const bus::MonitorEvent& event);
   void audit(std::string_view kind, std::string_view actor,
              std::string_view detail);
   void audit_refusal(std::string_view kind, std::string_view actor,
-                     const Error &error);
-  void publish_refusal(std::string_view requester, const Error &error);
+                     const Error& error);
+  void publish_refusal(std::string_view requester, const Error& error);
 
   // node_consensus.cc: driving Raft; the ReadyLoop's ports.
   void tick_until_now();
   void process_ready();
-  void persist(const consensus::Ready &ready) override;
-  void send(const consensus::Envelope &envelope) override;
-  void restore(const consensus::Snapshot &snapshot) override;
-  void apply(const LogEntry &entry) override;
-  void read_confirmed(const consensus::ReadState &read) override;
-  void advanced(const consensus::Ready &ready) override;
-  void apply_entry(const LogEntry &entry);
+  void persist(const consensus::Ready& ready) override;
+  void send(const consensus::Envelope& envelope) override;
+  void restore(const consensus::Snapshot& snapshot) override;
+  void apply(const LogEntry& entry) override;
+  void read_confirmed(const consensus::ReadState& read) override;
+  void advanced(const consensus::Ready& ready) override;
+  void apply_entry(const LogEntry& entry);
   void maybe_compact();
-  void finish_snapshot(SnapshotFork &child);
-  void step_raft(const std::string &sender, ConsensusMessage message);
+  void finish_snapshot(SnapshotFork& child);
+  void step_raft(const std::string& sender, ConsensusMessage message);
   void after_consensus_change();
 
   // node_api.cc: requests arriving on the api socket.
   void drain_api();
   void serve_api();
-  void serve_api_message(bus::ReceivedMessage &message);
-  void handle_api_message(std::vector<zmq::message_t> &frames,
-                          const std::string &user_id, std::optional<Role> role);
-  void handle_forward(const ReplyRoute &peer_route, const std::string &peer,
-                      const Forward &forward);
+  void serve_api_message(bus::ReceivedMessage& message);
+  void handle_api_message(std::vector<zmq::message_t>& frames,
+                          const std::string& user_id, std::optional<Role> role);
+  void handle_forward(const ReplyRoute& peer_route, const std::string& peer,
+                      const Forward& forward);
   void serve_peer_replies();
 
   // node_requests.cc: where a client request is served.
@@ -129,37 +144,37 @@ private:
   void propose(ClientRequest request, state::CommandKind kind, Bytes data);
   void start_read(ClientRequest request);
   void finish_reads();
-  void forward(ClientRequest request, const std::string &leader);
+  void forward(ClientRequest request, const std::string& leader);
   void hold(ClientRequest request);
   void retry_held();
   void expire_requests();
   void reroute_after_step_down();
-  void reply_to(const ClientRequest &request, const Message &reply);
-  void send_route(const ReplyRoute &route, std::string payload);
-  ReplyOutbox::SendResult send_on_api(const Bytes &routing_id, bool delimiter,
+  void reply_to(const ClientRequest& request, const Message& reply);
+  void send_route(const ReplyRoute& route, std::string payload);
+  ReplyOutbox::SendResult send_on_api(const Bytes& routing_id, bool delimiter,
                                       std::string_view body);
-  void refuse(const ClientRequest &request, const Error &error);
-  void answer_applied(ClientRequest request, const LogEntry &entry,
-                      const state::ApplyOutcome &outcome);
-  void notify_job_ended(const state::JobEnded &ended);
+  void refuse(const ClientRequest& request, const Error& error);
+  void answer_applied(ClientRequest request, const LogEntry& entry,
+                      const state::ApplyOutcome& outcome);
+  void notify_job_ended(const state::JobEnded& ended);
   ErrorReply not_leader_reply(std::uint64_t id) const;
 
   // node_audit_anchor.cc: this node's audit head into the replicated log.
   void anchor_audit_head();
   void serve_audit_anchor(ClientRequest request,
-                          const AuditAnchorRequest &anchor);
-  void answer_audit_anchor(const ClientRequest &request,
-                           const state::ApplyOutcome &outcome);
+                          const AuditAnchorRequest& anchor);
+  void answer_audit_anchor(const ClientRequest& request,
+                           const state::ApplyOutcome& outcome);
 
   // node_status.cc: reads, events, beacons, health.
   StatusReply build_status(std::uint64_t id, bool stale) const;
-  Message list_contexts(const ListContexts &list, Role role) const;
-  Message job_reply(const JobQuery &query) const;
-  Message answer_read(const ClientRequest &request, bool stale) const;
+  Message list_contexts(const ListContexts& list, Role role) const;
+  Message job_reply(const JobQuery& query) const;
+  Message answer_read(const ClientRequest& request, bool stale) const;
   void publish(std::string topic, Attributes attrs);
   void publish_beacon();
   void check_health();
-  const MemberOptions *member(const std::string &id) const;
+  const MemberOptions* member(const std::string& id) const;
 
   // node_pipeline.cc: the sockets around pipeline_ (leader_pipeline.h).
   static LeaderPipeline::Settings pipeline_settings(const NodeOptions& options);
@@ -180,15 +195,15 @@ private:
   bool shutdown_done();
 
   NodeOptions options_;
-  MemberOptions self_; // this node as others reach it (bound endpoints)
+  MemberOptions self_;  // this node as others reach it (bound endpoints)
   std::atomic<bool> stop_{false};
 
   zmq::context_t context_;
-  bus::CurveKeyPair keys_; // ours; empty when insecure
+  bus::CurveKeyPair keys_;  // ours; empty when insecure
   std::unique_ptr<security::AuditLog> audit_log_;
   std::unique_ptr<bus::ZapAuthenticator> zap_;
   zmq::socket_t api_, events_, jobs_, results_, beacons_;
-  std::map<std::string, zmq::socket_t> peers_; // DEALER per peer id
+  std::map<std::string, zmq::socket_t> peers_;  // DEALER per peer id
   // What waits to be served (read off api_) and to be read (replies).
   FairIntake<bus::ReceivedMessage> intake_;
   ReplyOutbox outbox_;
@@ -225,10 +240,10 @@ private:
   // flag is reset at every check-quorum round, so it flaps if read between
   // a reset and the next reply.
   std::map<std::string, std::uint64_t> peer_heard_ms_;
-  bool peer_healthy(const std::string &id) const;
-  std::uint64_t last_leader_contact_ms_ = 0; // steady; a message from it
+  bool peer_healthy(const std::string& id) const;
+  std::uint64_t last_leader_contact_ms_ = 0;  // steady; a message from it
   std::uint64_t started_ms_ = 0;
-  std::uint64_t leader_since_ms_ = 0; // steady; when this node was elected
+  std::uint64_t leader_since_ms_ = 0;  // steady; when this node was elected
 
   // Requests in flight, by where they wait (request_table.h).
   RequestTable requests_;
@@ -257,4 +272,4 @@ private:
   std::uint64_t stop_deadline_ms_ = 0;
 };
 
-} // namespace slurp::node
+}  // namespace slurp::node

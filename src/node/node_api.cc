@@ -6,7 +6,7 @@
 #include "protocol/codec.h"
 #include "protocol/limits.h"
 #include "protocol/socket_messages.h"
-#include "src/node/clock.h"
+#include "src/clock/clocks.h"
 #include "src/node/node.h"
 #include "src/security/policy.h"
 
@@ -25,10 +25,10 @@ Bytes to_bytes(const zmq::message_t& frame) {
 // one over its intake budget gets a short `unavailable` at once (through
 // the outbox, so a flooder that does not read is soon dropped as well).
 void Node::drain_api() {
-  const std::uint64_t now = steady_ms();
-  const std::uint64_t until = now + limits::serve_ms_per_turn_max;
+  const std::uint64_t steady_now = steady_now_ms();
+  const std::uint64_t until = steady_now + limits::serve_ms_per_turn_max;
   for (std::size_t n = 0; n < limits::api_reads_per_turn_max; ++n) {
-    if ((n & 63) == 63 && steady_ms() >= until) return;
+    if ((n & 63) == 63 && steady_now_ms() >= until) return;
     auto received = bus::receive_message(api_);
     if (!received) return;  // drained
     if (!*received) {
@@ -39,7 +39,7 @@ void Node::drain_api() {
     bus::ReceivedMessage& message = received->value();
     if (message.frames.empty()) continue;
     Bytes peer = to_bytes(message.frames[0]);
-    if (outbox_.dropped(peer, now)) continue;
+    if (outbox_.dropped(peer, steady_now)) continue;
     const bool node = message.role == Role::node;
     std::size_t bytes = 0;
     for (const zmq::message_t& f : message.frames) bytes += f.size();
@@ -68,12 +68,12 @@ void Node::drain_api() {
 // most api_requests_per_turn_max requests and serve_ms_per_turn_max: a
 // flood must not keep Raft from ticking or the loop from seeing SIGTERM.
 void Node::serve_api() {
-  const std::uint64_t until = steady_ms() + limits::serve_ms_per_turn_max;
+  const std::uint64_t until = steady_now_ms() + limits::serve_ms_per_turn_max;
   for (std::size_t n = 0; n < limits::api_requests_per_turn_max; ++n) {
     auto next = intake_.next();
     if (!next) return;
     serve_api_message(*next);
-    if (steady_ms() >= until) return;
+    if (steady_now_ms() >= until) return;
   }
 }
 
@@ -100,7 +100,7 @@ void Node::handle_api_message(std::vector<zmq::message_t>& frames,
   request.route =
       ReplyRoute{to_bytes(frames[0]), with_delimiter, {}, role == Role::node};
   request.requester = user_id;
-  request.received_ms = steady_ms();
+  request.received_ms = steady_now_ms();
   if (frames.size() != 2 && !with_delimiter) {
     refuse(request, make_error(ErrorCode::bad_request,
                                "expected frames [payload] or ['', payload], "
@@ -163,7 +163,7 @@ void Node::handle_forward(const ReplyRoute& peer_route, const std::string& peer,
   request.route.delimiter = false;
   request.route.forward_id = forward.forward_id;
   request.requester = forward.requester;
-  request.received_ms = steady_ms();
+  request.received_ms = steady_now_ms();
   request.payload.assign(forward.request.begin(), forward.request.end());
   request.id = peek_request_id(request.payload);
   auto role = role_from_name(forward.requester_role);
@@ -203,10 +203,10 @@ void Node::handle_forward(const ReplyRoute& peer_route, const std::string& peer,
 
 // Forward replies come back on the DEALER the forward went out on.
 void Node::serve_peer_replies() {
-  const std::uint64_t until = steady_ms() + limits::serve_ms_per_turn_max;
+  const std::uint64_t until = steady_now_ms() + limits::serve_ms_per_turn_max;
   for (auto& [peer, socket] : peers_) {
     for (std::size_t n = 0; n < limits::api_requests_per_turn_max; ++n) {
-      if (steady_ms() >= until) return;  // the rest next turn
+      if (steady_now_ms() >= until) return;  // the rest next turn
       auto received = bus::receive_message(socket);
       if (!received) break;
       if (!*received || (*received)->rejected ||
@@ -239,8 +239,9 @@ void Node::serve_peer_replies() {
         // It lost leadership before our forward arrived: try again once our
         // own view has caught up, a little later.
         ClientRequest again = *requests_.take_forwarded(fr.forward_id);
-        again.not_before_ms = steady_ms() + options_.timing.tick_ms *
-                                                options_.timing.heartbeat_ticks;
+        again.not_before_ms =
+            steady_now_ms() +
+            options_.timing.tick_ms * options_.timing.heartbeat_ticks;
         hold(std::move(again));
         continue;
       }

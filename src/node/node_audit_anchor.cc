@@ -26,14 +26,15 @@ bool is_mac_hex(const std::string& text) {
 }  // namespace
 
 void Node::anchor_audit_head() {
-  const std::uint64_t now = now_ms();
+  const std::uint64_t steady_now = steady_now_ms();
   const std::uint64_t interval = options_.limits.audit_anchor_interval_ms;
   if (next_anchor_ms_ == 0) {
-    next_anchor_ms_ = now + std::min(interval, limits::audit_anchor_first_ms);
+    next_anchor_ms_ =
+        steady_now + std::min(interval, limits::audit_anchor_first_ms);
     return;
   }
-  if (now < next_anchor_ms_ || stopping_ || !audit_log_) return;
-  next_anchor_ms_ = now + interval;
+  if (steady_now < next_anchor_ms_ || stopping_ || !audit_log_) return;
+  next_anchor_ms_ = steady_now + interval;
   const security::AuditHead head = audit_log_->head();
   if (head.seq == 0 ||
       (head.seq == anchor_sent_seq_ && head.mac_hex == anchor_sent_mac_)) {
@@ -53,7 +54,7 @@ void Node::anchor_audit_head() {
   request.role = Role::node;
   request.payload = encode(anchor);  // forwarded to the leader unchanged
   request.id = anchor.id;
-  request.received_ms = now;
+  request.received_ms = steady_now;
   request.request = std::move(anchor);
   route_request(std::move(request));
 }
@@ -85,8 +86,8 @@ void Node::serve_audit_anchor(ClientRequest request,
   }
   // The state machine checks the opened head too (and refuses alike).
   state::AuditAnchorCommand command{
-      anchor.node, anchor.seq,        anchor.epoch,     anchor.mac,
-      wall_ms(),   anchor.opened_seq, anchor.opened_mac};
+      anchor.node,   anchor.seq,        anchor.epoch,     anchor.mac,
+      wall_now_ms(), anchor.opened_seq, anchor.opened_mac};
   propose(std::move(request), state::CommandKind::audit_anchor,
           encode_record(command));
 }

@@ -226,9 +226,9 @@ void Node::step_raft(const std::string& sender, ConsensusMessage message) {
                    "consensus message claims sender '" + claimed + "'"));
     return;
   }
-  peer_heard_ms_[claimed] = now_ms();
+  peer_heard_ms_[claimed] = steady_now_ms();
   if (raft_->leader() && claimed == *raft_->leader()) {
-    last_leader_contact_ms_ = now_ms();
+    last_leader_contact_ms_ = steady_now_ms();
   }
   raft_->step(message);
 }
@@ -248,7 +248,7 @@ void Node::after_consensus_change() {
     next_beacon_ms_ = 0;  // announce at once
     reset_pipeline();
     peer_healthy_.clear();
-    leader_since_ms_ = now_ms();
+    leader_since_ms_ = steady_now_ms();
   }
   if (was_leader && !is_leader) {
     spdlog::info("stepped down in term {} (leader now {})", raft_->term(),
@@ -260,7 +260,7 @@ void Node::after_consensus_change() {
     reroute_after_step_down();
   }
   if (leader != last_leader_) {
-    if (leader) last_leader_contact_ms_ = now_ms();
+    if (leader) last_leader_contact_ms_ = steady_now_ms();
     if (!is_leader) {
       spdlog::info("leader is {} (term {})", leader.value_or("unknown"),
                    raft_->term());

@@ -15,7 +15,7 @@
 
 namespace slurp::node {
 
-LeaderPipeline::Settings Node::pipeline_settings(const NodeOptions &options) {
+LeaderPipeline::Settings Node::pipeline_settings(const NodeOptions& options) {
   LeaderPipeline::Settings s;
   s.node_id = options.node_id;
   s.job_lease_ms = options.limits.job_lease_ms;
@@ -30,8 +30,8 @@ void Node::run_pipeline() {
   // PUSH would not take the batch.
   const bool can_push = (jobs_.get(zmq::sockopt::events) & ZMQ_POLLOUT) != 0;
   const std::uint64_t expiries = pipeline_.counters().lease_expiries;
-  for (const JobBatch &batch :
-       pipeline_.turn(*raft_, state_, wall_ms(), now_ms(), can_push)) {
+  for (const JobBatch& batch : pipeline_.turn(*raft_, state_, wall_now_ms(),
+                                              steady_now_ms(), can_push)) {
     send_job_batch(batch);
   }
   if (const std::uint64_t n = pipeline_.counters().lease_expiries - expiries) {
@@ -40,21 +40,21 @@ void Node::run_pipeline() {
   }
 }
 
-void Node::on_pipeline_applied(const LogEntry &entry,
-                               const state::ApplyOutcome &outcome) {
-  for (const JobBatch &batch :
+void Node::on_pipeline_applied(const LogEntry& entry,
+                               const state::ApplyOutcome& outcome) {
+  for (const JobBatch& batch :
        pipeline_.on_applied(entry, outcome, *raft_, state_)) {
     send_job_batch(batch);
   }
 }
 
-void Node::send_job_batch(const JobBatch &batch) {
+void Node::send_job_batch(const JobBatch& batch) {
   const std::string payload = encode(batch);
   bool sent = false;
   try {
     sent =
         jobs_.send(zmq::buffer(payload), zmq::send_flags::dontwait).has_value();
-  } catch (const zmq::error_t &e) {
+  } catch (const zmq::error_t& e) {
     spdlog::debug("jobs: {}", e.what());
   }
   if (!sent) {
@@ -103,7 +103,7 @@ void Node::serve_results() {
   for (std::size_t n = 0; n < 256 && !results_backlog_.empty(); ++n) {
     bus::ReceivedMessage message = std::move(results_backlog_.front());
     results_backlog_.pop_front();
-    const zmq::message_t &frame = message.frames[0];
+    const zmq::message_t& frame = message.frames[0];
     results_backlog_bytes_ -= frame.size();
     std::string_view payload(frame.data<char>(), frame.size());
     auto decoded = decode(payload);
@@ -126,9 +126,10 @@ void Node::serve_results() {
 
 // Results reach whichever node the worker's PUSH picked; only the leader
 // may turn them into commands, so a follower passes them on unchanged.
-void Node::accept_results(const ResultBatch &batch, std::string_view payload) {
+void Node::accept_results(const ResultBatch& batch, std::string_view payload) {
   using Decision = LeaderPipeline::ResultVerdict::Decision;
-  const auto verdict = pipeline_.on_results(batch, *raft_, state_, wall_ms());
+  const auto verdict =
+      pipeline_.on_results(batch, *raft_, state_, wall_now_ms());
   if (verdict.decision == Decision::deposed) {
     spdlog::warn("results from {} carry term {} > ours {}", batch.worker,
                  verdict.newer_term, raft_->term());
@@ -150,7 +151,7 @@ void Node::accept_results(const ResultBatch &batch, std::string_view payload) {
   }
   try {
     (void)peer->second.send(zmq::buffer(payload), zmq::send_flags::dontwait);
-  } catch (const zmq::error_t &e) {
+  } catch (const zmq::error_t& e) {
     spdlog::debug("results to {}: {}", *leader, e.what());
   }
 }

@@ -61,7 +61,7 @@ void Node::route_request(ClientRequest request) {
   if (raft_->role() == consensus::RaftRole::leader) {
     serve_as_leader(std::move(request));
   } else if (leader && *leader != options_.node_id &&
-             request.not_before_ms <= now_ms()) {
+             request.not_before_ms <= steady_now_ms()) {
     forward(std::move(request), *leader);
   } else {
     hold(std::move(request));
@@ -71,8 +71,9 @@ void Node::route_request(ClientRequest request) {
 void Node::serve_locally(ClientRequest request) {
   const ClientRequestMessage& m = request.request;
   if (auto* ping = std::get_if<Ping>(&m)) {
-    reply_to(request, Pong{ping->id, options_.node_id, request.requester,
-                           std::string(role_name(request.role)), wall_ms()});
+    reply_to(request,
+             Pong{ping->id, options_.node_id, request.requester,
+                  std::string(role_name(request.role)), wall_now_ms()});
   } else if (auto* fetch = std::get_if<FetchEvents>(&m)) {
     std::size_t limit =
         fetch->limit == 0
@@ -88,7 +89,7 @@ void Node::serve_locally(ClientRequest request) {
 }
 
 void Node::serve_as_leader(ClientRequest request) {
-  const std::uint64_t now = wall_ms();
+  const std::uint64_t wall_now = wall_now_ms();
   const ClientRequestMessage& m = request.request;
   if (auto* a = std::get_if<AuditAnchorRequest>(&m)) {
     const AuditAnchorRequest anchor = *a;
@@ -148,7 +149,7 @@ void Node::serve_as_leader(ClientRequest request) {
     command.file_path = g->file_path;
     command.priority = g->priority;
     command.deadline_ms = g->deadline_ms;
-    command.time_ms = now;
+    command.time_ms = wall_now;
     // Cache hits need the engine the workers run by default; contexts
     // from another engine (noop, exec) never match, which is safe.
     command.engine_version = std::string(worker::kBuiltinEngineVersion);
@@ -157,7 +158,7 @@ void Node::serve_as_leader(ClientRequest request) {
   } else if (auto* c = std::get_if<Cancel>(&m)) {
     // The ownership rule is the state machine's (decided again when the
     // command applies); asking now refuses early, without a log entry.
-    state::CancelCommand command{c->job_id, request.requester, now,
+    state::CancelCommand command{c->job_id, request.requester, wall_now,
                                  std::string(role_name(request.role))};
     if (auto refusal = state_.check_cancel(command)) {
       refuse(request, *refusal);
@@ -175,7 +176,7 @@ void Node::serve_as_leader(ClientRequest request) {
       refuse(request, s.error());
       return;
     }
-    state::UpdateContextCommand command{u->context, request.requester, now,
+    state::UpdateContextCommand command{u->context, request.requester, wall_now,
                                         std::string(role_name(request.role))};
     command.context.address = *address;
     if (auto refusal = state_.check_update(command)) {
@@ -234,7 +235,7 @@ void Node::start_read(ClientRequest request) {
 // few ms, and a thousand confirmed at once must not starve Raft's ticks.
 // What is left waits for the next turn, in order.
 void Node::finish_reads() {
-  const std::uint64_t until = steady_ms() + limits::serve_ms_per_turn_max;
+  const std::uint64_t until = steady_now_ms() + limits::serve_ms_per_turn_max;
   // A few at a time, so the clock is looked at between pages.
   constexpr std::size_t kReadsPerCheck = 8;
   reads_left_over_ = false;
@@ -261,7 +262,7 @@ void Node::finish_reads() {
       }
       reply_to(read, answer_read(read, false));
     }
-    if (steady_ms() >= until) {
+    if (steady_now_ms() >= until) {
       reads_left_over_ = true;
       return;
     }
@@ -294,12 +295,12 @@ void Node::forward(ClientRequest request, const std::string& leader) {
   }
   if (!sent) {
     // No live connection to the leader yet: keep it and try again soon.
-    request.not_before_ms = now_ms() + options_.timing.tick_ms;
+    request.not_before_ms = steady_now_ms() + options_.timing.tick_ms;
     hold(std::move(request));
     return;
   }
   request.sent = true;
-  requests_.add_forwarded(std::move(request), leader, now_ms());
+  requests_.add_forwarded(std::move(request), leader, steady_now_ms());
 }
 
 void Node::hold(ClientRequest request) {
@@ -310,18 +311,18 @@ void Node::hold(ClientRequest request) {
 
 void Node::retry_held() {
   if (requests_.held_count() == 0 || !raft_->leader()) return;
-  for (ClientRequest& request : requests_.take_held_due(now_ms())) {
+  for (ClientRequest& request : requests_.take_held_due(steady_now_ms())) {
     route_request(std::move(request));
   }
 }
 
 void Node::expire_requests() {
-  const std::uint64_t now = now_ms();
-  if (now < next_expiry_ms_) return;
-  next_expiry_ms_ = now + kExpiryScanIntervalMs;
+  const std::uint64_t steady_now = steady_now_ms();
+  if (steady_now < next_expiry_ms_) return;
+  next_expiry_ms_ = steady_now + kExpiryScanIntervalMs;
   RequestTable::Expired expired =
-      requests_.expire(now, [&](const Bytes& connection) {
-        return outbox_.dropped(connection, now);
+      requests_.expire(steady_now, [&](const Bytes& connection) {
+        return outbox_.dropped(connection, steady_now);
       });
   for (const RequestTable::Refused& r : expired.refused) {
     refuse(r.request, r.error);
@@ -360,9 +361,9 @@ void Node::send_route(const ReplyRoute& route, std::string payload) {
                                 limits::node_reply_backlog_messages_max, false}
           : ReplyOutbox::Budget{limits::reply_backlog_bytes_max,
                                 limits::reply_backlog_messages_max, true};
-  const std::uint64_t now = steady_ms();
+  const std::uint64_t steady_now = steady_now_ms();
   if (outbox_.send(route.routing_id, route.delimiter, std::move(payload),
-                   budget, now) == ReplyOutbox::Outcome::peer_dropped) {
+                   budget, steady_now) == ReplyOutbox::Outcome::peer_dropped) {
     intake_.forget(route.routing_id);
     spdlog::warn(
         "api: dropped a connection that does not read its replies (over {} "
@@ -402,7 +403,7 @@ ReplyOutbox::SendResult Node::send_on_api(const Bytes& routing_id,
 
 void Node::refuse(const ClientRequest& request, const Error& error) {
   std::uint64_t left_out = 0;
-  const bool log = refusal_log_.allow(steady_ms(), &left_out);
+  const bool log = refusal_log_.allow(steady_now_ms(), &left_out);
   if (left_out > 0) {
     spdlog::warn("api: {} more refusals not logged (at most {} a second)",
                  left_out, limits::refusal_log_lines_per_s);

@@ -24,8 +24,8 @@ std::optional<std::string> Node::best_successor() const {
 
 void Node::begin_shutdown() {
   stopping_ = true;
-  stop_deadline_ms_ =
-      now_ms() + limits::leadership_transfer_ms + limits::forward_retry_ms;
+  stop_deadline_ms_ = steady_now_ms() + limits::leadership_transfer_ms +
+                      limits::forward_retry_ms;
   spdlog::info("stop requested");
   if (raft_->role() != consensus::RaftRole::leader || peers_.empty()) return;
   if (auto to = best_successor()) {
@@ -40,7 +40,7 @@ void Node::begin_shutdown() {
 }
 
 bool Node::shutdown_done() {
-  const std::uint64_t now = now_ms();
+  const std::uint64_t steady_now = steady_now_ms();
   const bool leading = raft_->role() == consensus::RaftRole::leader;
   bool drained = requests_.drained();
   if (leading && !peers_.empty()) {
@@ -54,7 +54,7 @@ bool Node::shutdown_done() {
     drained = false;
   }
   if (drained) return true;
-  if (now < stop_deadline_ms_) return false;
+  if (steady_now < stop_deadline_ms_) return false;
   // Out of time: whatever is left is told so, not left to time out.
   Error gone = make_error(ErrorCode::unavailable,
                           "the node is shutting down; retry on another node "

@@ -24,7 +24,7 @@ const MemberOptions* Node::member(const std::string& id) const {
 bool Node::peer_healthy(const std::string& id) const {
   auto heard = peer_heard_ms_.find(id);
   return heard != peer_heard_ms_.end() &&
-         now_ms() - heard->second <=
+         steady_now_ms() - heard->second <=
              options_.timing.tick_ms * options_.timing.election_ticks_max;
 }
 
@@ -36,7 +36,7 @@ StatusReply Node::build_status(std::uint64_t id, bool stale) const {
   reply.term = raft_->term();
   reply.commit_index = raft_->commit_index();
   const bool leading = raft_->role() == consensus::RaftRole::leader;
-  const std::uint64_t now = now_ms();
+  const std::uint64_t steady_now = steady_now_ms();
   const std::uint64_t election_ms =
       options_.timing.tick_ms * options_.timing.election_ticks_max;
   if (stale && !leading) {
@@ -44,7 +44,7 @@ StatusReply Node::build_status(std::uint64_t id, bool stale) const {
     // might have committed more since), or since start without a leader.
     std::uint64_t since =
         last_leader_contact_ms_ != 0 ? last_leader_contact_ms_ : started_ms_;
-    reply.stale_ms = now - since;
+    reply.stale_ms = steady_now - since;
   } else if (stale) {
     reply.stale_ms = 0;
   }
@@ -80,7 +80,7 @@ StatusReply Node::build_status(std::uint64_t id, bool stale) const {
       } else if (reply.leader && m.id == *reply.leader) {
         s.state = "leader";
         s.healthy = last_leader_contact_ms_ != 0 &&
-                    now - last_leader_contact_ms_ <= election_ms;
+                    steady_now - last_leader_contact_ms_ <= election_ms;
       } else {
         s.state = "unknown";
       }
@@ -104,7 +104,7 @@ StatusReply Node::build_status(std::uint64_t id, bool stale) const {
                                     a.last_regression_seq});
   }
   if (leading) {
-    const std::uint64_t wall = wall_ms();
+    const std::uint64_t wall = wall_now_ms();
     reply.workers = pipeline_.workers().workers(wall);
     reply.completed_per_s = pipeline_.workers().completed_per_s(wall);
     reply.failed_per_s = pipeline_.workers().failed_per_s(wall);
@@ -212,8 +212,9 @@ void Node::publish(std::string topic, Attributes attrs) {
       value = printable_prefix(value, limits::event_attr_bytes_max);
     }
   }
-  const Event& event = journal_.record(
-      std::move(topic), raft_ ? raft_->term() : 0, wall_ms(), std::move(attrs));
+  const Event& event =
+      journal_.record(std::move(topic), raft_ ? raft_->term() : 0,
+                      wall_now_ms(), std::move(attrs));
   const std::string payload = encode(event);
   try {
     events_.send(zmq::buffer(event.topic), zmq::send_flags::sndmore);
@@ -259,7 +260,8 @@ void Node::check_health() {
   if (raft_->role() != consensus::RaftRole::leader) return;
   const std::uint64_t election_ms =
       options_.timing.tick_ms * options_.timing.election_ticks_max;
-  if (now_ms() < leader_since_ms_ + election_ms) return;  // still learning
+  if (steady_now_ms() < leader_since_ms_ + election_ms)
+    return;  // still learning
   for (const auto& [id, progress] : raft_->progress()) {
     const bool healthy = peer_healthy(id);
     auto known = peer_healthy_.find(id);

@@ -8,7 +8,7 @@
 #include <chrono>
 #include <cstring>
 
-#include "src/security/audit_clock.h"
+#include "src/clock/clocks.h"
 #include "src/security/audit_key.h"
 #include "src/security/audit_resume.h"
 
@@ -16,9 +16,6 @@ namespace slurp::security {
 namespace {
 
 namespace fs = std::filesystem;
-
-using audit_clock::steady_ms;
-using audit_clock::wall_ms;
 
 }  // namespace
 
@@ -63,13 +60,13 @@ Status AuditLog::start(audit::ResumePlan plan) {
   opened_head_ = head_;
   std::string buffer;
   std::uint64_t records = 0;
-  const std::uint64_t now = wall_ms();
+  const std::uint64_t wall_now = wall_now_ms();
   if (plan.key) {
     chain_ = plan.key->chain;
     epoch_ = plan.key->epoch;
     key_ = plan.key->key;
     epoch_records_ = plan.epoch_records;
-    epoch_first_ms_ = steady_ms();
+    epoch_first_ms_ = steady_now_ms();
     head_.epoch = epoch_;
     if (plan.store_key) {
       if (Status s = audit::store_key_state(key_path_, *plan.key); !s) {
@@ -88,10 +85,10 @@ Status AuditLog::start(audit::ResumePlan plan) {
     epoch_ = 0;
     key_ = k0;
     epoch_records_ = 1;  // the chain's first record, below
-    epoch_first_ms_ = steady_ms();
+    epoch_first_ms_ = steady_now_ms();
     buffer += audit::chain_record(
         link_,
-        audit::record_fields(now, plan.new_chain_kind, audit::kSelfActor,
+        audit::record_fields(wall_now, plan.new_chain_kind, audit::kSelfActor,
                              plan.new_chain_reason + "; chain " + chain_ +
                                  ", verification key in " +
                                  verify_file->string() +
@@ -100,10 +97,10 @@ Status AuditLog::start(audit::ResumePlan plan) {
     records += 1;
   }
   if (!plan.torn_detail.empty()) {
-    buffer += self_record(audit::kTornTail, plan.torn_detail, now);
+    buffer += self_record(audit::kTornTail, plan.torn_detail, wall_now);
     records += 1;
   }
-  if (!buffer.empty() && !write_out(buffer, records, now)) {
+  if (!buffer.empty() && !write_out(buffer, records, wall_now)) {
     return make_error(ErrorCode::internal, last_error_);
   }
   durable_epoch_records_ = epoch_records_;
@@ -116,8 +113,8 @@ AuditLog::~AuditLog() {
     std::lock_guard lock(mutex_);
     for (auto& s : refusals_.drain()) {
       (void)enqueue_locked(
-          {wall_ms(),
-           audit::record_fields(wall_ms(), s.kind, s.actor, s.detail)});
+          {wall_now_ms(),
+           audit::record_fields(wall_now_ms(), s.kind, s.actor, s.detail)});
     }
     paused_ = false;
   }
@@ -134,25 +131,26 @@ AuditLog::~AuditLog() {
 
 Status AuditLog::append(std::string_view kind, std::string_view actor,
                         std::string_view detail) {
-  const std::uint64_t now = wall_ms();
-  Queued q{now, audit::record_fields(now, kind, actor, detail)};
+  const std::uint64_t wall_now = wall_now_ms();
+  Queued q{wall_now, audit::record_fields(wall_now, kind, actor, detail)};
   std::lock_guard lock(mutex_);
   return enqueue_locked(std::move(q));
 }
 
 Status AuditLog::refusal(std::string_view kind, std::string_view actor,
                          std::string_view reason, std::string_view detail) {
-  const std::uint64_t now = wall_ms();
+  const std::uint64_t wall_now = wall_now_ms();
   std::lock_guard lock(mutex_);
-  for (auto& s : refusals_.expire(steady_ms())) {
+  for (auto& s : refusals_.expire(steady_now_ms())) {
     (void)enqueue_locked(
-        {now, audit::record_fields(now, s.kind, s.actor, s.detail)});
+        {wall_now, audit::record_fields(wall_now, s.kind, s.actor, s.detail)});
   }
-  if (!refusals_.admit(kind, actor, reason, detail, steady_ms())) {
+  if (!refusals_.admit(kind, actor, reason, detail, steady_now_ms())) {
     stats_.aggregated += 1;
     return ok_status();
   }
-  return enqueue_locked({now, audit::record_fields(now, kind, actor, detail)});
+  return enqueue_locked(
+      {wall_now, audit::record_fields(wall_now, kind, actor, detail)});
 }
 
 // Never blocks: a full queue drops the record and counts it.

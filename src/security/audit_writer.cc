@@ -9,29 +9,24 @@
 #include <chrono>
 #include <cstring>
 
-#include "src/security/audit_clock.h"
+#include "src/clock/clocks.h"
 #include "src/security/audit_key.h"
 #include "src/security/audit_log.h"
 
 namespace slurp::security {
-namespace {
-
-using audit_clock::steady_ms;
-using audit_clock::wall_ms;
-
-}  // namespace
+namespace {}  // namespace
 
 void AuditLog::writer_loop() {
   std::unique_lock lock(mutex_);
   while (true) {
-    const std::uint64_t now = steady_ms();
-    for (auto& s : refusals_.expire(now)) {
-      const std::uint64_t t = wall_ms();
+    const std::uint64_t steady_now = steady_now_ms();
+    for (auto& s : refusals_.expire(steady_now)) {
+      const std::uint64_t t = wall_now_ms();
       (void)enqueue_locked(
           {t, audit::record_fields(t, s.kind, s.actor, s.detail)});
     }
     const bool work = !paused_ && (!queue_.empty() || pending_drops_ > 0);
-    if (work || epoch_due(now)) {
+    if (work || epoch_due(steady_now)) {
       std::deque<Queued> batch;
       std::uint64_t dropped = 0;
       if (!paused_) {
@@ -65,22 +60,23 @@ void AuditLog::writer_loop() {
         lock.unlock();
         std::string buffer;
         std::uint64_t in_buffer = 0;
-        if (end_epoch(buffer, in_buffer, wall_ms())) {
-          write_out(buffer, in_buffer, wall_ms());
+        if (end_epoch(buffer, in_buffer, wall_now_ms())) {
+          write_out(buffer, in_buffer, wall_now_ms());
         }
         lock.lock();
       }
       break;
     }
-    std::uint64_t deadline = now + limits::audit_writer_wakeup_ms;
+    std::uint64_t deadline = steady_now + limits::audit_writer_wakeup_ms;
     if (auto next = refusals_.next_expiry_ms()) {
       deadline = std::min(deadline, *next);
     }
     if (epoch_records_ > 0) {
       deadline = std::min(deadline, epoch_first_ms_ + options_.epoch_ms);
     }
-    wake_.wait_for(
-        lock, std::chrono::milliseconds(deadline > now ? deadline - now : 1));
+    wake_.wait_for(lock, std::chrono::milliseconds(deadline > steady_now
+                                                       ? deadline - steady_now
+                                                       : 1));
   }
 }
 
@@ -98,7 +94,7 @@ AuditLog::BatchResult AuditLog::write_batch(const std::deque<Queued>& batch,
                                             std::uint64_t dropped) {
   std::string buffer;
   std::uint64_t in_buffer = 0, from_batch = 0, durable = 0;
-  std::uint64_t last_time = wall_ms();
+  std::uint64_t last_time = wall_now_ms();
   if (dropped > 0) {
     buffer += self_record(
         audit::kDropped,
@@ -118,15 +114,15 @@ AuditLog::BatchResult AuditLog::write_batch(const std::deque<Queued>& batch,
     in_buffer += 1;
     from_batch += 1;
   }
-  const bool ok = epoch_due(steady_ms())
-                      ? end_epoch(buffer, in_buffer, wall_ms())
+  const bool ok = epoch_due(steady_now_ms())
+                      ? end_epoch(buffer, in_buffer, wall_now_ms())
                       : write_out(buffer, in_buffer, last_time);
   return ok ? BatchResult{durable + from_batch, true}
             : BatchResult{durable, false};
 }
 
 std::string AuditLog::chain_one(std::string_view fields) {
-  if (epoch_records_ == 0) epoch_first_ms_ = steady_ms();
+  if (epoch_records_ == 0) epoch_first_ms_ = steady_now_ms();
   epoch_records_ += 1;
   return audit::chain_record(link_, fields, "", epoch_, key_);
 }

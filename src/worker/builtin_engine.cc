@@ -7,6 +7,7 @@
 
 #include "protocol/limits.h"
 #include "protocol/ucxl_address.h"
+#include "src/clock/clocks.h"
 #include "src/engine/language.h"
 #include "src/engine/license.h"
 #include "src/engine/line_counts.h"
@@ -16,13 +17,6 @@
 
 namespace slurp::worker {
 namespace {
-
-std::uint64_t wall_ms() {
-  using namespace std::chrono;
-  return static_cast<std::uint64_t>(
-      duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-          .count());
-}
 
 // Imports (or their first path segment) that name a technology.
 struct TechnologyHint {
@@ -169,7 +163,7 @@ Result<Context> BuiltinEngine::generate(const Job& job,
   context.address = job.address;
   context.engine = name();
   context.engine_version = version();
-  context.generated_at_ms = wall_ms();
+  context.generated_at_ms = wall_now_ms();
   context.metrics.bytes = bytes->size;
   // The hash of the bytes analysed here, never the requester's: a forged
   // content_hash must not label this context (it would poison the cache).

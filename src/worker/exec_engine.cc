@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "src/clock/clocks.h"
 #include "src/worker/context_json.h"
 #include "src/worker/job_bytes.h"
 #include "src/worker/shell_command.h"
@@ -9,13 +10,6 @@
 
 namespace slurp::worker {
 namespace {
-
-std::uint64_t wall_ms() {
-  using namespace std::chrono;
-  return static_cast<std::uint64_t>(
-      duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-          .count());
-}
 
 // The last lines of stderr as one line of valid UTF-8 (reasons travel as
 // msgpack strings and end up in logs): at most
@@ -136,7 +130,7 @@ Result<Context> ExecEngine::generate(const Job& job,
   context->content_hash = bytes->hash;
   context->engine = name();
   context->engine_version = version();
-  context->generated_at_ms = wall_ms();
+  context->generated_at_ms = wall_now_ms();
   return context;
 }
 

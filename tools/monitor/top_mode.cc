@@ -6,6 +6,7 @@
 #include <iostream>
 #include <optional>
 
+#include "src/clock/clocks.h"
 #include "tools/monitor/ansi.h"
 #include "tools/monitor/event_follower.h"
 #include "tools/monitor/status_poller.h"
@@ -37,13 +38,6 @@ class TopSink final : public FollowerSink {
  private:
   TopView& view_;
 };
-
-std::uint64_t wall_ms() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
 
 // Home, each line over the old one, then clear whatever is below. No
 // newline after the last line: on the bottom row it would scroll.
@@ -107,7 +101,8 @@ int run_top(zmq::context_t& context, const client::ToolConfig& tool,
       const TerminalSize size = terminal_size(STDOUT_FILENO);
       const ViewSize view_size{static_cast<std::size_t>(size.columns),
                                tty ? static_cast<std::size_t>(size.rows) : 0};
-      const auto lines = view.render(view_size, color, Clock::now(), wall_ms());
+      const auto lines =
+          view.render(view_size, color, Clock::now(), wall_now_ms());
       if (screen) {
         screen->show(screen_frame(lines));
       } else {

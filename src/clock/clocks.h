@@ -1,0 +1,34 @@
+// The two clocks, named for what they mean. Every reading of time in the
+// project goes through one of them, so a variable says which it holds:
+//   steady_now_ms()  never jumps; for timers, deadlines, intervals and
+//                    budgets inside one process. Its epoch is arbitrary:
+//                    never stored, never sent.
+//   wall_now_ms()    Unix epoch ms; what goes into commands, events,
+//                    replies and audit records (PROTOCOL.md's *_ms fields).
+// The sans-IO cores (Raft, the state machine, the leader pipeline, the
+// request table) read neither: time reaches them as ticks, inside
+// commands, or as arguments named steady_now_ms / wall_now_ms.
+//
+// Threads: any.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace slurp {
+
+inline std::uint64_t steady_now_ms() {
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(
+      duration_cast<milliseconds>(steady_clock::now().time_since_epoch())
+          .count());
+}
+
+inline std::uint64_t wall_now_ms() {
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(
+      duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+          .count());
+}
+
+}  // namespace slurp
