@@ -153,7 +153,6 @@ void Cluster::crash(NodeIndex index, bool tear) {
   trace_.event(now_, "crash", n.name(), {{"tear", tear ? 1u : 0u}});
   n.crash(tear);
   clients_.on_crash(index);
-  if (pipeline_) pipeline_->on_crash(index);
 }
 
 void Cluster::restart(NodeIndex index) {

@@ -106,6 +106,11 @@ class Cluster final : public NodeObserver, public ClientHost {
                    const Result<std::uint64_t>& outcome) override;
   void on_state_applied(const SimNode& node, const LogEntry& entry,
                         const state::ApplyOutcome& outcome) override;
+  void on_request_applied(const SimNode& node, std::size_t client,
+                          std::uint64_t request, const LogEntry& entry,
+                          const state::ApplyOutcome& outcome) override;
+  void on_request_again(const SimNode& node, std::size_t client,
+                        std::uint64_t request) override;
   void on_jobs_pushed(const SimNode& node,
                       const std::vector<JobBatch>& batches) override;
   void on_results_not_led(const SimNode& node,

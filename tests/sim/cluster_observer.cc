@@ -88,6 +88,18 @@ void Cluster::on_state_applied(const SimNode& node, const LogEntry& entry,
   if (pipeline_) pipeline_->on_state_applied(node, entry, outcome);
 }
 
+void Cluster::on_request_applied(const SimNode& /*node*/, std::size_t client,
+                                 std::uint64_t request,
+                                 const LogEntry& /*entry*/,
+                                 const state::ApplyOutcome& outcome) {
+  if (pipeline_) pipeline_->on_request_applied(client, request, outcome);
+}
+
+void Cluster::on_request_again(const SimNode& /*node*/, std::size_t client,
+                               std::uint64_t request) {
+  if (pipeline_) pipeline_->on_request_again(client, request);
+}
+
 void Cluster::on_jobs_pushed(const SimNode& node,
                              const std::vector<JobBatch>& batches) {
   if (pipeline_) pipeline_->on_jobs_pushed(node, batches);

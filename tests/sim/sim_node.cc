@@ -23,6 +23,23 @@ std::optional<NodeIndex> parse_node_name(std::string_view name,
   return number - 1;
 }
 
+// A job client's "connection" in the RequestTable: its index.
+Bytes client_connection(std::size_t client) {
+  Bytes id(8);
+  for (std::size_t i = 0; i < 8; ++i) {
+    id[i] = static_cast<std::uint8_t>(client >> (8 * i));
+  }
+  return id;
+}
+
+std::size_t client_of(const node::ReplyRoute& route) {
+  std::size_t client = 0;
+  for (std::size_t i = 0; i < route.routing_id.size() && i < 8; ++i) {
+    client |= static_cast<std::size_t>(route.routing_id[i]) << (8 * i);
+  }
+  return client;
+}
+
 Bytes pipeline_snapshot(const LogStateMachine& log,
                         const state::StateMachine& machine) {
   Bytes log_bytes = log.serialize();
@@ -126,6 +143,7 @@ Status SimNode::start(std::uint64_t raft_seed) {
     pipeline_->inject_fault_for_testing(settings_.pipeline_fault);
     pipeline_leading_ = false;
     pipeline_term_ = 0;
+    requests_ = std::make_unique<node::RequestTable>();
   }
   if (loaded->snapshot) observer_.on_restore(*this);
   catch_up(*loaded);
@@ -164,6 +182,12 @@ void SimNode::crash(bool tear) {
   if (pipeline_) {
     pipeline_past_ += pipeline_->counters();
     pipeline_.reset();
+  }
+  if (requests_) {
+    // The clients' connections broke: they send again.
+    auto unanswered = requests_->take_unanswered();
+    requests_.reset();
+    requests_back(std::move(unanswered));
   }
   ready_.reset();
   inbox_.clear();
@@ -212,26 +236,35 @@ void SimNode::run() {
 }
 
 void SimNode::step_input(const NodeInput& input) {
-  std::visit(Overloaded{
-                 [&](const TickInput&) { raft_->tick(); },
-                 [&](const MessageInput& m) { raft_->step(m.message); },
-                 [&](const ProposalInput& p) {
-                   auto outcome = raft_->propose(p.kind, p.payload);
-                   observer_.on_proposal(*this, p, outcome);
-                 },
-                 [&](const ReadInput& r) {
-                   observer_.on_read_index(*this, r,
-                                           raft_->read_index(r.request));
-                 },
-                 [&](const TransferInput& t) {
-                   // Refusals (not leader, a transfer under way) are the
-                   // operator's problem, not a safety matter.
-                   (void)raft_->transfer_leadership(t.to);
-                 },
-                 [&](const PipelineTurnInput& t) { pipeline_turn(t); },
-                 [&](const ResultInput& r) { pipeline_results(r); },
-             },
-             input);
+  std::visit(
+      Overloaded{
+          [&](const TickInput&) { raft_->tick(); },
+          [&](const MessageInput& m) { raft_->step(m.message); },
+          [&](const ProposalInput& p) {
+            auto outcome = raft_->propose(p.kind, p.payload);
+            if (outcome && p.pipeline && requests_) {
+              // As Node::propose: the table keeps it by index.
+              node::ClientRequest request;
+              request.route.routing_id = client_connection(p.client);
+              request.id = p.request;
+              request.received_ms = p.sent_ms;
+              request.sent = true;
+              requests_->proposed(*outcome, raft_->term(), std::move(request));
+            }
+            observer_.on_proposal(*this, p, outcome);
+          },
+          [&](const ReadInput& r) {
+            observer_.on_read_index(*this, r, raft_->read_index(r.request));
+          },
+          [&](const TransferInput& t) {
+            // Refusals (not leader, a transfer under way) are the
+            // operator's problem, not a safety matter.
+            (void)raft_->transfer_leadership(t.to);
+          },
+          [&](const PipelineTurnInput& t) { pipeline_turn(t); },
+          [&](const ResultInput& r) { pipeline_results(r); },
+      },
+      input);
   observer_.on_settled(*this);
 }
 
@@ -360,6 +393,17 @@ void SimNode::apply_entry(const LogEntry& entry) {
   state_.apply(entry);
   if (settings_.pipeline) {
     state::ApplyOutcome outcome = machine_.apply(entry);
+    // As Node::apply_entry: the request proposed at this index is answered
+    // if the entry is the one proposed, else sent again.
+    if (auto taken =
+            requests_ ? requests_->take_proposal(entry) : std::nullopt) {
+      if (taken->ours) {
+        observer_.on_request_applied(*this, client_of(taken->request.route),
+                                     taken->request.id, entry, outcome);
+      } else {
+        requests_back({std::move(taken->request)});
+      }
+    }
     observer_.on_state_applied(*this, entry, outcome);
     pipeline_applied(entry, outcome);
   }
@@ -381,6 +425,10 @@ void SimNode::follow_leadership() {
       (leading && raft_->term() != pipeline_term_)) {
     pipeline_->reset();
   }
+  if (pipeline_leading_ && !leading && requests_) {
+    // Node::reroute_after_step_down.
+    requests_back(requests_->take_leader_requests());
+  }
   pipeline_leading_ = leading;
   pipeline_term_ = raft_->term();
 }
@@ -393,6 +441,21 @@ void SimNode::pipeline_turn(const PipelineTurnInput& turn) {
   auto batches = pipeline_->turn(*raft_, machine_, turn.wall_now_ms,
                                  turn.steady_now_ms, /*can_push=*/true);
   if (!batches.empty()) observer_.on_jobs_pushed(*this, batches);
+  // Node::expire_requests: a refusal (timeout) sends the client again.
+  auto expired = requests_->expire(turn.steady_now_ms, {});
+  std::vector<node::ClientRequest> again;
+  for (auto& refused : expired.refused) {
+    again.push_back(std::move(refused.request));
+  }
+  requests_back(std::move(again));
+}
+
+// Requests the table handed back go back to their clients, which send
+// them again (slurpd would route them itself: forward or hold).
+void SimNode::requests_back(std::vector<node::ClientRequest> requests) {
+  for (const node::ClientRequest& request : requests) {
+    observer_.on_request_again(*this, client_of(request.route), request.id);
+  }
 }
 
 // Node::accept_results: the pipeline decides; what it does not lead for

@@ -33,6 +33,7 @@
 #include "src/consensus/raft.h"
 #include "src/consensus/ready_loop.h"
 #include "src/node/leader_pipeline.h"
+#include "src/node/request_table.h"
 #include "src/state/state_machine.h"
 #include "src/storage/memory_storage.h"
 #include "tests/sim/log_state_machine.h"
@@ -65,6 +66,9 @@ struct ProposalInput {
   // clients).
   std::uint64_t kind = kClientCommandKind;
   bool pipeline = false;
+  // Pipeline mode: when the client sent it (steady ms), for the node's
+  // RequestTable deadlines.
+  std::uint64_t sent_ms = 0;
 };
 // A client's linearizable read (read-index, §6.4).
 struct ReadInput {
@@ -129,6 +133,19 @@ class NodeObserver {
                                 const state::ApplyOutcome& /*outcome*/) {}
   // Pipeline mode: the node's LeaderPipeline returned these batches (from
   // a turn, or from an applied lease) and the node pushes them to workers.
+  // Pipeline mode: the node's RequestTable (slurpd's) handed a job
+  // client's proposal back: applied as proposed, with this outcome...
+  virtual void on_request_applied(const SimNode& /*node*/,
+                                  std::size_t /*client*/,
+                                  std::uint64_t /*request*/,
+                                  const LogEntry& /*entry*/,
+                                  const state::ApplyOutcome& /*outcome*/) {}
+  // ...or to be sent again: another leader's entry took its index, the
+  // node stopped leading, its deadline passed, or the node crashed (the
+  // client's connection broke). slurpd routes it again itself; here the
+  // client does.
+  virtual void on_request_again(const SimNode& /*node*/, std::size_t /*client*/,
+                                std::uint64_t /*request*/) {}
   virtual void on_jobs_pushed(const SimNode& /*node*/,
                               const std::vector<JobBatch>& /*batches*/) {}
   // Pipeline mode: the node does not lead, so, like slurpd, it passes the
@@ -159,6 +176,11 @@ struct NodeSettings {
   node::LeaderPipeline::Fault pipeline_fault =
       node::LeaderPipeline::Fault::none;
 };
+
+// Pipeline mode: a job client's connection id in the node's RequestTable,
+// and back.
+Bytes client_connection(std::size_t client);
+std::size_t client_of(const node::ReplyRoute& route);
 
 // Pipeline mode's snapshot data: 8-byte little-endian length of the
 // LogStateMachine bytes, those bytes, then state::StateMachine::snapshot().
@@ -271,6 +293,10 @@ class SimNode {
   // Pipeline mode: this life's pipeline (a crash loses it, as it does
   // slurpd's), the leadership it last saw, and the counters of past lives.
   std::unique_ptr<node::LeaderPipeline> pipeline_;
+  // Pipeline mode: this life's job client requests in flight, kept by
+  // slurpd's RequestTable (Node keeps its proposals there).
+  std::unique_ptr<node::RequestTable> requests_;
+  void requests_back(std::vector<node::ClientRequest> requests);
   bool pipeline_leading_ = false;
   std::uint64_t pipeline_term_ = 0;
   node::LeaderPipeline::Counters pipeline_past_;

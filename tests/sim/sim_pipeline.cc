@@ -146,6 +146,7 @@ void SimPipeline::send_request(std::size_t id) {
   input.payload = encode_record(cmd);
   input.kind = static_cast<std::uint64_t>(state::CommandKind::enqueue);
   input.pipeline = true;
+  input.sent_ms = now_ms();
   cluster_.send_input(client.target, std::move(input),
                       now() + prng.between(500, 1500));
   const std::uint64_t gen = client.generation;
@@ -188,11 +189,9 @@ void SimPipeline::on_proposal(const SimNode& node,
                               const Result<std::uint64_t>& outcome) {
   Client& client = clients_[proposal.client];
   if (proposal.request != client.generation) return;
-  if (outcome) {
-    waiting_[{node.index(), *outcome}] =
-        Waiting{proposal.client, client.generation, node.raft().term()};
-    return;
-  }
+  // Proposed: the node's RequestTable keeps it until on_request_applied
+  // or on_request_again.
+  if (outcome) return;
   if (auto leader = node.raft().leader()) {
     if (auto index = parse_node_name(*leader, cluster_.size())) {
       client.target = *index;
@@ -205,18 +204,32 @@ void SimPipeline::on_proposal(const SimNode& node,
                cluster_.prng().between(10 * kMicrosPerMs, 50 * kMicrosPerMs));
 }
 
-void SimPipeline::on_crash(NodeIndex node) {
-  for (auto it = waiting_.begin(); it != waiting_.end();) {
-    if (it->first.first != node) {
-      ++it;
-      continue;
+void SimPipeline::on_request_again(std::size_t client, std::uint64_t request) {
+  if (clients_[client].generation == request) client_retry(client, 0);
+}
+
+void SimPipeline::on_request_applied(std::size_t id, std::uint64_t generation,
+                                     const state::ApplyOutcome& outcome) {
+  Client& client = clients_[id];
+  if (client.generation != generation) return;
+  Request& request = client.requests[client.next];
+  if (outcome.error) {
+    request.refused = true;
+    ++counters_.requests_refused;
+  } else {
+    if (request.job_id && *request.job_id != outcome.job_id) {
+      fail("P5: request " + request.command.requester + "/" +
+           request.request_id + " answered with job " +
+           std::to_string(outcome.job_id) + " after job " +
+           std::to_string(*request.job_id));
     }
-    Waiting w = it->second;
-    it = waiting_.erase(it);
-    if (clients_[w.client].generation == w.generation) {
-      client_retry(w.client, 0);
+    if (!request.job_id) {
+      request.job_id = outcome.job_id;
+      acked_jobs_.insert(outcome.job_id);
+      ++counters_.requests_acked;
     }
   }
+  client_next(id);
 }
 
 void SimPipeline::on_jobs_pushed(const SimNode& node,
@@ -347,37 +360,6 @@ void SimPipeline::check_dependencies(const SimNode& node, std::uint64_t job_id,
 
 void SimPipeline::on_state_applied(const SimNode& node, const LogEntry& entry,
                                    const state::ApplyOutcome& outcome) {
-  // A client waiting for this index at this node.
-  if (auto it = waiting_.find({node.index(), entry.index});
-      it != waiting_.end()) {
-    Waiting w = it->second;
-    waiting_.erase(it);
-    Client& client = clients_[w.client];
-    if (client.generation == w.generation) {
-      if (entry.term != w.term) {
-        client_retry(w.client, 0);  // overwritten by another leader
-      } else {
-        Request& request = client.requests[client.next];
-        if (outcome.error) {
-          request.refused = true;
-          ++counters_.requests_refused;
-        } else {
-          if (request.job_id && *request.job_id != outcome.job_id) {
-            fail("P5: request " + request.command.requester + "/" +
-                 request.request_id + " answered with job " +
-                 std::to_string(outcome.job_id) + " after job " +
-                 std::to_string(*request.job_id));
-          }
-          if (!request.job_id) {
-            request.job_id = outcome.job_id;
-            acked_jobs_.insert(outcome.job_id);
-            ++counters_.requests_acked;
-          }
-        }
-        client_next(w.client);
-      }
-    }
-  }
   const auto kind = static_cast<state::CommandKind>(entry.kind);
   if (kind == state::CommandKind::lease) {
     for (const auto& leased : outcome.leased) {

@@ -127,7 +127,11 @@ class SimPipeline {
                       const std::vector<JobBatch>& batches);
   // A node that does not lead passes results on, as slurpd does.
   void pass_results_on(const SimNode& node, const ResultInput& results);
-  void on_crash(NodeIndex node);
+  // The node's RequestTable handed a client's request back: answered
+  // (applied as proposed) or to be sent again.
+  void on_request_applied(std::size_t client, std::uint64_t request,
+                          const state::ApplyOutcome& outcome);
+  void on_request_again(std::size_t client, std::uint64_t request);
   // Faults over: no more losses or worker crashes.
   void heal();
   // Every client done and every acknowledged job ended on the leader.
@@ -150,11 +154,6 @@ class SimPipeline {
     std::uint64_t generation = 0;
     NodeIndex target = 0;
     bool resend = false;  // re-send the acked request once more (dedup)
-  };
-  struct Waiting {
-    std::size_t client = 0;
-    std::uint64_t generation = 0;
-    std::uint64_t term = 0;
   };
   struct WorkItem {
     std::uint64_t job_id = 0;
@@ -187,7 +186,6 @@ class SimPipeline {
   PipelineSettings settings_;
   Cluster& cluster_;
   std::vector<Client> clients_;
-  std::map<std::pair<NodeIndex, std::uint64_t>, Waiting> waiting_;
   std::vector<Worker> workers_;
   bool healed_ = false;
   // Checker state.
