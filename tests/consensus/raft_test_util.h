@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "src/consensus/raft.h"
+#include "src/consensus/ready_loop.h"
 
 namespace slurp::consensus::test {
 
@@ -29,15 +30,21 @@ inline std::unique_ptr<Raft> make_raft(
   return std::move(r.value());
 }
 
-// Drains and returns every Ready (advancing each).
+// Drains and returns every Ready, through the shared ReadyLoop with ports
+// that keep nothing but the Readies (a test that drives one Raft by hand
+// inspects them; there is no disk or state machine to feed).
 inline std::vector<Ready> drain(Raft& raft) {
-  std::vector<Ready> out;
-  while (raft.has_ready()) {
-    Ready r = raft.ready();
-    raft.advance(r);
-    out.push_back(std::move(r));
-  }
-  return out;
+  struct Recorder : ReadyPorts {
+    void persist(const Ready&) override {}
+    void send(const Envelope&) override {}
+    void restore(const Snapshot&) override {}
+    void apply(const LogEntry&) override {}
+    void read_confirmed(const ReadState&) override {}
+    void advanced(const Ready& ready) override { readies.push_back(ready); }
+    std::vector<Ready> readies;
+  } recorder;
+  ReadyLoop::drain(raft, recorder);
+  return std::move(recorder.readies);
 }
 
 // The messages of type M in one Ready.
