@@ -9,7 +9,9 @@
 // the next leader re-dispatches them, so nothing is lost, and a result that
 // arrives late completes the job once (completion is idempotent).
 //
-// Sans-IO: no sockets, no clock, no threads, no logging. Inputs are calls
+// Sans-IO: no sockets, no clock, no threads, no logging of its own (only
+// split_job_batches warns when it strips an oversized job's dependency
+// contexts); what happened is returned for the shell to log. Inputs are calls
 // with the time passed in (wall ms for what goes into commands, steady ms
 // for its own timers), the Raft core to propose to and read role and term
 // from, and the state machine to read; outputs are the JobBatches to push
