@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "protocol/record_codec.h"
+#include "src/consensus/ready_loop.h"
 
 namespace slurp::node {
 namespace {
@@ -149,22 +150,35 @@ class Cluster {
   }
 
  private:
+  // The shared ReadyLoop, as slurpd runs it: no disk here (nothing
+  // restarts), messages onto the network, entries into the state machine
+  // and then the pipeline (Node::apply_entry's order).
+  struct Ports : consensus::ReadyPorts {
+    Ports(Cluster& c, std::size_t i) : cluster(c), index(i) {}
+    void persist(const consensus::Ready&) override {}
+    void send(const consensus::Envelope& e) override {
+      cluster.network_.emplace_back(index, e);
+    }
+    void restore(const consensus::Snapshot& snapshot) override {
+      REQUIRE(cluster.members_[index]->machine.restore(snapshot.data));
+    }
+    void apply(const LogEntry& entry) override {
+      Member& m = *cluster.members_[index];
+      state::ApplyOutcome outcome = m.machine.apply(entry);
+      for (JobBatch& b :
+           m.pipeline.on_applied(entry, outcome, *m.raft, m.machine)) {
+        m.pushed.push_back(std::move(b));
+      }
+    }
+    void read_confirmed(const consensus::ReadState&) override {}
+    Cluster& cluster;
+    std::size_t index;
+  };
+
   void process(std::size_t i) {
     Member& m = *members_[i];
-    while (m.raft->has_ready()) {
-      consensus::Ready ready = m.raft->ready();
-      for (consensus::Envelope& e : ready.messages) {
-        network_.emplace_back(i, std::move(e));
-      }
-      for (const LogEntry& entry : ready.committed) {
-        state::ApplyOutcome outcome = m.machine.apply(entry);
-        for (JobBatch& b :
-             m.pipeline.on_applied(entry, outcome, *m.raft, m.machine)) {
-          m.pushed.push_back(std::move(b));
-        }
-      }
-      m.raft->advance(ready);
-    }
+    Ports ports(*this, i);
+    consensus::ReadyLoop::drain(*m.raft, ports);
     const bool is_leader = m.raft->role() == RaftRole::leader;
     if (is_leader != m.was_leader) m.pipeline.reset();
     m.was_leader = is_leader;
