@@ -396,4 +396,14 @@ Result<UcxlAddress> parse_ucxl(std::string_view text) {
   return address;
 }
 
+std::string canonical_list_prefix(std::string_view prefix) {
+  if (auto parsed = parse_ucxl(prefix)) return parsed->to_string();
+  if (prefix.size() > 1 && prefix.back() == '/') {
+    if (auto dir = parse_ucxl(prefix.substr(0, prefix.size() - 1))) {
+      return dir->to_string() + "/";
+    }
+  }
+  return std::string(prefix);
+}
+
 }  // namespace slurp

@@ -60,4 +60,12 @@ struct UcxlAddress {
 // "path" or "address".
 Result<UcxlAddress> parse_ucxl(std::string_view text);
 
+// The form `list` and `export` compare stored addresses with: the
+// canonical form of `prefix` when it parses as an address, and when it
+// names a directory with a trailing '/' (`ucxl://project/src/`, which
+// parse_ucxl refuses: only the root may end in '/'), the directory's
+// canonical form followed by '/', so it matches what is inside that
+// directory and not `src2`. Anything else is returned as written.
+std::string canonical_list_prefix(std::string_view prefix);
+
 }  // namespace slurp

@@ -140,8 +140,9 @@ Message Node::answer_read(const ClientRequest& request, bool stale) const {
 }
 
 // A page of stored contexts. The prefix is canonicalized when it parses as
-// an address, so `ucxl://project/src` lists what was stored under its
-// full form; anything else is compared as written.
+// an address or names a directory with a trailing '/', so
+// `ucxl://project/src/` lists what was stored under its full form;
+// anything else is compared as written (canonical_list_prefix).
 Message Node::list_contexts(const ListContexts& list, Role role) const {
   if (list.limit > limits::list_page_contexts_max) {
     return to_error_reply(
@@ -150,8 +151,7 @@ Message Node::list_contexts(const ListContexts& list, Role role) const {
                                 std::to_string(limits::list_page_contexts_max),
                             "limit"));
   }
-  std::string prefix = list.prefix;
-  if (auto parsed = parse_ucxl(list.prefix)) prefix = parsed->to_string();
+  const std::string prefix = canonical_list_prefix(list.prefix);
   const std::size_t limit =
       list.limit == 0 ? limits::list_page_contexts_default : list.limit;
   // One more than the page, to know whether another page follows.

@@ -374,5 +374,21 @@ TEST_CASE("hand-built address formats in canonical form", "[ucxl]") {
   CHECK(*parsed == address);
 }
 
+TEST_CASE("list prefixes: an address, a directory with '/', or as written",
+          "[ucxl]") {
+  CHECK(canonical_list_prefix("ucxl://project/src") ==
+        "ucxl://any:any@project:any/*^/src");
+  // PROTOCOL.md's own list example: a directory, matched inside only.
+  CHECK(canonical_list_prefix("ucxl://project/src/") ==
+        "ucxl://any:any@project:any/*^/src/");
+  CHECK(canonical_list_prefix("ucxl://usr/include/linux/") ==
+        "ucxl://any:any@usr:any/*^/include/linux/");
+  CHECK(canonical_list_prefix("ucxl://project/") ==
+        "ucxl://any:any@project:any/*^/");
+  CHECK(canonical_list_prefix("ucxl://") == "ucxl://");
+  CHECK(canonical_list_prefix("") == "");
+  CHECK(canonical_list_prefix("ucxl://project/a//") == "ucxl://project/a//");
+}
+
 }  // namespace
 }  // namespace slurp
