@@ -129,8 +129,8 @@ Message Node::answer_read(const ClientRequest& request, bool stale) const {
     e.field = "address" + (e.field.empty() ? "" : "." + e.field);
     return to_error_reply(get.id, e);
   }
-  const Context* context = state_.context(parsed->to_string());
-  if (context == nullptr) {
+  const std::optional<Context> context = state_.context(parsed->to_string());
+  if (!context) {
     return to_error_reply(
         get.id,
         make_error(ErrorCode::not_found,
@@ -159,9 +159,9 @@ Message Node::list_contexts(const ListContexts& list, Role role) const {
   ListReply reply;
   reply.id = list.id;
   std::size_t bytes = 0;
-  for (const Context* c : found) {
+  for (const Context& c : found) {
     if (reply.contexts.size() == limit) break;
-    Context shown = context::filter_for_role(*c, role);
+    Context shown = context::filter_for_role(c, role);
     const std::size_t size = wire_bytes_estimate(shown);
     if (!reply.contexts.empty() &&
         bytes + size > limits::reply_page_bytes_max) {

@@ -115,7 +115,7 @@ std::optional<Job> StateMachine::job_for_dispatch(
   // What a directory's roll-up is made from; a dependency that ended
   // without a context is named in failed_dependencies instead.
   for (const std::string& address : d.depends_on) {
-    if (const Context* done = context(address)) {
+    if (std::optional<Context> done = context(address)) {
       d.dependencies.push_back(context::trim_for_dependant(*done));
     }
   }

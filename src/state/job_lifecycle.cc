@@ -86,9 +86,8 @@ void StateMachine::complete_one(CompletedResult result, std::uint64_t time_ms,
   JobRecord& job = it->second;
   Context& context = result.context;
   context.address = job.address;
-  auto stored = contexts_.find(job.address);
-  context.version =
-      stored == contexts_.end() ? 1 : stored->second.context.version + 1;
+  std::optional<StoredContext> stored = store_->find(job.address);
+  context.version = stored ? stored->context.version + 1 : 1;
   // The cache key is a hash the cluster computed (ContextMeta): the
   // leader's when it verified the job's, else the worker's, which it
   // computed from the bytes it read. The job's unverified claim is never
@@ -113,15 +112,12 @@ void StateMachine::complete_one(CompletedResult result, std::uint64_t time_ms,
                          {"version", num(context.version)}}});
   // The address keeps its owner (ownership rules); the first context
   // stored there makes the job's requester the owner.
-  std::string owner = stored == contexts_.end() || stored->second.owner.empty()
+  std::string owner = !stored || stored->owner.empty()
                           ? job.requester
-                          : stored->second.owner;
-  StoredContext record{std::move(context), std::move(meta), std::move(owner)};
-  if (stored == contexts_.end()) {
-    contexts_.emplace(job.address, std::move(record));
-  } else {
-    stored->second = std::move(record);
-  }
+                          : std::move(stored->owner);
+  if (!stored) ++context_count_;
+  store_->put(
+      StoredContext{std::move(context), std::move(meta), std::move(owner)});
   end_job(job, JobState::completed, time_ms, std::nullopt, out);
 }
 

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "protocol/record_codec.h"
+#include "src/state/memory_context_store.h"
 
 namespace slurp::state {
 namespace {
@@ -50,9 +51,40 @@ std::uint64_t StateLimits::requester_jobs_limit() const {
   return std::max<std::uint64_t>(1, queue_depth_max / 4);
 }
 
-StateMachine::StateMachine(StateLimits limits) : limits_(limits) {
+StateMachine::StateMachine(StateLimits limits,
+                           std::unique_ptr<ContextStore> store)
+    : limits_(limits),
+      store_(store ? std::move(store)
+                   : std::make_unique<MemoryContextStore>()) {
   assert(limits_.aging_interval_ms > 0);
   assert(limits_.job_attempts_max >= 1);
+}
+
+// Member-wise, except the store: the copy's contexts are its own.
+StateMachine::StateMachine(const StateMachine& other)
+    : limits_(other.limits_),
+      applied_index_(other.applied_index_),
+      next_job_id_(other.next_job_id_),
+      jobs_(other.jobs_),
+      store_(other.store_->clone()),
+      context_count_(other.context_count_),
+      requests_(other.requests_),
+      ended_order_(other.ended_order_),
+      forgotten_completed_(other.forgotten_completed_),
+      forgotten_failed_(other.forgotten_failed_),
+      counters_(other.counters_),
+      audit_anchors_(other.audit_anchors_),
+      counts_(other.counts_),
+      ready_(other.ready_),
+      leases_(other.leases_),
+      deadlines_(other.deadlines_),
+      open_by_address_(other.open_by_address_),
+      dependants_(other.dependants_),
+      requester_jobs_(other.requester_jobs_) {}
+
+StateMachine& StateMachine::operator=(const StateMachine& other) {
+  if (this != &other) *this = StateMachine(other);
+  return *this;
 }
 
 ApplyOutcome StateMachine::apply(const LogEntry& entry) {
@@ -60,6 +92,7 @@ ApplyOutcome StateMachine::apply(const LogEntry& entry) {
   // a bug in the node, and applying it would fork the replicas.
   assert(entry.index > applied_index_);
   applied_index_ = entry.index;
+  store_->begin_entry(entry.index);
   switch (entry.kind) {
     case kNoOpKind: return {};
     case static_cast<std::uint64_t>(CommandKind::enqueue):
@@ -171,8 +204,8 @@ std::optional<ApplyOutcome> StateMachine::resolve_existing(
     return out;
   }
   if (!command.content_hash) return std::nullopt;
-  const ContextMeta* meta = context_meta(command.address);
-  if (meta != nullptr && meta->content_hash_verified &&
+  std::optional<ContextMeta> meta = context_meta(command.address);
+  if (meta && meta->content_hash_verified &&
       meta->content_hash == command.content_hash &&
       meta->role == command.role &&
       meta->engine_version == command.engine_version) {
@@ -211,7 +244,7 @@ Result<std::vector<std::uint64_t>> StateMachine::resolve_dependencies(
     }
     if (auto job_id = newest_open_job(address)) {
       open.push_back(*job_id);
-    } else if (contexts_.find(address) == contexts_.end()) {
+    } else if (!store_->find(address)) {
       return make_error(ErrorCode::not_found,
                         "no pending job and no stored context for " + address,
                         depends_on_field(i));
@@ -292,8 +325,8 @@ std::optional<Error> StateMachine::check_update(
 }
 
 std::string StateMachine::context_owner(const std::string& address) const {
-  auto it = contexts_.find(address);
-  return it == contexts_.end() ? std::string() : it->second.owner;
+  std::optional<StoredContext> stored = store_->find(address);
+  return stored ? std::move(stored->owner) : std::string();
 }
 
 ApplyOutcome StateMachine::apply_cancel(const CancelCommand& command) {
@@ -341,10 +374,10 @@ ApplyOutcome StateMachine::apply_update_context(UpdateContextCommand command) {
     return refused(std::move(*forbidden));
   }
   Context& context = command.context;
-  auto it = contexts_.find(context.address);
+  std::optional<StoredContext> stored = store_->find(context.address);
   // The state machine numbers versions; a client's number is ignored so
   // that two updates racing through the log still get distinct versions.
-  context.version = it == contexts_.end() ? 1 : it->second.context.version + 1;
+  context.version = stored ? stored->context.version + 1 : 1;
   ApplyOutcome out;
   out.address = context.address;
   out.version = context.version;
@@ -352,17 +385,12 @@ ApplyOutcome StateMachine::apply_update_context(UpdateContextCommand command) {
                         {{"address", context.address},
                          {"requester", command.requester},
                          {"version", std::to_string(context.version)}}});
-  if (it == contexts_.end()) {
-    std::string address = context.address;
-    contexts_.emplace(std::move(address),
-                      StoredContext{std::move(context), std::nullopt,
-                                    std::move(command.requester)});
-  } else {
-    std::string owner = it->second.owner.empty() ? std::move(command.requester)
-                                                 : std::move(it->second.owner);
-    it->second =
-        StoredContext{std::move(context), std::nullopt, std::move(owner)};
-  }
+  if (!stored) ++context_count_;
+  std::string owner = !stored || stored->owner.empty()
+                          ? std::move(command.requester)
+                          : std::move(stored->owner);
+  store_->put(
+      StoredContext{std::move(context), std::nullopt, std::move(owner)});
   return out;
 }
 
@@ -371,31 +399,29 @@ const JobRecord* StateMachine::job(std::uint64_t job_id) const {
   return it == jobs_.end() ? nullptr : &it->second;
 }
 
-const Context* StateMachine::context(const std::string& address) const {
-  auto it = contexts_.find(address);
-  return it == contexts_.end() ? nullptr : &it->second.context;
+std::optional<Context> StateMachine::context(const std::string& address) const {
+  std::optional<StoredContext> stored = store_->find(address);
+  if (!stored) return std::nullopt;
+  return std::move(stored->context);
 }
 
-std::vector<const Context*> StateMachine::contexts_after(
-    const std::string& prefix, const std::string& after,
-    std::size_t limit) const {
-  std::vector<const Context*> out;
-  // Start at whichever is later: the prefix's first address or `after`.
-  auto it = after < prefix ? contexts_.lower_bound(prefix)
-                           : contexts_.upper_bound(after);
-  for (; it != contexts_.end() && out.size() < limit &&
-         it->first.starts_with(prefix);
-       ++it) {
-    out.push_back(&it->second.context);
-  }
+std::vector<Context> StateMachine::contexts_after(const std::string& prefix,
+                                                  const std::string& after,
+                                                  std::size_t limit) const {
+  std::vector<Context> out;
+  if (limit == 0) return out;
+  store_->scan(prefix, after, [&](const StoredContext& stored) {
+    out.push_back(stored.context);
+    return out.size() < limit;
+  });
   return out;
 }
 
-const ContextMeta* StateMachine::context_meta(
+std::optional<ContextMeta> StateMachine::context_meta(
     const std::string& address) const {
-  auto it = contexts_.find(address);
-  if (it == contexts_.end() || !it->second.meta) return nullptr;
-  return &*it->second.meta;
+  std::optional<StoredContext> stored = store_->find(address);
+  if (!stored) return std::nullopt;
+  return std::move(stored->meta);
 }
 
 std::optional<std::uint64_t> StateMachine::job_for_request(
@@ -448,16 +474,22 @@ std::uint64_t StateMachine::active_tasks() const {
   return count_in_state(JobState::active);
 }
 
-std::uint64_t StateMachine::context_count() const {
-  return contexts_.size();
-}
-
 // Compares the replicated state only: limits are configuration, and the
-// indexes are derived from jobs_.
+// indexes are derived from jobs_. The stores are compared by contents, a
+// scan of both (tests and the simulator; never the node).
 bool StateMachine::operator==(const StateMachine& other) const {
+  auto all = [](const ContextStore& store) {
+    std::vector<StoredContext> out;
+    store.scan("", "", [&](const StoredContext& stored) {
+      out.push_back(stored);
+      return true;
+    });
+    return out;
+  };
   return applied_index_ == other.applied_index_ &&
          next_job_id_ == other.next_job_id_ && jobs_ == other.jobs_ &&
-         contexts_ == other.contexts_ && requests_ == other.requests_ &&
+         context_count_ == other.context_count_ &&
+         all(*store_) == all(*other.store_) && requests_ == other.requests_ &&
          ended_order_ == other.ended_order_ &&
          forgotten_completed_ == other.forgotten_completed_ &&
          forgotten_failed_ == other.forgotten_failed_ &&

@@ -151,6 +151,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <span>
@@ -162,6 +163,7 @@
 #include "protocol/messages.h"
 #include "protocol/result.h"
 #include "src/state/commands.h"
+#include "src/state/context_store.h"
 #include "src/state/request_window.h"
 
 namespace slurp::state {
@@ -413,34 +415,54 @@ struct DispatchPick {
   bool operator==(const DispatchPick&) const = default;
 };
 
+struct SnapshotData;  // snapshot_format.h
+
 class StateMachine {
  public:
-  // Asserts that `limits` are sane (configuration, not input).
-  explicit StateMachine(StateLimits limits = {});
+  // Asserts that `limits` are sane (configuration, not input). Contexts go
+  // to `store` (context_store.h); without one, to a MemoryContextStore.
+  explicit StateMachine(StateLimits limits = {},
+                        std::unique_ptr<ContextStore> store = nullptr);
+  // A copy holds its own copy of the contexts, in memory (store clone()).
+  StateMachine(const StateMachine& other);
+  StateMachine& operator=(const StateMachine& other);
+  StateMachine(StateMachine&&) noexcept = default;
+  StateMachine& operator=(StateMachine&&) noexcept = default;
 
   // Applies one committed entry. Kind 0 (Raft's no-op) changes nothing and
   // returns an empty outcome. Entries must come in index order.
   ApplyOutcome apply(const LogEntry& entry);
 
-  // The whole state, for Raft snapshots (compact / state transfer).
+  // The whole state, for Raft snapshots (compact / state transfer), in
+  // the framed form of snapshot_format.h: the core record, then every
+  // stored context.
   Bytes snapshot() const;
-  // Replaces the whole state. Errors: bad_request naming the field when the
-  // bytes are not a snapshot; the state is unchanged then.
+  // The core record alone (everything but the stored contexts): bounded by
+  // the queue's and the dedup window's limits, not by the store.
+  Bytes core_snapshot() const;
+  // Replaces the whole state, contexts included. Errors: bad_request
+  // naming the field when the bytes are not a snapshot; the state is
+  // unchanged then.
   Status restore(std::span<const std::uint8_t> bytes);
+  // Replaces everything but the stored contexts from the snapshot's first
+  // frame, and keeps the store as it is: a restart whose store already
+  // holds what the snapshot covers (and maybe more: see context_store.h).
+  Status restore_core(std::span<const std::uint8_t> bytes);
 
   std::uint64_t applied_index() const { return applied_index_; }
 
   const JobRecord* job(std::uint64_t job_id) const;
-  // Latest stored context for a canonical address.
-  const Context* context(const std::string& address) const;
+  // Latest stored context for a canonical address (read from the store:
+  // a copy, and on disk a query).
+  std::optional<Context> context(const std::string& address) const;
   // Stored contexts whose address starts with `prefix` and sorts after
   // `after`, in address order, at most `limit`.
-  std::vector<const Context*> contexts_after(const std::string& prefix,
-                                             const std::string& after,
-                                             std::size_t limit) const;
-  // Who generated it; nullptr for unknown addresses and for contexts that
+  std::vector<Context> contexts_after(const std::string& prefix,
+                                      const std::string& after,
+                                      std::size_t limit) const;
+  // Who generated it; nullopt for unknown addresses and for contexts that
   // came from update_context.
-  const ContextMeta* context_meta(const std::string& address) const;
+  std::optional<ContextMeta> context_meta(const std::string& address) const;
   // The key name an address belongs to; "" when unowned or unknown.
   std::string context_owner(const std::string& address) const;
   // The ownership rules (above): why `command` would be refused now
@@ -459,7 +481,10 @@ class StateMachine {
   std::uint64_t queued_tasks() const;
   std::uint64_t waiting_tasks() const;  // waiting only
   std::uint64_t active_tasks() const;
-  std::uint64_t context_count() const;
+  std::uint64_t context_count() const { return context_count_; }
+  // Where the contexts are; the node commits and reads it around apply.
+  ContextStore& context_store() { return *store_; }
+  const ContextStore& context_store() const { return *store_; }
   const QueueCounters& counters() const { return counters_; }
   // Every node's attested audit head, by node id.
   const std::map<std::string, AuditAnchorRecord>& audit_anchors() const {
@@ -498,6 +523,8 @@ class StateMachine {
   // (key, job id) entries of an ordered index; key first.
   using IdIndex = std::set<std::pair<std::uint64_t, std::uint64_t>>;
 
+  // Takes a checked core record as the state (state_snapshot.cc).
+  Status adopt_core(SnapshotData data);
   ApplyOutcome apply_enqueue(EnqueueCommand command);
   std::optional<ApplyOutcome> resolve_existing(const EnqueueCommand& command);
   std::optional<Error> admit(const EnqueueCommand& command) const;
@@ -544,10 +571,11 @@ class StateMachine {
   // The replicated state: written to snapshots, compared by operator==.
   std::uint64_t applied_index_ = 0;
   std::uint64_t next_job_id_ = 1;
-  std::map<std::uint64_t, JobRecord> jobs_;        // every job remembered
-  std::map<std::string, StoredContext> contexts_;  // by canonical address
-  RequestWindow requests_;                         // dedup: the job answered
-  std::deque<std::uint64_t> ended_order_;  // ended jobs_ ids, oldest first
+  std::map<std::uint64_t, JobRecord> jobs_;  // every job remembered
+  std::unique_ptr<ContextStore> store_;      // the contexts, by address
+  std::uint64_t context_count_ = 0;          // addresses with a stored context
+  RequestWindow requests_;                   // dedup: the job answered
+  std::deque<std::uint64_t> ended_order_;    // ended jobs_ ids, oldest first
   // Completed / failed (+ dead-lettered) jobs already forgotten, per
   // priority, so queue_counts() never drops when ended jobs are forgotten.
   std::array<std::uint64_t, kPriorities> forgotten_completed_{};

@@ -1,12 +1,15 @@
-// StateMachine::snapshot() and restore(): the whole replicated state as one
-// SnapshotData record (src/state/snapshot_format.h).
+// StateMachine::snapshot() and restore(): the whole replicated state as
+// frames (src/state/snapshot_format.h): the SnapshotData core, then the
+// stored contexts one by one.
 #include <algorithm>
+#include <cassert>
 #include <set>
 #include <string>
 #include <utility>
 
 #include "protocol/record_codec.h"
 #include "src/state/snapshot_format.h"
+#include "src/state/snapshot_frames.h"
 #include "src/state/state_machine.h"
 
 namespace slurp::state {
@@ -79,17 +82,6 @@ Status check_jobs(const SnapshotData& data) {
   if (Status s = check_job_ids(data); !s) return s;
   for (std::size_t i = 0; i < data.jobs.size(); ++i) {
     if (Status s = check_job_links(data, i); !s) return s;
-  }
-  return ok_status();
-}
-
-Status check_contexts(const SnapshotData& data) {
-  for (std::size_t i = 1; i < data.contexts.size(); ++i) {
-    if (data.contexts[i].context.address <=
-        data.contexts[i - 1].context.address) {
-      return not_a_snapshot("context addresses must ascend (no duplicates)",
-                            at("contexts", i) + ".context.address");
-    }
   }
   return ok_status();
 }
@@ -168,8 +160,8 @@ Status check_snapshot(const SnapshotData& data) {
   if (data.next_job_id == 0) {
     return not_a_snapshot("job ids start at 1", "next_job_id");
   }
-  for (auto check : {check_jobs, check_contexts, check_requests,
-                     check_ended_order, check_forgotten, check_audit_anchors}) {
+  for (auto check : {check_jobs, check_requests, check_ended_order,
+                     check_forgotten, check_audit_anchors}) {
     if (Status s = check(data); !s) return s;
   }
   return ok_status();
@@ -177,16 +169,44 @@ Status check_snapshot(const SnapshotData& data) {
 
 }  // namespace
 
-Bytes StateMachine::snapshot() const {
+Bytes encode_snapshot(SnapshotParts parts) {
+  parts.core.context_count = parts.contexts.size();
+  Bytes out;
+  append_frame(out, encode_record(parts.core));
+  for (const StoredContext& stored : parts.contexts) {
+    append_frame(out, encode_record(stored));
+  }
+  return out;
+}
+
+Result<SnapshotParts> decode_snapshot(std::span<const std::uint8_t> bytes) {
+  FrameReader frames(bytes);
+  SnapshotParts parts;
+  for (bool first = true;; first = false) {
+    auto frame = frames.next();
+    if (!frame) return frame.error();
+    if (!*frame) break;
+    if (first) {
+      Result<SnapshotData> core =
+          decode_record<SnapshotData>(**frame, snapshot_msgpack_limits);
+      if (!core) return core.error();
+      parts.core = std::move(*core);
+      continue;
+    }
+    Result<StoredContext> stored = decode_record<StoredContext>(**frame);
+    if (!stored) return stored.error();
+    parts.contexts.push_back(std::move(*stored));
+  }
+  return parts;
+}
+
+Bytes StateMachine::core_snapshot() const {
   SnapshotData data;
   data.applied_index = applied_index_;
   data.next_job_id = next_job_id_;
   data.jobs.reserve(jobs_.size());
   for (const auto& [id, job] : jobs_) data.jobs.push_back(job);
-  data.contexts.reserve(contexts_.size());
-  for (const auto& [address, stored] : contexts_) {
-    data.contexts.push_back(stored);
-  }
+  data.context_count = context_count_;
   data.requests.reserve(requests_.size());
   requests_.for_each([&](const RequestWindow::Key& key, std::uint64_t job_id) {
     data.requests.push_back({key.first, key.second, job_id});
@@ -203,46 +223,125 @@ Bytes StateMachine::snapshot() const {
   return encode_record(data);
 }
 
-Status StateMachine::restore(std::span<const std::uint8_t> bytes) {
+Bytes StateMachine::snapshot() const {
+  Bytes out;
+  append_frame(out, core_snapshot());
+  store_->scan("", "", [&](const StoredContext& stored) {
+    append_frame(out, encode_record(stored));
+    return true;
+  });
+  return out;
+}
+
+namespace {
+
+Result<SnapshotData> read_core(FrameReader& frames) {
+  auto first = frames.next();
+  if (!first) return not_a_snapshot(first.error().reason, "frames");
+  if (!*first) return not_a_snapshot("no core record", "frames");
   Result<SnapshotData> data =
-      decode_record<SnapshotData>(bytes, snapshot_msgpack_limits);
+      decode_record<SnapshotData>(**first, snapshot_msgpack_limits);
   if (!data) {
     // too_large included: bytes this node cannot load are not a snapshot.
     return not_a_snapshot(data.error().reason, data.error().field);
   }
-  if (Status s = check_snapshot(*data); !s) return s;
-  // Built aside and swapped in, so a failure above leaves the state as is.
+  if (Status s = check_snapshot(*data); !s) return s.error();
+  return data;
+}
+
+// Calls `each` with every context frame, checked: exactly
+// data.context_count of them, addresses ascending, nothing after.
+template <class Each>
+Status read_contexts(FrameReader& frames, const SnapshotData& data, Each each) {
+  std::string previous;
+  for (std::uint64_t i = 0;; ++i) {
+    auto frame = frames.next();
+    if (!frame) return not_a_snapshot(frame.error().reason, "frames");
+    if (!*frame) {
+      if (i == data.context_count) return ok_status();
+      return not_a_snapshot("holds " + std::to_string(i) +
+                                " contexts, the core says " +
+                                std::to_string(data.context_count),
+                            "context_count");
+    }
+    const std::string field = at("contexts", i);
+    if (i == data.context_count) {
+      return not_a_snapshot("a frame after the last context", field);
+    }
+    Result<StoredContext> stored = decode_record<StoredContext>(**frame);
+    if (!stored) {
+      return not_a_snapshot(stored.error().reason,
+                            field + "." + stored.error().field);
+    }
+    if (i > 0 && stored->context.address <= previous) {
+      return not_a_snapshot("context addresses must ascend (no duplicates)",
+                            field + ".context.address");
+    }
+    previous = stored->context.address;
+    each(std::move(*stored));
+  }
+}
+
+}  // namespace
+
+Status StateMachine::restore(std::span<const std::uint8_t> bytes) {
+  FrameReader frames(bytes);
+  Result<SnapshotData> data = read_core(frames);
+  if (!data) return data.error();
+  // Every frame is checked before the store is touched, so a bad snapshot
+  // leaves the state as it was; the second pass decodes them again, one at
+  // a time, rather than holding the whole store decoded.
+  FrameReader check = frames;
+  if (Status s = read_contexts(check, *data, [](StoredContext&&) {}); !s) {
+    return s;
+  }
+  store_->clear();
+  store_->begin_entry(data->applied_index);
+  Status s = read_contexts(
+      frames, *data, [&](StoredContext&& stored) { store_->put(stored); });
+  assert(s);
+  (void)s;
+  return adopt_core(std::move(*data));
+}
+
+Status StateMachine::restore_core(std::span<const std::uint8_t> bytes) {
+  FrameReader frames(bytes);
+  Result<SnapshotData> data = read_core(frames);
+  if (!data) return data.error();
+  return adopt_core(std::move(*data));
+}
+
+Status StateMachine::adopt_core(SnapshotData data) {
+  // Built aside and swapped in, so a failure above leaves the state as is;
+  // the store stays ours.
   StateMachine next(limits_);
-  next.applied_index_ = data->applied_index;
-  next.next_job_id_ = data->next_job_id;
-  for (JobRecord& job : data->jobs) {
+  next.applied_index_ = data.applied_index;
+  next.next_job_id_ = data.next_job_id;
+  for (JobRecord& job : data.jobs) {
     next.jobs_.emplace_hint(next.jobs_.end(), job.job_id, std::move(job));
   }
-  for (StoredContext& stored : data->contexts) {
-    std::string address = stored.context.address;
-    next.contexts_.emplace_hint(next.contexts_.end(), std::move(address),
-                                std::move(stored));
-  }
+  next.context_count_ = data.context_count;
   // Keys are unique (checked), and the window may exceed this node's
   // request_ids_max only if the leader's is larger: keep them all then.
   const std::uint64_t keys_max =
-      std::max<std::uint64_t>(limits_.request_ids_max, data->requests.size());
-  for (RememberedRequest& r : data->requests) {
+      std::max<std::uint64_t>(limits_.request_ids_max, data.requests.size());
+  for (RememberedRequest& r : data.requests) {
     next.requests_.remember({std::move(r.requester), std::move(r.request_id)},
                             r.job_id, keys_max);
   }
-  next.ended_order_.assign(data->ended_order.begin(), data->ended_order.end());
+  next.ended_order_.assign(data.ended_order.begin(), data.ended_order.end());
   for (std::size_t p = 0; p < kPriorities; ++p) {
-    next.forgotten_completed_[p] = data->forgotten_ended[p].completed;
-    next.forgotten_failed_[p] = data->forgotten_ended[p].failed;
+    next.forgotten_completed_[p] = data.forgotten_ended[p].completed;
+    next.forgotten_failed_[p] = data.forgotten_ended[p].failed;
   }
-  next.counters_ = data->counters;
-  for (AuditAnchorRecord& anchor : data->audit_anchors) {
+  next.counters_ = data.counters;
+  for (AuditAnchorRecord& anchor : data.audit_anchors) {
     std::string node = anchor.node;
     next.audit_anchors_.emplace_hint(next.audit_anchors_.end(), std::move(node),
                                      std::move(anchor));
   }
   next.rebuild_indexes();
+  next.store_ = std::move(store_);
   *this = std::move(next);
   return ok_status();
 }

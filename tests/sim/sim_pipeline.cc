@@ -405,7 +405,8 @@ void SimPipeline::check_first_apply(const SimNode& node, const LogEntry& entry,
                    " with the same content is open");
             }
           }
-          const state::ContextMeta* meta = machine.context_meta(job->address);
+          const std::optional<state::ContextMeta> meta =
+              machine.context_meta(job->address);
           if (meta && meta->content_hash == job->content_hash &&
               meta->role == job->role && meta->engine_version == kEngine) {
             fail("P2: job " + std::to_string(job->job_id) + " generates " +
@@ -447,7 +448,7 @@ void SimPipeline::check_first_apply(const SimNode& node, const LogEntry& entry,
   for (const std::string& address : touched) {
     const std::uint64_t stored = stored_[address];
     const std::uint64_t done = completed_[address].size();
-    const Context* context = machine.context(address);
+    const std::optional<Context> context = machine.context(address);
     const std::uint64_t version = context ? context->version : 0;
     if (stored != done || version != stored) {
       fail("P2: " + address + " stored " + std::to_string(stored) +

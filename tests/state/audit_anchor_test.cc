@@ -8,6 +8,7 @@
 #include "protocol/limits.h"
 #include "protocol/record_codec.h"
 #include "src/state/snapshot_format.h"
+#include "src/state/snapshot_frames.h"
 #include "state_driver.h"
 
 namespace slurp::state {
@@ -36,7 +37,7 @@ ApplyOutcome apply(Driver& d, const AuditAnchorCommand& c) {
   return d.command(CommandKind::audit_anchor, c);
 }
 
-// A format-2 snapshot as written before anchors existed: every field of
+// A core record as written before anchors existed: every field of
 // SnapshotData but audit_anchors.
 struct SnapshotWithoutAnchors {
   SnapshotData data;
@@ -46,7 +47,7 @@ struct SnapshotWithoutAnchors {
     v.req("applied_index", data.applied_index);
     v.req("next_job_id", data.next_job_id);
     v.req("jobs", data.jobs);
-    v.req("contexts", data.contexts);
+    v.req("context_count", data.context_count);
     v.req("requests", data.requests);
     v.req("ended_order", data.ended_order);
     v.req("forgotten_ended", data.forgotten_ended);
@@ -201,19 +202,24 @@ TEST_CASE("anchors travel in snapshots; an old snapshot has none",
   CHECK(restored.audit_anchors().at("n3").regressions == 1);
   CHECK(restored.snapshot() == d.sm.snapshot());
 
-  Result<SnapshotData> data =
-      decode_record<SnapshotData>(d.sm.snapshot(), snapshot_msgpack_limits);
-  REQUIRE(data);
+  Result<SnapshotParts> parts = decode_snapshot(d.sm.snapshot());
+  REQUIRE(parts);
+  std::optional<SnapshotData> data = parts->core;
   SnapshotWithoutAnchors old{*data};
+  Bytes old_bytes;
+  append_frame(old_bytes, encode_record(old));
+  for (const StoredContext& c : parts->contexts) {
+    append_frame(old_bytes, encode_record(c));
+  }
   StateMachine from_old;
-  REQUIRE(from_old.restore(encode_record(old)).ok());
+  REQUIRE(from_old.restore(old_bytes).ok());
   CHECK(from_old.audit_anchors().empty());
   CHECK(from_old.job(1) != nullptr);
 
   SECTION("a snapshot listing a node twice is refused") {
     data->audit_anchors.push_back(data->audit_anchors.back());
     StateMachine sm;
-    Status s = sm.restore(encode_record(*data));
+    Status s = sm.restore(encode_snapshot({*data, parts->contexts}));
     REQUIRE_FALSE(s.ok());
     CHECK(s.error().field == "audit_anchors[2].node");
   }

@@ -64,8 +64,8 @@ TEST_CASE("a claimed hash is not the cache key: the worker's hash is",
       1);
   // The worker hashed what it read: the evil bytes.
   run(d, 1, worker_context(kEvil, "evil"));
-  const ContextMeta* meta = d.sm.context_meta(kAddress);
-  REQUIRE(meta != nullptr);
+  const std::optional<ContextMeta> meta = d.sm.context_meta(kAddress);
+  REQUIRE(meta.has_value());
   CHECK(meta->content_hash == kEvil);
   CHECK(meta->content_hash_verified);
   // Alice sends the real file: no hit on mallory's context.
@@ -105,8 +105,8 @@ TEST_CASE("no hash from the worker and none verified: never a cache hit",
   REQUIRE(d.enqueue(path_request("a1", "alice", kReal, "/srv/a.c")).job_id ==
           1);
   run(d, 1, worker_context("", "no hash"));
-  const ContextMeta* meta = d.sm.context_meta(kAddress);
-  REQUIRE(meta != nullptr);
+  const std::optional<ContextMeta> meta = d.sm.context_meta(kAddress);
+  REQUIRE(meta.has_value());
   CHECK_FALSE(meta->content_hash);
   CHECK_FALSE(meta->content_hash_verified);
   CHECK(d.enqueue(path_request("a2", "alice", kReal, "/srv/a.c")).outcome ==
@@ -180,13 +180,12 @@ TEST_CASE("a meta from before the rule never answers cached",
   Driver d;
   REQUIRE(d.enqueue(inline_request("a1", "alice", kReal)).job_id == 1);
   run(d, 1, worker_context(kReal, "real"));
-  Result<SnapshotData> data =
-      decode_record<SnapshotData>(d.sm.snapshot(), snapshot_msgpack_limits);
+  Result<SnapshotParts> data = decode_snapshot(d.sm.snapshot());
   REQUIRE(data);
   REQUIRE(data->contexts.at(0).meta);
   data->contexts[0].meta->content_hash_verified = false;
   StateMachine old;
-  REQUIRE(old.restore(encode_record(*data)).ok());
+  REQUIRE(old.restore(encode_snapshot(*data)).ok());
   ApplyOutcome again =
       old.apply(LogEntry{old.applied_index() + 1, 1,
                          static_cast<std::uint64_t>(CommandKind::enqueue),
@@ -245,7 +244,7 @@ TEST_CASE("a result that breaks the value rules fails the attempt",
   ApplyOutcome out = d.complete(1, 1, bad);
   REQUIRE_FALSE(out.error);
   CHECK(out.ended.empty());
-  CHECK(d.sm.context(kAddress) == nullptr);
+  CHECK_FALSE(d.sm.context(kAddress));
   CHECK(topics(out) == std::vector<std::string>{"job.retry"});
   const JobRecord* job = d.sm.job(1);
   CHECK(job->state == JobState::queued);

@@ -67,8 +67,8 @@ TEST_CASE("lease, complete: a job's whole successful life",
   CHECK(topics(done) ==
         std::vector<std::string>{"context.stored", "job.completed"});
   CHECK(done.ended == std::vector<JobEnded>{{1, JobState::completed, {}}});
-  const Context* stored = d.sm.context(kAddress);
-  REQUIRE(stored != nullptr);
+  const std::optional<Context> stored = d.sm.context(kAddress);
+  REQUIRE(stored.has_value());
   CHECK(stored->address == kAddress);  // the job's, not the worker's
   CHECK(stored->version == 1);
   CHECK(stored->summary == "ok");
@@ -242,7 +242,7 @@ TEST_CASE("cancel ends queued and active jobs; a later result is ignored",
   ApplyOutcome result = d.complete(2, 1, generated("unwanted"));
   CHECK(topics(result) == std::vector<std::string>{"job.duplicate_result"});
   CHECK(result.events[0].attrs.at("state") == "cancelled");
-  CHECK(d.sm.context(kAddress) == nullptr);
+  CHECK_FALSE(d.sm.context(kAddress));
   CHECK(d.sm.counters().duplicate_generations == 1);
   CHECK(d.sm.job(2)->state == JobState::cancelled);
   // A failure report is ignored as well.
@@ -290,7 +290,7 @@ TEST_CASE("expire fails every job past its deadline, whatever its state",
   CHECK(d.complete(2, 1, generated("slow")).events.at(0).topic ==
         "job.duplicate_result");
   CHECK(d.sm.counters().late_results == 1);
-  CHECK(d.sm.context(address_of("x")) == nullptr);
+  CHECK_FALSE(d.sm.context(address_of("x")));
 
   CHECK(d.expire(UINT64_MAX).ended.size() == 2);  // 1 and 4
   CHECK_FALSE(d.sm.earliest_deadline());

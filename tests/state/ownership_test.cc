@@ -161,14 +161,13 @@ TEST_CASE("a context from before ownership is unowned: the next writer's",
   Driver d;
   REQUIRE_FALSE(d.update(make_context(kAddress, "old"), "bob").error);
   // As restored from a snapshot written before contexts had an owner.
-  Result<SnapshotData> data =
-      decode_record<SnapshotData>(d.sm.snapshot(), snapshot_msgpack_limits);
+  Result<SnapshotParts> data = decode_snapshot(d.sm.snapshot());
   REQUIRE(data);
   REQUIRE(data->contexts.size() == 1);
   CHECK(data->contexts[0].owner == "bob");
   data->contexts[0].owner.clear();
   StateMachine restored;
-  REQUIRE(restored.restore(encode_record(*data)).ok());
+  REQUIRE(restored.restore(encode_snapshot(*data)).ok());
   CHECK(restored.context_owner(kAddress).empty());
   REQUIRE_FALSE(restored.check_update(UpdateContextCommand{
       make_context(kAddress, "mine now"), "alice", 3000, kDeveloper}));

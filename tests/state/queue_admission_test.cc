@@ -106,8 +106,8 @@ TEST_CASE("a stored context from the same content, role and engine is a hit",
   Driver d;
   REQUIRE(d.enqueue(hashed("gen", "h1")).job_id == 1);
   generate(d, 1);
-  const ContextMeta* meta = d.sm.context_meta(kAddress);
-  REQUIRE(meta != nullptr);
+  const std::optional<ContextMeta> meta = d.sm.context_meta(kAddress);
+  REQUIRE(meta.has_value());
   CHECK(*meta == ContextMeta{std::string("h1"), "developer", "e1", 1, true});
 
   ApplyOutcome hit = d.enqueue(hashed("again", "h1", "bob"));
@@ -155,7 +155,7 @@ TEST_CASE("a cache hit needs hash, role and engine version to match",
   // A hand-written update replaces the generated record: no hit any more.
   REQUIRE(d.enqueue(hashed("hit", "h1")).outcome == "cached");
   REQUIRE(d.update(make_context(kAddress, "by hand")).version == 2);
-  CHECK(d.sm.context_meta(kAddress) == nullptr);
+  CHECK_FALSE(d.sm.context_meta(kAddress));
   CHECK(d.enqueue(hashed("after update", "h1")).outcome == "queued");
 }
 
@@ -166,7 +166,7 @@ TEST_CASE("without a content hash nothing is cached or attached",
   c.engine_version = "e1";
   REQUIRE(d.enqueue(c).job_id == 1);
   generate(d, 1);
-  REQUIRE(d.sm.context_meta(kAddress) != nullptr);
+  REQUIRE(d.sm.context_meta(kAddress).has_value());
   CHECK_FALSE(d.sm.context_meta(kAddress)->content_hash);
   // Same address, role and engine, both without a hash: equal content is
   // not proven, so the work is done again.

@@ -11,6 +11,7 @@
 
 #include "protocol/record_codec.h"
 #include "src/state/snapshot_format.h"
+#include "src/state/snapshot_frames.h"
 #include "tests/state/state_driver.h"
 
 namespace slurp::state {
@@ -65,7 +66,7 @@ SnapshotData history_with_ended_jobs() {
 }
 
 void restore_or_fail(StateMachine& sm, const SnapshotData& data) {
-  Status s = sm.restore(encode_record(data));
+  Status s = sm.restore(encode_snapshot({data, {}}));
   INFO((s.ok() ? std::string() : s.error().describe()));
   REQUIRE(s.ok());
 }
@@ -367,7 +368,7 @@ TEST_CASE("update_context numbers versions per address", "[state][context]") {
   CHECK(out.events[0].topic == "context.stored");
   CHECK(out.events[0].attrs.at("address") == kAddress);
   CHECK(out.events[0].attrs.at("version") == "1");
-  REQUIRE(d.sm.context(kAddress) != nullptr);
+  REQUIRE(d.sm.context(kAddress).has_value());
   CHECK(d.sm.context(kAddress)->version == 1);
 
   ApplyOutcome second = d.update(make_context(kAddress, "second"));
@@ -377,7 +378,7 @@ TEST_CASE("update_context numbers versions per address", "[state][context]") {
 
   CHECK(d.update(make_context(kOtherAddress, "b")).version == 1);
   CHECK(d.sm.context_count() == 2);
-  CHECK(d.sm.context("ucxl://nowhere") == nullptr);
+  CHECK(!d.sm.context("ucxl://nowhere"));
 }
 
 // Fields of an EnqueueCommand with a priority the codec does not know.
@@ -675,7 +676,7 @@ TEST_CASE("a snapshot restores the exact state", "[state][snapshot]") {
   }
   CHECK(*restored.sm.context(kAddress) == *d.sm.context(kAddress));
   CHECK(*restored.sm.context(kOtherAddress) == *d.sm.context(kOtherAddress));
-  REQUIRE(restored.sm.context_meta(address_of("y")) != nullptr);
+  REQUIRE(restored.sm.context_meta(address_of("y")).has_value());
   CHECK(*restored.sm.context_meta(address_of("y")) ==
         *d.sm.context_meta(address_of("y")));
   CHECK(restored.sm.queue_counts() == d.sm.queue_counts());
@@ -759,7 +760,7 @@ TEST_CASE("restore refuses what is not a snapshot and keeps the state",
   auto data_with = [](auto change) {
     SnapshotData data = history_with_ended_jobs();
     change(data);
-    return encode_record(data);
+    return encode_snapshot({data, {}});
   };
   struct Case {
     std::string name;
@@ -767,11 +768,26 @@ TEST_CASE("restore refuses what is not a snapshot and keeps the state",
     std::string field;
   };
   const std::vector<Case> cases = {
-      {"empty", Bytes{}, ""},
-      {"reserved byte", Bytes{0xc1}, ""},
-      {"truncated", truncated, ""},
+      {"empty", Bytes{}, "frames"},
+      {"reserved byte", Bytes{0xc1}, "frames"},
+      {"truncated", truncated, "frames"},
       {"a command, not a snapshot",
-       encode_record(CancelCommand{1, "alice", 1, std::nullopt}), "format"},
+       [] {
+         Bytes b;
+         append_frame(
+             b, encode_record(CancelCommand{1, "alice", 1, std::nullopt}));
+         return b;
+       }(),
+       "format"},
+      {"contexts fewer than counted",
+       [] {
+         SnapshotData core = history_with_ended_jobs();
+         core.context_count = 1;
+         Bytes out;
+         append_frame(out, encode_record(core));
+         return out;
+       }(),
+       "context_count"},
       {"future format", data_with([](SnapshotData& s) {
          s.format = snapshot_format_version + 1;
        }),
@@ -788,7 +804,7 @@ TEST_CASE("restore refuses what is not a snapshot and keeps the state",
        "jobs[4].job_id"},
       {"unknown job state",
        [] {
-         Bytes b = encode_record(history_with_ended_jobs());
+         Bytes b = encode_snapshot({history_with_ended_jobs(), {}});
          // "active" → "actiwe": same length, so the framing stays valid.
          const std::string needle = "active";
          auto it =
@@ -798,10 +814,10 @@ TEST_CASE("restore refuses what is not a snapshot and keeps the state",
          return b;
        }(),
        "jobs[3].state"},
-      {"duplicate context", data_with([](SnapshotData& s) {
-         s.contexts = {{make_context("a", "1"), std::nullopt, ""},
-                       {make_context("a", "2"), std::nullopt, ""}};
-       }),
+      {"duplicate context",
+       encode_snapshot({history_with_ended_jobs(),
+                        {{make_context("a", "1"), std::nullopt, ""},
+                         {make_context("a", "2"), std::nullopt, ""}}}),
        "contexts[1].context.address"},
       {"waiting without dependencies",
        data_with([](SnapshotData& s) { s.jobs[4].state = JobState::waiting; }),
@@ -882,7 +898,7 @@ TEST_CASE("the crafted history is itself a valid snapshot",
   StateMachine sm;
   restore_or_fail(sm, history_with_ended_jobs());
   CHECK(sm.applied_index() == 50);
-  CHECK(sm.snapshot() == encode_record(history_with_ended_jobs()));
+  CHECK(sm.snapshot() == encode_snapshot({history_with_ended_jobs(), {}}));
 }
 
 // SplitMix64: one seed decides the whole command sequence.
@@ -1073,6 +1089,36 @@ TEST_CASE("different histories give different snapshots",
   for (const LogEntry& e : random_entries(8, 100)) b.apply(e);
   CHECK_FALSE(a == b);
   CHECK(a.snapshot() != b.snapshot());
+}
+
+}  // namespace
+}  // namespace slurp::state
+
+namespace slurp::state {
+namespace {
+
+TEST_CASE("restore_core takes the core and keeps the store's contexts",
+          "[state][snapshot]") {
+  const StateLimits limits{.queue_depth_max = 10,
+                           .request_ids_max = 4,
+                           .ended_jobs_max = 2,
+                           .requester_jobs_max = 10};
+  Driver d(limits);
+  mixed_history(d);
+  const Bytes bytes = d.sm.snapshot();
+  // The store already holds the contexts (a restart of a node whose
+  // contexts live on disk); only the core comes from the snapshot.
+  StateMachine restored(limits, d.sm.context_store().clone());
+  REQUIRE(restored.restore_core(bytes).ok());
+  CHECK(restored == d.sm);
+  CHECK(restored.snapshot() == bytes);
+
+  // Without the contexts, the core alone is not the whole state.
+  StateMachine core_only(limits);
+  REQUIRE(core_only.restore_core(bytes).ok());
+  CHECK(core_only.context_count() == d.sm.context_count());
+  CHECK_FALSE(core_only.context(kAddress));
+  CHECK_FALSE(core_only == d.sm);
 }
 
 }  // namespace
