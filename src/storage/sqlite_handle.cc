@@ -12,12 +12,12 @@ Error sqlite_error(sqlite3* db, const std::string& what) {
                                              std::to_string(code) + ")");
 }
 
-Result<DbHandle> open_database(const std::string& path) {
+Result<DbHandle> open_database(const std::string& path, bool read_only) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(
-      path.c_str(), &raw,
-      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-      nullptr);
+  const int mode = read_only ? SQLITE_OPEN_READONLY
+                             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw, mode | SQLITE_OPEN_NOMUTEX, nullptr);
   DbHandle db(raw);  // closed on every path, even when open failed
   if (rc != SQLITE_OK) return sqlite_error(raw, "open " + path);
   if (sqlite3_extended_result_codes(raw, 1) != SQLITE_OK) {

@@ -30,7 +30,8 @@ using StmtHandle = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
 // internal: "<what>: <sqlite message> (code <extended code>)".
 Error sqlite_error(sqlite3* db, const std::string& what);
 
-Result<DbHandle> open_database(const std::string& path);
+// Read-write (creating the file) unless `read_only`.
+Result<DbHandle> open_database(const std::string& path, bool read_only = false);
 Result<StmtHandle> prepare(sqlite3* db, const std::string& sql);
 // Runs SQL text without results (schema, pragmas that return nothing).
 Status exec(sqlite3* db, const std::string& sql);

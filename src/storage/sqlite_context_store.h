@@ -1,0 +1,114 @@
+// The node's ContextStore (src/state/context_store.h): stored contexts in
+// their own SQLite database, contexts.db, next to raft.db. Memory holds
+// none of them, so a node's RSS does not grow with the store; reader
+// threads serve get/list/export from it through their own read-only
+// connections (context_reader.h) while the node thread applies.
+//
+// Schema (PRAGMA user_version = 1):
+//   context_versions(address TEXT, idx INTEGER, record BLOB,
+//                    PRIMARY KEY (address, idx))
+//       one row per address and log entry that stored a context there:
+//       record is the StoredContext (msgpack, protocol/record_codec.h);
+//       the current context of an address is its row with the highest idx.
+//   store_meta(id = 0, applied_index)   the last entry whose writes are in
+//       the same commit
+// Versions are kept (the rule of context_store.h needs the ones a replay
+// may read, and the versioned-contexts issue builds on them); pruning is
+// not done yet.
+//
+// Durability: the Raft log is the record of truth and this database holds
+// only what applied (hence committed) entries wrote. So commits here do not
+// fsync (WAL, synchronous = NORMAL: consistent after a crash, perhaps
+// without its last commits, which the log replays). The node thread never
+// fsyncs this file: automatic checkpoints are off on its connection, and a
+// checkpointer thread of this class runs them (they fsync). Before Raft drops
+// log entries up to a snapshot's index, make_durable() fsyncs the WAL so that
+// nothing those entries wrote can be lost (the snapshot writer calls it).
+//
+// Failures: a write that fails leaves the store unusable; failure() says
+// why, and the node stops (continuing would fork its state from the
+// others').
+//
+// Threads: one owner thread (the node's) for every method; the
+// checkpointer thread is private and only checkpoints.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "protocol/result.h"
+#include "src/state/context_store.h"
+#include "src/state/state_machine.h"
+
+namespace slurp::storage {
+
+class SqliteContextStore final : public state::ContextStore {
+ public:
+  // Opens or creates dir/contexts.db. Errors: internal for I/O and SQLite
+  // failures and for a schema this build does not know.
+  static Result<std::unique_ptr<SqliteContextStore>> open(
+      const std::string& dir);
+  static std::string path_in(const std::string& dir);
+  // fsyncs dir's contexts.db and its WAL: every commit made before the call
+  // survives a power loss. Any thread or process.
+  static Status make_durable(const std::string& dir);
+
+  // Rolls back what was not committed, as a crash would.
+  ~SqliteContextStore() override;
+  SqliteContextStore(const SqliteContextStore&) = delete;
+  SqliteContextStore& operator=(const SqliteContextStore&) = delete;
+
+  void begin_entry(std::uint64_t index) override;
+  std::optional<state::StoredContext> find(
+      const std::string& address) const override;
+  void put(const state::StoredContext& record) override;
+  void clear() override;
+  void scan(const std::string& prefix, const std::string& after,
+            const std::function<bool(const state::StoredContext&)>& visit)
+      const override;
+  // A MemoryContextStore with the current contexts (tests only: it reads
+  // the whole store).
+  std::unique_ptr<state::ContextStore> clone() const override;
+
+  // Commits what was put since the last commit, with `applied_index`, so
+  // readers see it. No fsync. A no-op when nothing changed.
+  Status commit(std::uint64_t applied_index);
+  // The applied index of the last commit (at open: of the last one that
+  // survived).
+  std::uint64_t committed_index() const { return committed_index_; }
+  // Why the store stopped working, if it did.
+  const std::optional<Error>& failure() const { return failure_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  struct Statements;
+  SqliteContextStore(std::string dir, std::unique_ptr<Statements> statements);
+  Status begin_if_needed();
+  void fail(Error error) const;
+  void checkpoint_loop();
+
+  std::string dir_;
+  std::unique_ptr<Statements> s_;
+  bool in_transaction_ = false;
+  bool dirty_ = false;
+  std::uint64_t entry_index_ = 0;
+  std::uint64_t committed_index_ = 0;
+  // What the current entry stored, so its later finds see it (rows at the
+  // current index may also be a previous run's: see context_store.h).
+  std::map<std::string, state::StoredContext> entry_puts_;
+  mutable std::optional<Error> failure_;
+
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_wake_;
+  bool checkpoint_stop_ = false;
+  std::thread checkpointer_;
+};
+
+}  // namespace slurp::storage
