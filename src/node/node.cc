@@ -195,8 +195,38 @@ Status Node::open_storage() {
     spdlog::warn("storage: dropped {} torn record(s) at the log's tail",
                  stats.torn_records_dropped);
   }
+  auto contexts = storage::SqliteContextStore::open(options_.data_dir.string());
+  if (!contexts) return contexts.error();
+  const bool fresh_log = !loaded->snapshot && loaded->entries.empty() &&
+                         loaded->hard_state.term == 0;
+  if (fresh_log && (*contexts)->committed_index() > 0) {
+    // A new raft.db beside an old contexts.db (an operator wiped the log
+    // only): that history is not this log's, so it must not answer reads
+    // or replays.
+    spdlog::warn(
+        "contexts.db holds contexts up to index {} but the log is "
+        "empty: clearing it",
+        (*contexts)->committed_index());
+    (*contexts)->clear();
+    if (Status s = (*contexts)->commit(0, true); !s) return s;
+  }
+  contexts_ = contexts->get();
+  state_ =
+      state::StateMachine(state_limits(options_.limits), std::move(*contexts));
   if (loaded->snapshot) {
-    if (Status s = state_.restore(loaded->snapshot->data); !s) {
+    // contexts.db was made durable at or past the snapshot's index before
+    // the log was compacted to it, so the core is enough; the replay of
+    // the entries after it sees the contexts as of each entry
+    // (context_store.h). A snapshot from the leader that was installed but
+    // whose contexts did not get committed here restores them all.
+    const bool contexts_cover =
+        contexts_->committed_index() >= loaded->snapshot->meta.last_index;
+    Status s = contexts_cover ? state_.restore_core(loaded->snapshot->data)
+                              : state_.restore(loaded->snapshot->data);
+    if (s && !contexts_cover) {
+      s = contexts_->commit(loaded->snapshot->meta.last_index, true);
+    }
+    if (!s) {
       return make_error(
           ErrorCode::internal,
           "stored snapshot does not restore: " + s.error().describe());

@@ -79,6 +79,7 @@
 #include "src/node/snapshot_fork.h"
 #include "src/security/audit_log.h"
 #include "src/state/state_machine.h"
+#include "src/storage/sqlite_context_store.h"
 #include "src/storage/sqlite_storage.h"
 #include "src/worker/worker.h"
 
@@ -219,6 +220,9 @@ class Node : private consensus::ReadyPorts {
   std::unique_ptr<storage::SqliteStorage> storage_;
   std::unique_ptr<consensus::Raft> raft_;
   state::StateMachine state_;
+  // state_'s context store (contexts.db), which state_ owns: committed
+  // after every Ready, so reader threads and snapshots see what applied.
+  storage::SqliteContextStore* contexts_ = nullptr;
   std::uint64_t applied_term_ = 0;
   std::uint64_t snapshot_index_ = 0;
   std::uint64_t compaction_refused_index_ = 0;

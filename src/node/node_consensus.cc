@@ -55,7 +55,11 @@ void Node::persist(const consensus::Ready& ready) {
 }
 
 void Node::restore(const consensus::Snapshot& snapshot) {
-  if (Status s = state_.restore(snapshot.data); !s) {
+  // Replaces contexts.db's contents on this thread, in proportion to the
+  // store: an install from the leader is rare (a new or long-gone member).
+  Status s = state_.restore(snapshot.data);
+  if (s) s = contexts_->commit(snapshot.meta.last_index, true);
+  if (!s) {
     spdlog::critical("snapshot from the leader does not restore: {}",
                      s.error().describe());
     std::_Exit(3);
@@ -73,7 +77,18 @@ void Node::read_confirmed(const consensus::ReadState& read) {
   requests_.read_confirmed(read);
 }
 
+// What the Ready applied becomes visible to the reader threads and the
+// next snapshot (no fsync: contexts.db is rebuilt from the log if lost).
+// A failed write to it is fatal like a failed fsync of the log: the state
+// would no longer be what the log says.
 void Node::advanced(const consensus::Ready& /*ready*/) {
+  Status s = contexts_->commit(state_.applied_index());
+  if (!s) {
+    spdlog::critical("contexts.db failed, stopping at once: {}",
+                     s.error().describe());
+    audit("storage.failed", options_.node_id, s.error().describe());
+    std::_Exit(3);
+  }
   maybe_compact();
 }
 
@@ -139,8 +154,15 @@ void Node::maybe_compact() {
       std::max(snapshot_index_, compaction_refused_index_) + interval) {
     return;
   }
-  auto child =
-      SnapshotFork::start(state_, {applied, applied_term_}, storage_->dir());
+  // Everything up to `applied` committed, and recorded as such, before the
+  // snapshot's contexts are read as of it (snapshot_fork.h).
+  if (Status s = contexts_->commit(applied, true); !s) {
+    spdlog::critical("contexts.db failed, stopping at once: {}",
+                     s.error().describe());
+    std::_Exit(3);
+  }
+  auto child = SnapshotFork::start(state_, {applied, applied_term_},
+                                   storage_->dir(), contexts_->dir());
   if (!child) {
     compaction_refused_index_ = applied;
     spdlog::warn(

@@ -11,10 +11,14 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <utility>
 
 #include "protocol/crc32c.h"
+#include "src/state/snapshot_frames.h"
+#include "src/storage/context_reader.h"
 #include "src/storage/durable_file.h"
+#include "src/storage/sqlite_context_store.h"
 #include "src/storage/sqlite_storage.h"
 
 namespace slurp::node {
@@ -30,10 +34,80 @@ Error os_error(const std::string& what) {
   return make_error(ErrorCode::internal, what + ": " + std::strerror(errno));
 }
 
+std::string core_file_path(const std::string& dir, std::uint64_t index) {
+  // Ends in .tmp: SqliteStorage's sweep removes it if we crash.
+  return dir + "/snapshot-" + std::to_string(index) + ".core.tmp";
+}
+
+Status write_plain_file(const std::string& path, const Bytes& data) {
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return os_error("open " + path);
+  const std::uint8_t* p = data.data();
+  std::size_t left = data.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const Error error = os_error("write " + path);
+      ::close(fd);
+      return error;
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) return os_error("close " + path);
+  return ok_status();
+}
+
+// On the helper thread, once the child wrote the core: the contexts as of
+// the snapshot's index from contexts.db, through a connection of this
+// thread's own (the parent committed up to that index before forking, and
+// what it writes later has higher indexes and is not read). Then
+// contexts.db is fsynced, because the log up to the index is about to be
+// dropped and nothing it wrote may be lost; then the file is written.
+Result<Bytes> complete_with_contexts(const std::string& dir,
+                                     const std::string& contexts_dir,
+                                     const consensus::SnapshotMeta& meta,
+                                     std::uint64_t context_count) {
+  const std::string core_path = core_file_path(dir, meta.last_index);
+  auto out = storage::read_whole_file(core_path);
+  std::error_code ignored;
+  std::filesystem::remove(core_path, ignored);
+  if (!out) return out.error();
+  auto reader = storage::ContextReader::open(contexts_dir);
+  if (!reader) return reader.error();
+  std::uint64_t count = 0;
+  Status s = (*reader)->each_as_of(meta.last_index,
+                                   [&](std::span<const std::uint8_t> record) {
+                                     state::append_frame(*out, record);
+                                     ++count;
+                                     return ok_status();
+                                   });
+  if (!s) return s.error();
+  if (count != context_count) {
+    return make_error(
+        ErrorCode::internal,
+        "contexts.db holds " + std::to_string(count) + " contexts at index " +
+            std::to_string(meta.last_index) + ", the state counts " +
+            std::to_string(context_count));
+  }
+  if (Status d = storage::SqliteContextStore::make_durable(contexts_dir); !d) {
+    return d.error();
+  }
+  consensus::Snapshot snapshot{meta, std::move(*out)};
+  if (Status w = storage::SqliteStorage::write_snapshot_file(dir, snapshot);
+      !w) {
+    return w.error();
+  }
+  return std::move(snapshot.data);
+}
+
 // In the child: the snapshot, then _exit. Never returns.
 [[noreturn]] void run_child(const state::StateMachine& state,
                             const consensus::SnapshotMeta& meta,
-                            const std::string& dir, int error_fd) {
+                            const std::string& dir,
+                            const std::string& contexts_dir, int error_fd) {
   // Gone with the node: a SIGKILLed parent must not leave a writer behind.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() == 1) ::_exit(1);  // the parent died before the prctl
@@ -45,10 +119,23 @@ Error os_error(const std::string& what) {
   (void)::syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, kIoprioLowest);
   std::string failure;
   try {
-    consensus::Snapshot snapshot{meta, state.snapshot()};
-    if (Status s = storage::SqliteStorage::write_snapshot_file(dir, snapshot);
-        !s) {
-      failure = s.error().describe();
+    // With contexts.db, only the core: SQLite is not used across a fork
+    // (another thread of the parent may hold its locks), so the parent's
+    // helper thread adds the contexts (complete_with_contexts).
+    if (!contexts_dir.empty()) {
+      Bytes core;
+      state::append_frame(core, state.core_snapshot());
+      if (Status s =
+              write_plain_file(core_file_path(dir, meta.last_index), core);
+          !s) {
+        failure = s.error().describe();
+      }
+    } else {
+      consensus::Snapshot snapshot{meta, state.snapshot()};
+      if (Status s = storage::SqliteStorage::write_snapshot_file(dir, snapshot);
+          !s) {
+        failure = s.error().describe();
+      }
     }
   } catch (const std::exception& e) {
     failure = std::string("encoding the state: ") + e.what();
@@ -70,7 +157,8 @@ Error os_error(const std::string& what) {
 
 Result<SnapshotFork> SnapshotFork::start(const state::StateMachine& state,
                                          consensus::SnapshotMeta meta,
-                                         const std::string& dir) {
+                                         const std::string& dir,
+                                         const std::string& contexts_dir) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return os_error("pipe2");
   const auto before = std::chrono::steady_clock::now();
@@ -83,12 +171,14 @@ Result<SnapshotFork> SnapshotFork::start(const state::StateMachine& state,
   }
   if (pid == 0) {
     ::close(fds[0]);
-    run_child(state, meta, dir, fds[1]);
+    run_child(state, meta, dir, contexts_dir, fds[1]);
   }
   ::close(fds[1]);
   // Reading what the child wrote must never block the node thread.
   ::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK);
   SnapshotFork child(pid, fds[0], meta, dir);
+  child.contexts_dir_ = contexts_dir;
+  child.context_count_ = state.context_count();
   child.fork_ms_ =
       std::chrono::duration<double, std::milli>(child.started_ - before)
           .count();
@@ -107,6 +197,8 @@ SnapshotFork::SnapshotFork(SnapshotFork&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       error_fd_(std::exchange(other.error_fd_, -1)),
       dir_(std::move(other.dir_)),
+      contexts_dir_(std::move(other.contexts_dir_)),
+      context_count_(other.context_count_),
       reading_(std::move(other.reading_)),
       meta_(other.meta_),
       started_(other.started_),
@@ -141,14 +233,21 @@ std::optional<Result<SnapshotFork::Written>> SnapshotFork::poll() {
     if (!*exited) return exited->error();
     const std::string path =
         storage::SqliteStorage::snapshot_file_path(dir_, meta_.last_index);
-    reading_ = std::async(std::launch::async, [path]() -> Result<Written> {
-      auto data = storage::read_whole_file(path);
-      if (!data) return data.error();
-      Written written;
-      written.crc = crc32c(*data);
-      written.data = std::move(*data);
-      return written;
-    });
+    // By value: this object may be moved while the thread runs.
+    reading_ =
+        std::async(std::launch::async,
+                   [path, dir = dir_, contexts_dir = contexts_dir_,
+                    meta = meta_, count = context_count_]() -> Result<Written> {
+                     auto data = contexts_dir.empty()
+                                     ? storage::read_whole_file(path)
+                                     : complete_with_contexts(dir, contexts_dir,
+                                                              meta, count);
+                     if (!data) return data.error();
+                     Written written;
+                     written.crc = crc32c(*data);
+                     written.data = std::move(*data);
+                     return written;
+                   });
   }
   if (reading_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
     return std::nullopt;

@@ -12,10 +12,15 @@
 // latest snapshot in memory for followers); the node thread then compacts
 // Raft and records it (SqliteStorage::compact_written).
 //
+// With the contexts on disk (contexts.db), the child writes only the core
+// (everything but the contexts, bounded by the queue's limits), and the
+// helper thread appends the contexts as of the snapshot's index from a
+// read-only connection of its own before reading back.
+//
 // The child runs only the state machine's encoder and plain file I/O: no
-// logging, no ZeroMQ, nothing that another thread of the parent might have
-// held locked at the fork (glibc's malloc is safe across fork). It dies
-// with its parent (PR_SET_PDEATHSIG), so a SIGKILLed node leaves none.
+// logging, no ZeroMQ, no SQLite, nothing that another thread of the parent
+// might have held locked at the fork (glibc's malloc is safe across fork). It
+// dies with its parent (PR_SET_PDEATHSIG), so a SIGKILLed node leaves none.
 //
 // Threads: the node thread only (a helper thread of its own reads the
 // finished file back).
@@ -37,10 +42,14 @@ namespace slurp::node {
 class SnapshotFork {
  public:
   // Forks a child that writes `state` as the snapshot `meta` into `dir`.
+  // With `contexts_dir`, the state's contexts are in that directory's
+  // contexts.db (committed up to meta.last_index before the call), and the
+  // child reads them from there as of that index; without, from the state.
   // Errors: internal when the pipe or fork fails.
   static Result<SnapshotFork> start(const state::StateMachine& state,
                                     consensus::SnapshotMeta meta,
-                                    const std::string& dir);
+                                    const std::string& dir,
+                                    const std::string& contexts_dir = "");
 
   SnapshotFork(SnapshotFork&& other) noexcept;
   SnapshotFork& operator=(SnapshotFork&& other) = delete;
@@ -75,6 +84,8 @@ class SnapshotFork {
   pid_t pid_ = -1;     // -1 once reaped
   int error_fd_ = -1;  // the child writes why it failed here
   std::string dir_;
+  std::string contexts_dir_;         // "": the contexts are in the state
+  std::uint64_t context_count_ = 0;  // the state's, at the fork
   std::future<Result<Written>> reading_;
   consensus::SnapshotMeta meta_;
   std::chrono::steady_clock::time_point started_;

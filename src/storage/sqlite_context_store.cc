@@ -290,9 +290,11 @@ std::unique_ptr<state::ContextStore> SqliteContextStore::clone() const {
   return copy;
 }
 
-Status SqliteContextStore::commit(std::uint64_t applied_index) {
+Status SqliteContextStore::commit(std::uint64_t applied_index, bool force) {
   if (failure_) return *failure_;
-  if (!dirty_ && applied_index == committed_index_) return ok_status();
+  if (!dirty_ && (!force || applied_index == committed_index_)) {
+    return ok_status();
+  }
   if (Status s = begin_if_needed(); !s) return s;
   {
     Query q(s_->meta.get());

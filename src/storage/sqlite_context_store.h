@@ -78,10 +78,14 @@ class SqliteContextStore final : public state::ContextStore {
   std::unique_ptr<state::ContextStore> clone() const override;
 
   // Commits what was put since the last commit, with `applied_index`, so
-  // readers see it. No fsync. A no-op when nothing changed.
-  Status commit(std::uint64_t applied_index);
+  // readers see it. No fsync. A no-op when nothing was put, unless
+  // `force` (a snapshot at applied_index needs it recorded: see
+  // committed_index).
+  Status commit(std::uint64_t applied_index, bool force = false);
   // The applied index of the last commit (at open: of the last one that
-  // survived).
+  // survived). The store holds everything entries up to it wrote; a node
+  // whose snapshot is newer than this must restore the snapshot's
+  // contexts too.
   std::uint64_t committed_index() const { return committed_index_; }
   // Why the store stopped working, if it did.
   const std::optional<Error>& failure() const { return failure_; }
