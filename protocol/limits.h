@@ -116,6 +116,11 @@ inline constexpr std::uint64_t serve_ms_per_turn_max = 5;
 inline constexpr std::size_t reads_in_flight_max = 4096;
 // Waiting replies moved into libzmq per loop turn.
 inline constexpr std::size_t reply_flushes_per_turn_max = 4096;
+// status's loop_turn_recent_max_ms: the longest loop turn within this
+// many seconds, kept as one maximum per second (src/node/loop_turns.h).
+// Long enough to catch a stall between two polls of a monitor, short
+// enough that one old stall does not hide that the loop is fine now.
+inline constexpr std::uint64_t loop_turn_window_s = 10;
 // What a reply, log line, audit record or event quotes of the input that
 // was refused: a printable prefix this long (UTF-8 bytes, escapes counted).
 inline constexpr std::size_t quoted_input_bytes_max = 256;
@@ -193,6 +198,17 @@ inline constexpr std::size_t list_page_contexts_max = 1000;
 // connection that does not read can pile up is counted in replies of this
 // size (reply_backlog_bytes_max, api_send_hwm_messages).
 inline constexpr std::size_t reply_page_bytes_max = 1024 * 1024;
+// ... and before this many msgpack objects: contexts with many symbols
+// reached the decoder's msgpack_objects_max (262,144) in a page of 1 MiB.
+inline constexpr std::size_t reply_page_objects_max = 65536;
+// get and list run on this many reader threads of the node
+// (src/node/context_reads.h), and at most this many wait or run at once;
+// beyond, a read is answered `unavailable`.
+inline constexpr std::size_t context_reader_threads = 2;
+inline constexpr std::size_t context_reads_queued_max = 512;
+// Finished get/list replies the node sends per loop turn (the rest wait
+// for the next turn, which starts at once).
+inline constexpr std::size_t context_replies_per_turn_max = 64;
 // Applied entries between two snapshots of the state machine: the default
 // of cluster.toml's [limits] snapshot_interval_entries.
 inline constexpr std::uint64_t snapshot_interval_entries = 10000;

@@ -327,6 +327,12 @@ struct StatusReply {
   double failed_per_s = 0.0;
   // Every node's attested audit head, by node id; absent when none is.
   std::optional<std::vector<AuditAnchorStatus>> audit_anchors;
+  // The answering node's own: its longest loop turn (work only, not the
+  // wait for work) since it started and within the last
+  // limits::loop_turn_window_s, and its resident memory.
+  std::uint64_t loop_turn_max_ms = 0;
+  std::uint64_t loop_turn_recent_max_ms = 0;
+  std::uint64_t rss_bytes = 0;
   template <class V>
   void fields(V& v) {
     v.req("id", id);
@@ -349,6 +355,9 @@ struct StatusReply {
     v.def("completed_per_s", completed_per_s);
     v.def("failed_per_s", failed_per_s);
     v.opt("audit_anchors", audit_anchors);
+    v.def("loop_turn_max_ms", loop_turn_max_ms);
+    v.def("loop_turn_recent_max_ms", loop_turn_recent_max_ms);
+    v.def("rss_bytes", rss_bytes);
   }
   bool operator==(const StatusReply&) const = default;
 };

@@ -33,6 +33,18 @@ std::size_t wire_bytes_estimate(const Context& c) {
   return n;
 }
 
+std::size_t wire_objects_estimate(const Context& c) {
+  // The record's and the metrics' keys and values, with room to spare;
+  // each string item one object; a symbol or a language share a map of a
+  // few fields (two objects per field, one for the map).
+  constexpr std::size_t kRecordObjects = 128;
+  constexpr std::size_t kSymbolObjects = 16;
+  constexpr std::size_t kLanguageObjects = 8;
+  return kRecordObjects + c.technologies.size() + c.tags.size() +
+         c.imports.size() + c.todos.size() + kSymbolObjects * c.symbols.size() +
+         kLanguageObjects * c.languages.size();
+}
+
 std::size_t wire_bytes_estimate(const Job& job) {
   std::size_t n =
       kRecordOverheadBytes + job.address.size() + job.role.size() +

@@ -12,6 +12,9 @@
 namespace slurp {
 
 std::size_t wire_bytes_estimate(const Context& context);
+// An upper bound on the msgpack objects (keys, values, containers) of the
+// encoded context, as the decoder's msgpack_objects_max counts them.
+std::size_t wire_objects_estimate(const Context& context);
 std::size_t wire_bytes_estimate(const Job& job);
 std::size_t wire_bytes_estimate(const JobResult& result);
 

@@ -3,6 +3,8 @@
 //   steady_now_ms()  never jumps; for timers, deadlines, intervals and
 //                    budgets inside one process. Its epoch is arbitrary:
 //                    never stored, never sent.
+//   steady_now_us()  the same clock in microseconds, for how long a piece
+//                    of work took when ms are too coarse (a loop turn).
 //   wall_now_ms()    Unix epoch ms; what goes into commands, events,
 //                    replies and audit records (PROTOCOL.md's *_ms fields).
 // The sans-IO cores (Raft, the state machine, the leader pipeline, the
@@ -21,6 +23,13 @@ inline std::uint64_t steady_now_ms() {
   using namespace std::chrono;
   return static_cast<std::uint64_t>(
       duration_cast<milliseconds>(steady_clock::now().time_since_epoch())
+          .count());
+}
+
+inline std::uint64_t steady_now_us() {
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(
+      duration_cast<microseconds>(steady_clock::now().time_since_epoch())
           .count());
 }
 

@@ -138,6 +138,10 @@ Status Node::open(const NodeOptions& options) {
   if (!log) return log.error();
   audit_log_ = std::move(*log);
   if (Status s = open_storage(); !s) return s;
+  auto reads = ContextReads::start(options.data_dir.string(),
+                                   limits::context_reader_threads);
+  if (!reads) return reads.error();
+  context_reads_ = std::move(*reads);
 
   // ZAP first: with nothing bound at the ZAP endpoint libzmq would admit
   // every CURVE peer.
@@ -400,6 +404,7 @@ Status Node::connect_peers() {
 
 int Node::run() {
   while (true) {
+    const std::uint64_t turn_start_us = steady_now_us();
     if ((stop_.load() || bus::stop_requested()) && !stopping_) {
       begin_shutdown();
     }
@@ -412,6 +417,9 @@ int Node::run() {
       audit("auth.reload", options_.node_id, s ? "ok" : s.error().describe());
     }
     loop_once();
+    const std::uint64_t turn_end_us = steady_now_us();
+    loop_turns_.record(turn_end_us,
+                       turn_end_us - turn_start_us - poll_wait_us_);
   }
   spdlog::info("node {} stopping", options_.node_id);
   audit("node.stopped", options_.node_id, "");
@@ -421,7 +429,8 @@ int Node::run() {
 void Node::loop_once() {
   std::vector<zmq_pollitem_t> items{
       zmq_pollitem_t{api_.handle(), 0, ZMQ_POLLIN, 0}, api_monitor_->pollitem(),
-      zmq_pollitem_t{results_.handle(), 0, ZMQ_POLLIN, 0}};
+      zmq_pollitem_t{results_.handle(), 0, ZMQ_POLLIN, 0},
+      zmq_pollitem_t{nullptr, context_reads_->wake_fd(), ZMQ_POLLIN, 0}};
   if (beacons_) items.push_back({beacons_.handle(), 0, ZMQ_POLLIN, 0});
   const std::size_t first_peer = items.size();
   for (auto& [id, socket] : peers_) {
@@ -440,14 +449,17 @@ void Node::loop_once() {
   } else if (outbox_.backlog_peers() > 0) {
     wait = std::min(wait, std::chrono::milliseconds(2));
   }
-  if (bus::poll_items(items, wait) > 0) {
+  const std::uint64_t poll_start_us = steady_now_us();
+  const int ready = bus::poll_items(items, wait);
+  poll_wait_us_ = steady_now_us() - poll_start_us;
+  if (ready > 0) {
     if (items[0].revents & ZMQ_POLLIN) drain_api();
     if (items[1].revents & ZMQ_POLLIN) {
       api_monitor_->drain(
           [this](const bus::MonitorEvent& e) { on_api_event(e); });
     }
     if (items[2].revents & ZMQ_POLLIN) drain_results();
-    if (beacons_ && (items[3].revents & ZMQ_POLLIN)) {
+    if (beacons_ && (items[4].revents & ZMQ_POLLIN)) {
       while (auto r = bus::receive_message(beacons_)) {
         if (*r && (*r)->frames.size() == 2) {
           auto m = decode(std::string_view((*r)->frames[1].data<char>(),
@@ -468,6 +480,7 @@ void Node::loop_once() {
     if (peer_ready) serve_peer_replies();
   }
   serve_api();
+  send_context_replies();
   serve_results();
   outbox_.flush(limits::reply_flushes_per_turn_max);
   tick_until_now();

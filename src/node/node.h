@@ -38,7 +38,10 @@
 // with --workers N, an embedded worker's threads (worker/worker.h; they
 // talk to this node over its own CURVE sockets, nothing shared); a helper
 // thread that reads a finished snapshot file back, and the forked child
-// that wrote it (snapshot_fork.h; joined/reaped on the node thread). Stop
+// that wrote it (snapshot_fork.h; joined/reaped on the node thread); the
+// reader threads that serve get and list from contexts.db
+// (context_reads.h; requests and replies pass under its lock); the
+// context store's checkpointer thread (storage/sqlite_context_store.h). Stop
 // comes from the signal flags (SIGTERM/SIGINT, set by a signal handler) or
 // request_stop() (any thread).
 #pragma once
@@ -69,10 +72,12 @@
 #include "src/clock/clocks.h"
 #include "src/consensus/raft.h"
 #include "src/consensus/ready_loop.h"
+#include "src/node/context_reads.h"
 #include "src/node/event_journal.h"
 #include "src/node/fair_intake.h"
 #include "src/node/leader_pipeline.h"
 #include "src/node/log_rate_limit.h"
+#include "src/node/loop_turns.h"
 #include "src/node/node_options.h"
 #include "src/node/reply_outbox.h"
 #include "src/node/request_table.h"
@@ -145,6 +150,10 @@ class Node : private consensus::ReadyPorts {
   void propose(ClientRequest request, state::CommandKind kind, Bytes data);
   void start_read(ClientRequest request);
   void finish_reads();
+  // get and list go to the reader threads (context_reads.h); false for
+  // any other request. Answers `unavailable` when they are all busy.
+  bool hand_to_readers(const ClientRequest& request);
+  void send_context_replies();
   void forward(ClientRequest request, const std::string& leader);
   void hold(ClientRequest request);
   void retry_held();
@@ -169,7 +178,6 @@ class Node : private consensus::ReadyPorts {
 
   // node_status.cc: reads, events, beacons, health.
   StatusReply build_status(std::uint64_t id, bool stale) const;
-  Message list_contexts(const ListContexts& list, Role role) const;
   Message job_reply(const JobQuery& query) const;
   Message answer_read(const ClientRequest& request, bool stale) const;
   void publish(std::string topic, Attributes attrs);
@@ -223,6 +231,9 @@ class Node : private consensus::ReadyPorts {
   // state_'s context store (contexts.db), which state_ owns: committed
   // after every Ready, so reader threads and snapshots see what applied.
   storage::SqliteContextStore* contexts_ = nullptr;
+  // Reader threads for get and list over contexts.db; declared after
+  // state_ so they stop before the store closes.
+  std::unique_ptr<ContextReads> context_reads_;
   std::uint64_t applied_term_ = 0;
   std::uint64_t snapshot_index_ = 0;
   std::uint64_t compaction_refused_index_ = 0;
@@ -255,6 +266,10 @@ class Node : private consensus::ReadyPorts {
   bool reads_left_over_ = false;
 
   std::chrono::steady_clock::time_point next_tick_;
+  // How long each turn of run()'s loop worked, for status; loop_once
+  // says how long its poll waited, which is not work.
+  LoopTurns loop_turns_;
+  std::uint64_t poll_wait_us_ = 0;
   std::uint64_t next_beacon_ms_ = 0;
   std::uint64_t next_health_ms_ = 0;
   std::uint64_t next_expiry_ms_ = 0;

@@ -83,7 +83,7 @@ void Node::serve_locally(ClientRequest request) {
              EventsReply{fetch->id, journal_.first_available_seq(),
                          journal_.since(fetch->from_seq, limit,
                                         limits::reply_page_bytes_max)});
-  } else {
+  } else if (!hand_to_readers(request)) {
     reply_to(request, answer_read(request, true));
   }
 }
@@ -234,6 +234,34 @@ void Node::start_read(ClientRequest request) {
 // at most serve_ms_per_turn_max per turn: a page of `list` costs up to a
 // few ms, and a thousand confirmed at once must not starve Raft's ticks.
 // What is left waits for the next turn, in order.
+bool Node::hand_to_readers(const ClientRequest& request) {
+  ContextReads::Read read;
+  if (auto* get = std::get_if<GetContext>(&request.request)) {
+    read.request = *get;
+  } else if (auto* list = std::get_if<ListContexts>(&request.request)) {
+    read.request = *list;
+  } else {
+    return false;
+  }
+  read.route = request.route;
+  read.role = request.role;
+  if (!context_reads_->submit(std::move(read))) {
+    refuse(request, make_error(ErrorCode::unavailable,
+                               "every reader of this node is busy; retry "
+                               "shortly"));
+  }
+  return true;
+}
+
+// Replies the reader threads finished, a bounded number per turn (each is
+// one page at most).
+void Node::send_context_replies() {
+  for (ContextReads::Done& done :
+       context_reads_->take_done(limits::context_replies_per_turn_max)) {
+    send_route(done.route, std::move(done.payload));
+  }
+}
+
 void Node::finish_reads() {
   const std::uint64_t until = steady_now_ms() + limits::serve_ms_per_turn_max;
   // A few at a time, so the clock is looked at between pages.
@@ -260,7 +288,7 @@ void Node::finish_reads() {
                                                  "then retry")));
         continue;
       }
-      reply_to(read, answer_read(read, false));
+      if (!hand_to_readers(read)) reply_to(read, answer_read(read, false));
     }
     if (steady_now_ms() >= until) {
       reads_left_over_ = true;

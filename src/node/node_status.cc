@@ -11,6 +11,7 @@
 #include "protocol/wire_size.h"
 #include "src/context/role_filter.h"
 #include "src/node/node.h"
+#include "src/node/resident_memory.h"
 
 namespace slurp::node {
 
@@ -97,6 +98,9 @@ StatusReply Node::build_status(std::uint64_t id, bool stale) const {
   reply.retries = counters.retries;
   reply.dead_lettered = counters.dead_lettered;
   reply.duplicate_generations = counters.duplicate_generations;
+  reply.loop_turn_max_ms = loop_turns_.max_ms();
+  reply.loop_turn_recent_max_ms = loop_turns_.recent_max_ms(steady_now_us());
+  reply.rss_bytes = resident_bytes();
   for (const auto& [node, a] : state_.audit_anchors()) {
     if (!reply.audit_anchors) reply.audit_anchors.emplace();
     reply.audit_anchors->push_back({a.node, a.seq, a.epoch, a.mac_hex,
@@ -116,64 +120,13 @@ Message Node::answer_read(const ClientRequest& request, bool stale) const {
   if (auto* s = std::get_if<StatusRequest>(&request.request)) {
     return build_status(s->id, stale);
   }
-  if (auto* l = std::get_if<ListContexts>(&request.request)) {
-    return list_contexts(*l, request.role);
-  }
   if (auto* j = std::get_if<JobQuery>(&request.request)) {
     return job_reply(*j);
   }
-  const auto& get = std::get<GetContext>(request.request);
-  auto parsed = parse_ucxl(get.address);
-  if (!parsed) {
-    Error e = parsed.error();
-    e.field = "address" + (e.field.empty() ? "" : "." + e.field);
-    return to_error_reply(get.id, e);
-  }
-  const std::optional<Context> context = state_.context(parsed->to_string());
-  if (!context) {
-    return to_error_reply(
-        get.id,
-        make_error(ErrorCode::not_found,
-                   "no context stored for " + parsed->to_string(), "address"));
-  }
-  return ContextReply{get.id, context::filter_for_role(*context, request.role)};
-}
-
-// A page of stored contexts. The prefix is canonicalized when it parses as
-// an address or names a directory with a trailing '/', so
-// `ucxl://project/src/` lists what was stored under its full form;
-// anything else is compared as written (canonical_list_prefix).
-Message Node::list_contexts(const ListContexts& list, Role role) const {
-  if (list.limit > limits::list_page_contexts_max) {
-    return to_error_reply(
-        list.id, make_error(ErrorCode::bad_request,
-                            "limit over " +
-                                std::to_string(limits::list_page_contexts_max),
-                            "limit"));
-  }
-  const std::string prefix = canonical_list_prefix(list.prefix);
-  const std::size_t limit =
-      list.limit == 0 ? limits::list_page_contexts_default : list.limit;
-  // One more than the page, to know whether another page follows.
-  auto found = state_.contexts_after(prefix, list.after, limit + 1);
-  ListReply reply;
-  reply.id = list.id;
-  std::size_t bytes = 0;
-  for (const Context& c : found) {
-    if (reply.contexts.size() == limit) break;
-    Context shown = context::filter_for_role(c, role);
-    const std::size_t size = wire_bytes_estimate(shown);
-    if (!reply.contexts.empty() &&
-        bytes + size > limits::reply_page_bytes_max) {
-      break;
-    }
-    bytes += size;
-    reply.contexts.push_back(std::move(shown));
-  }
-  if (reply.contexts.size() < found.size()) {
-    reply.next_after = reply.contexts.back().address;
-  }
-  return reply;
+  // get and list never get here: the reader threads serve them
+  // (hand_to_readers).
+  return to_error_reply(request.id,
+                        make_error(ErrorCode::internal, "not a read"));
 }
 
 Message Node::job_reply(const JobQuery& query) const {

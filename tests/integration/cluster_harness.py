@@ -268,9 +268,14 @@ class Cluster:
         return [n for n in self.nodes if self.alive(n)]
 
     def kill(self, node, sig):
-        """Sends sig to the node's process; returns the NodeProcess."""
+        """Sends sig to the node's process; returns the NodeProcess. A
+        SIGKILL returns once the process is gone (within 5 s): until the
+        kernel has torn it down, alive() still says yes, and a test asking
+        "who leads now?" right after would accept the dead leader."""
         proc = self.procs[node]
         proc.signal(sig)
+        if sig == signal.SIGKILL:
+            proc.wait(5)
         return proc
 
     def restart(self, node, extra_args=()):

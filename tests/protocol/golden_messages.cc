@@ -63,6 +63,9 @@ std::vector<std::pair<std::string, Message>> client_messages() {
   status.workers = {WorkerStatus{"w1", 40, 1, 120}};
   status.completed_per_s = 12.5;
   status.failed_per_s = 0.25;
+  status.loop_turn_max_ms = 38;
+  status.loop_turn_recent_max_ms = 12;
+  status.rss_bytes = 52428800;
   return {
       {"ping", Ping{1}},
       {"pong", Pong{1, "n1", "alice", "developer", 1795000000000}},

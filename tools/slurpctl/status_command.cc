@@ -19,6 +19,13 @@ std::string rate(double per_s) {
   return buffer;
 }
 
+std::string mib(std::uint64_t bytes) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f MiB",
+                static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return buffer;
+}
+
 void print_status(const slurp::StatusReply& s, const std::string& who) {
   using std::to_string;
   Table head = {
@@ -28,6 +35,12 @@ void print_status(const slurp::StatusReply& s, const std::string& who) {
       {"commit index", to_string(s.commit_index)},
   };
   if (s.stale_ms) head.push_back({"stale_ms", to_string(*s.stale_ms)});
+  // The answering node's own figures (ask with --stale --node X for X's).
+  head.push_back(
+      {"longest loop turn", to_string(s.loop_turn_max_ms) + " ms (" +
+                                to_string(s.loop_turn_recent_max_ms) +
+                                " ms in the last 10 s)"});
+  head.push_back({"resident memory", mib(s.rss_bytes)});
   print_table(std::cout, head);
   Table members = {{"MEMBER", "STATE", "HEALTHY", "MATCH", "LAG"}};
   for (const auto& m : s.members) {
@@ -135,6 +148,9 @@ std::string status_json(const slurp::StatusReply& s,
   w.key("retries").value(s.retries);
   w.key("dead_lettered").value(s.dead_lettered);
   w.key("duplicate_generations").value(s.duplicate_generations);
+  w.key("loop_turn_max_ms").value(s.loop_turn_max_ms);
+  w.key("loop_turn_recent_max_ms").value(s.loop_turn_recent_max_ms);
+  w.key("rss_bytes").value(s.rss_bytes);
   w.key("audit_anchors").begin_array();
   for (const auto& a :
        s.audit_anchors.value_or(std::vector<slurp::AuditAnchorStatus>{})) {
