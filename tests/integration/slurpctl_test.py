@@ -120,11 +120,19 @@ def check_reads(c, ctl, contexts):
             code == 0 and re.search(r"^leader\s+n\d", out, re.M)
             and "MEMBER" in out and "PRIORITY" in out and "WORKER" in out
             and "rates:" in out, out)
+    c.check("status: the answering node's loop turn and memory",
+            re.search(r"^longest loop turn\s+\d+ ms \(\d+ ms in the last "
+                      r"10 s\)$", out, re.M)
+            and re.search(r"^resident memory\s+[\d.]+ MiB$", out, re.M), out)
     code, out, _ = ctl.run("status", "--json")
     status = json.loads(out) if code == 0 else {}
     c.check("status --json: workers listed with completions",
             any(w["jobs_completed"] > 0 for w in status.get("workers", [])),
             out[:400])
+    c.check("status --json: loop turns measured after the traffic, memory "
+            "in bytes",
+            status.get("loop_turn_max_ms", 0) >= 1
+            and status.get("rss_bytes", 0) > (1 << 20), out[:400])
     code, out, _ = ctl.run("cluster")
     c.check("cluster: every node answers",
             code == 0 and len(re.findall(r"^n\d\s.*\byes\b", out, re.M)) == 3,
