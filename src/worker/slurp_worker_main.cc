@@ -2,13 +2,17 @@
 //
 //   slurp-worker --config cluster.toml [--concurrency N] [--name W]
 //                [--engine builtin|noop|exec:CMD] [--file-root DIR]...
+//                [--nice N]
 //
 // It connects to every node's jobs and results sockets (only the leader
 // sends jobs), so a change of leader needs nothing from it. Its key comes
 // from --key, $SLURP_KEY or the config's client_key (docs/CONFIG.md) and
 // must be authorized with role worker. A job's file_path is read only under
 // the roots of --file-root, else the config's [files] roots; with none,
-// every file_path fails (PROTOCOL.md, "file_path confinement").
+// every file_path fails (PROTOCOL.md, "file_path confinement"). It runs
+// --nice levels (default 10) below the priority it was started with, all
+// its threads and the exec engine's commands, so that a worker beside the
+// nodes on a small machine cannot starve their heartbeats.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -26,6 +30,7 @@
 #include "src/worker/builtin_engine.h"
 #include "src/worker/exec_engine.h"
 #include "src/worker/noop_engine.h"
+#include "src/worker/thread_priority.h"
 #include "src/worker/worker.h"
 
 int main(int argc, char** argv) {
@@ -94,6 +99,13 @@ int main(int argc, char** argv) {
         auto problem = slurp::config::file_root_problem(root);
         return problem ? *problem : std::string();
       });
+  int nice = slurp::worker::WorkerOptions::nice_increment_default;
+  app.add_option("--nice", nice,
+                 "run this many nice levels below the priority we were "
+                 "started with (0: the same), so nodes on the same machine "
+                 "keep the CPU their heartbeats need")
+      ->capture_default_str()
+      ->check(CLI::Range(0, slurp::worker::thread_nice_max));
   app.add_flag("--insecure", flags.insecure, "plaintext (test clusters only)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
       ->capture_default_str();
@@ -143,6 +155,12 @@ int main(int argc, char** argv) {
     spdlog::error("{}", s.error().describe());
     return 1;
   }
+  // Before any other thread exists: libzmq's I/O threads and the engine
+  // threads inherit the main thread's priority, so the whole process runs
+  // lower and the Worker itself has nothing left to lower.
+  (void)slurp::worker::lower_this_thread_priority_to(
+      slurp::worker::this_thread_nice() + nice);
+  options.nice_increment = 0;
   zmq::context_t context;
   std::shared_ptr<slurp::worker::Engine> chosen;
   if (engine == "noop") {
@@ -162,10 +180,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   spdlog::info(
-      "worker {} serving {} nodes with {} engine threads ({} engine {}); "
-      "file_path {}",
-      name, options.nodes.size(), concurrency, chosen->name(),
-      chosen->version(),
+      "worker {} serving {} nodes with {} engine threads at nice {} ({} "
+      "engine {}); file_path {}",
+      name, options.nodes.size(), concurrency,
+      slurp::worker::this_thread_nice(), chosen->name(), chosen->version(),
       file_roots.empty() ? std::string("refused (no --file-root, no [files] "
                                        "roots)")
                          : "read under " + std::to_string(file_roots.size()) +

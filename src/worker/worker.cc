@@ -1,5 +1,6 @@
 #include "src/worker/worker.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include "protocol/codec.h"
 #include "protocol/limits.h"
 #include "protocol/wire_size.h"
+#include "src/worker/thread_priority.h"
 
 namespace slurp::worker {
 namespace {
@@ -120,6 +122,8 @@ Status Worker::connect() {
 }
 
 void Worker::run() {
+  engine_nice_ = lower_this_thread_priority_to(this_thread_nice() +
+                                               options_.nice_increment);
   for (std::size_t i = 0; i < options_.concurrency; ++i) {
     threads_.emplace_back([this] { engine_loop(); });
   }
@@ -269,6 +273,12 @@ void Worker::take_jobs() {
 }
 
 void Worker::engine_loop() {
+  // Inherited from run()'s thread already; set again so that the engine
+  // threads' priority does not depend on how they were started.
+  (void)lower_this_thread_priority_to(engine_nice_);
+  // Named, so that `top -H` and /proc/PID/task/*/comm tell engines apart
+  // from the node's threads in `slurpd --workers N`.
+  (void)pthread_setname_np(pthread_self(), "slurp-engine");
   while (true) {
     Task task;
     {

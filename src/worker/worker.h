@@ -10,6 +10,13 @@
 // skips full pipes) hands the next batch to another worker. Slow workers
 // get less work without any message about it.
 //
+// CPU priority: run() lowers its own thread's priority by
+// WorkerOptions::nice_increment before it starts the engine threads, and
+// each engine thread (named "slurp-engine") sets the same, so that an
+// engine busy on every core cannot starve the node loops beside it of
+// the CPU their heartbeats need. With `slurpd --workers N` that is
+// relative to the node's own thread (thread_priority.h).
+//
 // Threads: run() on one thread (the I/O thread, which owns the sockets);
 // it starts `concurrency` engine threads and joins them before returning.
 // stop() may be called from any thread.
@@ -53,6 +60,12 @@ struct WorkerOptions {
   std::size_t concurrency = 1;
   // Jobs held here (queued + running) before the worker stops reading.
   std::size_t backlog_jobs_max = 0;  // 0: 2 x concurrency, at least 64
+  // How many nice levels below the thread that calls run() the worker's
+  // threads run (0: the same). Ten is well below a node (the kernel gives
+  // a nice-0 thread about 9 times the CPU of a nice-10 one when both
+  // want it) yet leaves the engines all of an otherwise idle machine.
+  static constexpr int nice_increment_default = 10;
+  int nice_increment = nice_increment_default;
 };
 
 struct WorkerCounters {
@@ -124,6 +137,7 @@ class Worker {
   std::deque<std::uint64_t> cancelled_order_;
   std::unordered_set<std::uint64_t> cancelled_ids_;
   std::vector<std::thread> threads_;
+  int engine_nice_ = 0;  // set by run() before it starts the engines
 };
 
 }  // namespace slurp::worker

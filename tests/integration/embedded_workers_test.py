@@ -8,6 +8,9 @@ A one-node cluster (tools/cluster up --nodes 1 --workers 0), restarted with
 job_done (completed), the context is stored, and a second request for the
 same address and content is answered from it (cached) without a job. A
 directory generated after two files is rolled up from their contexts.
+The worker's threads run 10 nice levels below the node's thread (read from
+/proc/PID/task/*/stat, as top does), and status reports the node's longest
+loop turn and resident memory.
 """
 import hashlib
 import pathlib
@@ -17,6 +20,9 @@ import sys
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
     Client, cluster_test_main, now, wait_for)
+
+LOOP_TURN_MS_SANE_MAX = 3000
+WORKER_NICE_INCREMENT = 10  # WorkerOptions::nice_increment_default
 
 
 def run(c, ctx, cluster):
@@ -51,6 +57,8 @@ def run(c, ctx, cluster):
             again and again.get("outcome") == "cached"
             and reply and again.get("job_id") == reply.get("job_id"), again)
     directory_rollup(c, client)
+    worker_priority(c, cluster.procs["n1"].pid)
+    loop_and_memory(c, client)
 
 
 def generate_and_wait(client, request):
@@ -97,6 +105,61 @@ def directory_rollup(c, client):
     c.check("directory summary says what it holds",
             ctx.get("summary", "").startswith(
                 "2 files, 0 directories; c 57%, python 43% of 7 lines"), ctx)
+
+
+def thread_nices(pid):
+    """{tid: (name, nice)} of every thread of `pid`, from field 19 of
+    /proc/PID/task/TID/stat (the name, field 2, is in parentheses and may
+    hold spaces)."""
+    threads = {}
+    for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:  # the thread ended meanwhile
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        threads[int(task.name)] = (name, int(fields[19 - 3]))
+    return threads
+
+
+def worker_priority(c, pid):
+    """The node's own thread (the main thread, tid = pid) keeps its
+    priority; the two engine threads (named slurp-engine) and the worker's
+    I/O thread run WORKER_NICE_INCREMENT levels below it."""
+    threads = thread_nices(pid)
+    node_nice = threads.get(pid, ("?", None))[1]
+    engines = [nice for name, nice in threads.values()
+               if name == "slurp-engine"]
+    lowered = [tid for tid, (_, nice) in threads.items()
+               if node_nice is not None
+               and nice == node_nice + WORKER_NICE_INCREMENT]
+    c.check("workers: 2 engine threads, each 10 nice levels below the node "
+            "thread",
+            node_nice is not None and len(engines) == 2
+            and all(n == node_nice + WORKER_NICE_INCREMENT for n in engines),
+            threads)
+    c.check("workers: the worker's I/O thread is lowered too (3 threads "
+            "in all), the node's other threads are not",
+            len(lowered) == 3, threads)
+
+
+def loop_and_memory(c, client):
+    """status tells how long the node's loop turns took and how much memory
+    it holds: after the jobs above, at least one turn was measured, none
+    near a stall, and the process is resident in some MB."""
+    status = client.call({"type": "status", "stale": True}) or {}
+    longest = status.get("loop_turn_max_ms", 0)
+    recent = status.get("loop_turn_recent_max_ms", 0)
+    # Ten election timeouts: a turn that long would depose any leader.
+    c.check("status: loop_turn_max_ms measured and under 3000 ms",
+            1 <= longest <= LOOP_TURN_MS_SANE_MAX, status)
+    # The jobs ran within the last few seconds, so the window holds turns.
+    c.check("status: loop_turn_recent_max_ms within 1..loop_turn_max_ms",
+            1 <= recent <= longest, status)
+    rss = status.get("rss_bytes", 0)
+    c.check("status: rss_bytes between 4 MiB and 4 GiB",
+            (4 << 20) <= rss <= (4 << 30), status)
 
 
 def main():
