@@ -151,16 +151,16 @@ int main(int argc, char** argv) {
     spdlog::error("--file-root: {}", *problem);
     return 2;
   }
+  // Before any other thread exists: the signal thread, libzmq's I/O threads and
+  // the engine threads inherit the main thread's priority, so the whole process
+  // runs lower and the Worker itself has nothing left to lower.
+  (void)slurp::worker::lower_this_thread_priority_to(
+      slurp::worker::this_thread_nice() + nice);
+  options.nice_increment = 0;
   if (auto s = slurp::bus::install_signal_handlers(); !s) {
     spdlog::error("{}", s.error().describe());
     return 1;
   }
-  // Before any other thread exists: libzmq's I/O threads and the engine
-  // threads inherit the main thread's priority, so the whole process runs
-  // lower and the Worker itself has nothing left to lower.
-  (void)slurp::worker::lower_this_thread_priority_to(
-      slurp::worker::this_thread_nice() + nice);
-  options.nice_increment = 0;
   zmq::context_t context;
   std::shared_ptr<slurp::worker::Engine> chosen;
   if (engine == "noop") {

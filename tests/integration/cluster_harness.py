@@ -60,6 +60,22 @@ def wait_for(predicate, seconds, step=0.02):
         time.sleep(step)
 
 
+def thread_nices(pid):
+    """{tid: (name, nice)} of every thread of `pid`, from field 19 of
+    /proc/PID/task/TID/stat, as top reads it (the name, field 2, is in
+    parentheses and may hold spaces)."""
+    threads = {}
+    for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:  # the thread ended meanwhile
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        threads[int(task.name)] = (name, int(fields[19 - 3]))
+    return threads
+
+
 def read_key(path):
     """The Z85 key in a key file: '#' comment lines, then one 40-char line."""
     lines = [s.strip() for s in pathlib.Path(path).read_text().splitlines()

@@ -19,7 +19,7 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    Client, cluster_test_main, now, wait_for)
+    Client, cluster_test_main, now, thread_nices, wait_for)
 
 LOOP_TURN_MS_SANE_MAX = 3000
 WORKER_NICE_INCREMENT = 10  # WorkerOptions::nice_increment_default
@@ -105,22 +105,6 @@ def directory_rollup(c, client):
     c.check("directory summary says what it holds",
             ctx.get("summary", "").startswith(
                 "2 files, 0 directories; c 57%, python 43% of 7 lines"), ctx)
-
-
-def thread_nices(pid):
-    """{tid: (name, nice)} of every thread of `pid`, from field 19 of
-    /proc/PID/task/TID/stat (the name, field 2, is in parentheses and may
-    hold spaces)."""
-    threads = {}
-    for task in pathlib.Path(f"/proc/{pid}/task").iterdir():
-        try:
-            stat = (task / "stat").read_text()
-        except OSError:  # the thread ended meanwhile
-            continue
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
-        threads[int(task.name)] = (name, int(fields[19 - 3]))
-    return threads
 
 
 def worker_priority(c, pid):

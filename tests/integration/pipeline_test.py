@@ -8,6 +8,8 @@ dead worker's jobs come back quickly), submits 2,000 generate requests with
 mixed priorities as a dependency tree (100 directories of 19 files, each
 directory after its files and depending on them) through a follower,
 SIGKILLs the leader and one worker mid-run, and checks that:
+  - every thread of both slurp-worker processes runs 10 nice levels
+    below the nodes (slurp-worker --nice, default 10);
   - every request is acknowledged (retried with the same request_id), with
     2,000 distinct jobs;
   - every job ends completed (or dead-lettered, which is reported);
@@ -23,13 +25,15 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    RETRYABLE, Client, cluster_test_main, next_id, note, now, wait_for)
+    RETRYABLE, Client, cluster_test_main, next_id, note, now, thread_nices,
+    wait_for)
 
 DIRS, FILES_PER_DIR = 100, 19  # 2,000 requests
 WINDOW = 64                    # requests in flight at once
 KILL_AFTER_ACKS = 800
 OVERALL_DEADLINE_S = 240
 PRIORITIES = ["low", "normal", "high", "critical", "emergency"]
+WORKER_NICE_INCREMENT = 10  # slurp-worker --nice's default
 # Leases short enough that the killed worker's jobs return within seconds;
 # snapshots every few hundred entries, so forked snapshot children run
 # (and one may die with the leader) while requests flow.
@@ -100,7 +104,22 @@ def status(client):
     return reply if reply and reply.get("type") == "status_reply" else None
 
 
+def check_worker_nice(c, cluster):
+    node_pid = int((cluster.dir / "pids" / "n1.pid").read_text())
+    node_nice = thread_nices(node_pid)[node_pid][1]
+    for worker in ("w1", "w2"):
+        pid = int((cluster.dir / "pids" / f"{worker}.pid").read_text())
+        nices = thread_nices(pid)
+        c.check(f"{worker}: all {len(nices)} threads at nice "
+                f"{node_nice + WORKER_NICE_INCREMENT} (the nodes: "
+                f"{node_nice})",
+                len(nices) >= 3 and all(
+                    nice == node_nice + WORKER_NICE_INCREMENT
+                    for _, nice in nices.values()), nices)
+
+
 def run(c, ctx, cluster):
+    check_worker_nice(c, cluster)
     probe = Client(ctx, cluster, "n1")
     st = wait_for(lambda: status(probe), 10)
     if not c.check("a leader is elected", st and st.get("leader"), st):
