@@ -33,7 +33,8 @@ Status validate_initial(const Config& config, const InitialState& initial) {
     if ((index == 0) != (term == 0) || term > hs.term) {
       return bad_initial("snapshot.meta", "inconsistent index/term");
     }
-    if (initial.snapshot->data.size() > config.snapshot_bytes_max) {
+    if (initial.snapshot->data.bytes() != nullptr &&
+        initial.snapshot->data.size() > config.snapshot_bytes_max) {
       return bad_initial("snapshot.data", "over snapshot_bytes_max");
     }
   }
@@ -140,7 +141,7 @@ Status Raft::transfer_leadership(const NodeId& to) {
   return r;
 }
 
-Status Raft::compact(std::uint64_t index, Bytes data) {
+Status Raft::compact(std::uint64_t index, SnapshotData data) {
   Status r = s_->compact(index, std::move(data));
   s_->check_invariants();
   return r;

@@ -45,6 +45,7 @@
 #include "protocol/limits.h"
 #include "protocol/messages.h"
 #include "protocol/result.h"
+#include "src/consensus/snapshot_data.h"
 
 namespace slurp::consensus {
 
@@ -75,7 +76,7 @@ struct SnapshotMeta {
 
 struct Snapshot {
   SnapshotMeta meta;
-  Bytes data;  // the state machine's serialized state
+  SnapshotData data;  // the state machine's serialized state
 };
 
 struct Config {
@@ -96,8 +97,10 @@ struct Config {
   std::size_t inflight_appends_max = 8;         // per follower (pipelining)
   std::size_t uncommitted_entries_max = 65536;  // propose() beyond: queue_full
   std::size_t snapshot_chunk_bytes_max = 256 * 1024;
-  // The largest snapshot compact() accepts and a follower will assemble:
-  // it bounds the receive buffer (a chunk announcing more is dropped).
+  // The largest snapshot a follower will assemble in memory, and the
+  // largest in-memory one compact() accepts: it bounds the receive buffer
+  // (a chunk announcing more is dropped). A snapshot behind a source
+  // (snapshot_data.h) is not held in memory and is not bounded by it.
   std::size_t snapshot_bytes_max = std::size_t{256} * 1024 * 1024;
   std::size_t pending_reads_max = 4096;
 
@@ -195,7 +198,7 @@ class Raft {
 
   // The state machine has a snapshot covering up to `index` (<= applied):
   // log entries up to it may be dropped, and lagging followers get it.
-  Status compact(std::uint64_t index, Bytes data);
+  Status compact(std::uint64_t index, SnapshotData data);
 
   bool has_ready() const;
   Ready ready();

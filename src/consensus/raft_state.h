@@ -142,7 +142,7 @@ struct Raft::State {
   std::uint64_t uncommitted_entries() const;
 
   // snapshot.cc
-  Status compact(std::uint64_t index, Bytes data);
+  Status compact(std::uint64_t index, SnapshotData data);
   void start_snapshot(std::size_t peer);
   void send_snapshot_chunk(std::size_t peer);
   void on_snapshot_chunk(const SnapshotChunk& m);

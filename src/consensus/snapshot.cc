@@ -12,7 +12,7 @@
 
 namespace slurp::consensus {
 
-Status Raft::State::compact(std::uint64_t index, Bytes data) {
+Status Raft::State::compact(std::uint64_t index, SnapshotData data) {
   // Only applied state can be in the snapshot the caller hands us.
   if (index > applied) {
     return make_error(ErrorCode::bad_request, "beyond the applied index",
@@ -22,7 +22,7 @@ Status Raft::State::compact(std::uint64_t index, Bytes data) {
       (snapshot && index <= snapshot->meta.last_index)) {
     return make_error(ErrorCode::conflict, "already compacted", "index");
   }
-  if (data.size() > config.snapshot_bytes_max) {
+  if (data.bytes() != nullptr && data.size() > config.snapshot_bytes_max) {
     return make_error(ErrorCode::too_large, "over snapshot_bytes_max", "data");
   }
   const std::uint64_t index_term = *log.term_at(index);
@@ -55,13 +55,15 @@ void Raft::State::send_snapshot_chunk(std::size_t p) {
   // The snapshot this transfer started with, even if a compaction has
   // replaced ours since: the follower catches up to it, then by appends.
   const Snapshot& s = *pr.streaming;
-  const std::size_t total = s.data.size();
-  const std::size_t offset = static_cast<std::size_t>(
-      std::min<std::uint64_t>(pr.snapshot_offset, total));
-  const std::size_t n =
-      std::min(config.snapshot_chunk_bytes_max, total - offset);
-  const auto begin = s.data.begin() + static_cast<std::ptrdiff_t>(offset);
-  Bytes chunk(begin, begin + static_cast<std::ptrdiff_t>(n));
+  const std::uint64_t total = s.data.size();
+  const std::uint64_t offset = std::min(pr.snapshot_offset, total);
+  const std::size_t n = static_cast<std::size_t>(
+      std::min<std::uint64_t>(config.snapshot_chunk_bytes_max, total - offset));
+  Result<Bytes> read = s.data.read(offset, n);
+  // Unreadable (a snapshot file gone): nothing is sent, and the heartbeat
+  // timer retries as for a lost chunk.
+  if (!read) return;
+  Bytes chunk = std::move(*read);
   const std::uint32_t crc = crc32c(chunk);
   pr.snapshot_offset = offset;
   pr.snapshot_chunk_bytes = n;

@@ -12,6 +12,7 @@
 #include "bus/socket.h"
 #include "protocol/codec.h"
 #include "protocol/limits.h"
+#include "src/state/snapshot_frames.h"
 #include "src/worker/builtin_engine.h"
 
 namespace slurp::node {
@@ -52,6 +53,25 @@ std::string bound_endpoint(zmq::socket_t& socket) {
 namespace {
 // The replicated state's bounds. They decide what commands do, so every
 // node must be configured alike (cluster.toml is shared for that reason).
+// A snapshot's first frame, the core (src/state/snapshot_format.h), read
+// without the contexts after it: what a restart needs when contexts.db
+// already holds them.
+Result<Bytes> first_frame_of(const consensus::SnapshotData& data) {
+  constexpr std::size_t kHeader = state::snapshot_frame_header_bytes;
+  if (data.size() < kHeader) {
+    return make_error(ErrorCode::internal, "snapshot shorter than a frame");
+  }
+  auto header = data.read(0, kHeader);
+  if (!header) return header.error();
+  const std::uint64_t n = (std::uint64_t{(*header)[0]} << 24) |
+                          (std::uint64_t{(*header)[1]} << 16) |
+                          (std::uint64_t{(*header)[2]} << 8) | (*header)[3];
+  if (n > data.size() - kHeader) {
+    return make_error(ErrorCode::internal, "snapshot ends inside its core");
+  }
+  return data.read(0, kHeader + static_cast<std::size_t>(n));
+}
+
 state::StateLimits state_limits(const config::LimitsConfig& limits) {
   state::StateLimits out;
   out.queue_depth_max = limits.queue_depth_max;
@@ -225,8 +245,11 @@ Status Node::open_storage() {
     // whose contexts did not get committed here restores them all.
     const bool contexts_cover =
         contexts_->committed_index() >= loaded->snapshot->meta.last_index;
-    Status s = contexts_cover ? state_.restore_core(loaded->snapshot->data)
-                              : state_.restore(loaded->snapshot->data);
+    const consensus::SnapshotData& data = loaded->snapshot->data;
+    auto bytes = contexts_cover ? first_frame_of(data) : data.read_all();
+    Status s = !bytes           ? Status(bytes.error())
+               : contexts_cover ? state_.restore_core(*bytes)
+                                : state_.restore(*bytes);
     if (s && !contexts_cover) {
       s = contexts_->commit(loaded->snapshot->meta.last_index, true);
     }

@@ -57,7 +57,14 @@ void Node::persist(const consensus::Ready& ready) {
 void Node::restore(const consensus::Snapshot& snapshot) {
   // Replaces contexts.db's contents on this thread, in proportion to the
   // store: an install from the leader is rare (a new or long-gone member).
-  Status s = state_.restore(snapshot.data);
+  // Assembled in memory by the core; read whole only if it ever is not.
+  Result<Bytes> read = snapshot.data.bytes() != nullptr
+                           ? Result<Bytes>(Bytes())
+                           : snapshot.data.read_all();
+  const Bytes* bytes = snapshot.data.bytes() != nullptr ? snapshot.data.bytes()
+                       : read                           ? &*read
+                                                        : nullptr;
+  Status s = bytes != nullptr ? state_.restore(*bytes) : Status(read.error());
   if (s) s = contexts_->commit(snapshot.meta.last_index, true);
   if (!s) {
     spdlog::critical("snapshot from the leader does not restore: {}",
@@ -202,7 +209,7 @@ void Node::finish_snapshot(SnapshotFork& child) {
   };
   if (!*done) return refuse(done->error());
   SnapshotFork::Written& written = **done;
-  const std::uint64_t size = written.data.size();
+  const std::uint64_t size = written.size;
   if (Status s = raft_->compact(meta.last_index, std::move(written.data)); !s) {
     return refuse(s.error());
   }

@@ -18,6 +18,7 @@
 #include "src/state/snapshot_frames.h"
 #include "src/storage/context_reader.h"
 #include "src/storage/durable_file.h"
+#include "src/storage/snapshot_file.h"
 #include "src/storage/sqlite_context_store.h"
 #include "src/storage/sqlite_storage.h"
 
@@ -66,24 +67,30 @@ Status write_plain_file(const std::string& path, const Bytes& data) {
 // what it writes later has higher indexes and is not read). Then
 // contexts.db is fsynced, because the log up to the index is about to be
 // dropped and nothing it wrote may be lost; then the file is written.
-Result<Bytes> complete_with_contexts(const std::string& dir,
-                                     const std::string& contexts_dir,
-                                     const consensus::SnapshotMeta& meta,
-                                     std::uint64_t context_count) {
+Result<SnapshotFork::Written> complete_with_contexts(
+    const std::string& dir, const std::string& contexts_dir,
+    const consensus::SnapshotMeta& meta, std::uint64_t context_count) {
   const std::string core_path = core_file_path(dir, meta.last_index);
-  auto out = storage::read_whole_file(core_path);
+  auto core = storage::read_whole_file(core_path);
   std::error_code ignored;
   std::filesystem::remove(core_path, ignored);
+  if (!core) return core.error();
+  const std::string name = "snapshot-" + std::to_string(meta.last_index);
+  // Streamed to the file: a store's worth of contexts is never in memory.
+  auto out =
+      storage::DurableFileWriter::open(dir, name + ".tmp", name + ".bin");
   if (!out) return out.error();
+  if (Status s = (*out)->append(*core); !s) return s.error();
   auto reader = storage::ContextReader::open(contexts_dir);
   if (!reader) return reader.error();
   std::uint64_t count = 0;
-  Status s = (*reader)->each_as_of(meta.last_index,
-                                   [&](std::span<const std::uint8_t> record) {
-                                     state::append_frame(*out, record);
-                                     ++count;
-                                     return ok_status();
-                                   });
+  Status s = (*reader)->each_as_of(
+      meta.last_index, [&](std::span<const std::uint8_t> record) {
+        ++count;
+        const auto header = state::frame_header(record.size());
+        if (Status h = (*out)->append(header); !h) return h;
+        return (*out)->append(record);
+      });
   if (!s) return s.error();
   if (count != context_count) {
     return make_error(
@@ -95,12 +102,12 @@ Result<Bytes> complete_with_contexts(const std::string& dir,
   if (Status d = storage::SqliteContextStore::make_durable(contexts_dir); !d) {
     return d.error();
   }
-  consensus::Snapshot snapshot{meta, std::move(*out)};
-  if (Status w = storage::SqliteStorage::write_snapshot_file(dir, snapshot);
-      !w) {
-    return w.error();
-  }
-  return std::move(snapshot.data);
+  if (Status f = (*out)->finish(); !f) return f.error();
+  auto data = storage::snapshot_data_in_file(
+      storage::SqliteStorage::snapshot_file_path(dir, meta.last_index),
+      (*out)->size());
+  if (!data) return data.error();
+  return SnapshotFork::Written{std::move(*data), (*out)->size(), (*out)->crc()};
 }
 
 // In the child: the snapshot, then _exit. Never returns.
@@ -234,20 +241,21 @@ std::optional<Result<SnapshotFork::Written>> SnapshotFork::poll() {
     const std::string path =
         storage::SqliteStorage::snapshot_file_path(dir_, meta_.last_index);
     // By value: this object may be moved while the thread runs.
-    reading_ =
-        std::async(std::launch::async,
-                   [path, dir = dir_, contexts_dir = contexts_dir_,
-                    meta = meta_, count = context_count_]() -> Result<Written> {
-                     auto data = contexts_dir.empty()
-                                     ? storage::read_whole_file(path)
-                                     : complete_with_contexts(dir, contexts_dir,
-                                                              meta, count);
-                     if (!data) return data.error();
-                     Written written;
-                     written.crc = crc32c(*data);
-                     written.data = std::move(*data);
-                     return written;
-                   });
+    reading_ = std::async(
+        std::launch::async,
+        [path, dir = dir_, contexts_dir = contexts_dir_, meta = meta_,
+         count = context_count_]() -> Result<Written> {
+          if (!contexts_dir.empty()) {
+            return complete_with_contexts(dir, contexts_dir, meta, count);
+          }
+          auto data = storage::read_whole_file(path);
+          if (!data) return data.error();
+          Written written;
+          written.crc = crc32c(*data);
+          written.size = data->size();
+          written.data = std::move(*data);
+          return written;
+        });
   }
   if (reading_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
     return std::nullopt;

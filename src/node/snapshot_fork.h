@@ -58,10 +58,13 @@ class SnapshotFork {
   // A child still running is killed and reaped.
   ~SnapshotFork();
 
-  // The written snapshot's bytes and their crc32c, read back by a helper
-  // thread so a large file costs the node thread nothing.
+  // The written snapshot and its crc32c, finished (or read back) by a
+  // helper thread so a large file costs the node thread nothing.
+  // With contexts.db, data reads from the file (storage/snapshot_file.h);
+  // without, it holds the bytes.
   struct Written {
-    Bytes data;
+    consensus::SnapshotData data;
+    std::uint64_t size = 0;
     std::uint32_t crc = 0;
   };
 

@@ -13,6 +13,7 @@
 #include "protocol/crc32c.h"
 #include "src/storage/durable_file.h"
 #include "src/storage/log_record.h"
+#include "src/storage/snapshot_file.h"
 #include "src/storage/sqlite_handle.h"
 
 namespace slurp::storage {
@@ -338,18 +339,23 @@ Result<consensus::Snapshot> SqliteStorage::State::read_snapshot_file(
         ErrorCode::internal,
         "snapshot_meta names file \"" + row.file + "\", expected " + expected);
   }
-  auto data = read_whole_file(dir + "/" + row.file);
-  if (!data) return data.error();
-  if (data->size() != row.size) {
+  // Checked a few MB at a time, then left on disk: the core reads from it
+  // the chunks it sends (snapshot_file.h), the node the part it restores.
+  const std::string path = dir + "/" + row.file;
+  auto sum = sum_file(path);
+  if (!sum) return sum.error();
+  if (sum->size != row.size) {
     return make_error(ErrorCode::internal,
                       "snapshot file " + row.file + " has " +
-                          std::to_string(data->size()) + " bytes, expected " +
+                          std::to_string(sum->size) + " bytes, expected " +
                           std::to_string(row.size));
   }
-  if (crc32c(*data) != row.crc) {
+  if (sum->crc != row.crc) {
     return make_error(ErrorCode::internal,
                       "snapshot file " + row.file + " failed its checksum");
   }
+  auto data = snapshot_data_in_file(path, row.size);
+  if (!data) return data.error();
   return consensus::Snapshot{row.meta, std::move(*data)};
 }
 
@@ -361,14 +367,15 @@ Status SqliteStorage::State::install_snapshot(
   if (*stored && meta.last_index <= (*stored)->meta.last_index) {
     return record_snapshot(meta, snapshot.data.size(), 0, compaction, false);
   }
+  auto bytes = snapshot.data.read_all();
+  if (!bytes) return bytes.error();
   if (auto s = write_file_durably(dir, snapshot_tmp_name(meta.last_index),
-                                  snapshot_file_name(meta.last_index),
-                                  snapshot.data);
+                                  snapshot_file_name(meta.last_index), *bytes);
       !s) {
     return s;
   }
-  return record_snapshot(meta, snapshot.data.size(), crc32c(snapshot.data),
-                         compaction, false);
+  return record_snapshot(meta, bytes->size(), crc32c(*bytes), compaction,
+                         false);
 }
 
 Status SqliteStorage::State::record_snapshot(
@@ -596,8 +603,10 @@ Status SqliteStorage::compact(std::uint64_t index,
 Status SqliteStorage::write_snapshot_file(const std::string& dir,
                                           const consensus::Snapshot& snapshot) {
   const std::uint64_t index = snapshot.meta.last_index;
+  auto bytes = snapshot.data.read_all();
+  if (!bytes) return bytes.error();
   return write_file_durably(dir, snapshot_tmp_name(index),
-                            snapshot_file_name(index), snapshot.data);
+                            snapshot_file_name(index), *bytes);
 }
 
 std::string SqliteStorage::snapshot_file_path(const std::string& dir,

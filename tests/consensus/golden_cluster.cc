@@ -317,7 +317,7 @@ void GoldenCluster::print_ready(const NodeId& id, const Ready& r) {
   if (r.snapshot) {
     out_ << "  snapshot "
          << at(r.snapshot->meta.last_index, r.snapshot->meta.last_term) << " "
-         << quoted(r.snapshot->data) << "\n";
+         << quoted(*r.snapshot->data.bytes()) << "\n";
   }
   if (!r.entries.empty())
     out_ << "  entries" << entries_text(r.entries) << "\n";
@@ -434,7 +434,8 @@ std::string GoldenCluster::state_of(const NodeId& id, std::uint64_t index_max) {
   const Node& node = cluster().node(id);
   std::string state;
   if (node.restored) {
-    state.assign(node.restored->data.begin(), node.restored->data.end());
+    state.assign(node.restored->data.bytes()->begin(),
+                 node.restored->data.bytes()->end());
   }
   for (const LogEntry& e : node.applied) {
     if (e.index > index_max || e.kind == Raft::kNoOpKind) continue;

@@ -160,7 +160,7 @@ class Cluster {
       cluster.network_.emplace_back(index, e);
     }
     void restore(const consensus::Snapshot& snapshot) override {
-      REQUIRE(cluster.members_[index]->machine.restore(snapshot.data));
+      REQUIRE(cluster.members_[index]->machine.restore(*snapshot.data.bytes()));
     }
     void apply(const LogEntry& entry) override {
       Member& m = *cluster.members_[index];

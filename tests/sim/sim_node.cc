@@ -114,7 +114,8 @@ Status SimNode::start(std::uint64_t raft_seed) {
   if (loaded->snapshot) {
     LogStateMachine restored;
     state::StateMachine machine;
-    if (Status s = decode_snapshot(loaded->snapshot->data, restored, machine);
+    if (Status s =
+            decode_snapshot(*loaded->snapshot->data.bytes(), restored, machine);
         !s) {
       return s;
     }
@@ -355,7 +356,8 @@ void SimNode::finish_ready() {
 void SimNode::restore_snapshot(const consensus::Snapshot& snapshot) {
   std::optional<LogStateMachine> restored{LogStateMachine()};
   state::StateMachine machine;
-  if (Status s = decode_snapshot(snapshot.data, *restored, machine); !s) {
+  if (Status s = decode_snapshot(*snapshot.data.bytes(), *restored, machine);
+      !s) {
     observer_.on_anomaly(*this, "snapshot from the core does not restore: " +
                                     s.error().describe());
     return;

@@ -88,8 +88,8 @@ TEST_CASE(
     // What the node's forked child does: the file only, no database.
     REQUIRE(SqliteStorage::write_snapshot_file(dir.path(), snap));
     CHECK(fs::exists(SqliteStorage::snapshot_file_path(dir.path(), 7)));
-    REQUIRE(
-        store->compact_written(snap.meta, snap.data.size(), crc32c(snap.data)));
+    REQUIRE(store->compact_written(snap.meta, snap.data.size(),
+                                   crc32c(*snap.data.bytes())));
     REQUIRE(store->sync());
   }
   auto scalar = [&](const char* sql) { return sql_scalar(dir.path(), sql); };
@@ -141,7 +141,8 @@ TEST_CASE(
   auto store = open_ok(dir.path());
   load_ok(*store);
   const consensus::Snapshot old = snapshot(4, 1, 100);
-  auto s = store->compact_written(old.meta, old.data.size(), crc32c(old.data));
+  auto s = store->compact_written(old.meta, old.data.size(),
+                                  crc32c(*old.data.bytes()));
   REQUIRE_FALSE(s);
   CHECK(s.error().reason.find("older than the stored one") !=
         std::string::npos);
