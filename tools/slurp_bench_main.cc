@@ -13,6 +13,21 @@
 //            send to the poll that saw the last completion.
 //   memory   0 workers: the leader's VmRSS before and after --queued jobs
 //            wait in its queue; bytes_per_queued_job.
+//   store    0 workers: --contexts synthetic contexts of about 2 KB (20
+//            symbols, 8 imports, a summary) stored with update_context in
+//            two halves, every node's VmRSS read before, between and
+//            after; then --gets random gets, an export (list pages over
+//            the whole prefix) and a follower SIGKILLed and restarted with
+//            tools/cluster restart. contexts_stored_per_s,
+//            rss_per_stored_context_bytes (the worst node's RSS growth
+//            over the second half per context stored in it, so only what
+//            grows with the store counts), get_p50_ms/get_p99_ms,
+//            export_contexts_per_s, snapshot_bytes (the leader's newest
+//            snapshot file), restart_to_leader_known_ms, loop_turn_max_ms
+//            (the worst of every node's status loop_turn_recent_max_ms,
+//            sampled every 0.5 s) and elections (tools/bench/
+//            store_phase.h). Not in the default --phases: a million
+//            contexts take a while; --contexts 20000 is a quick look.
 //   engine   no cluster: the built-in engine over each --tree on one
 //            thread, then `cloc` over the same files, in the same run;
 //            files/s and MB/s (10^6 bytes) of both and the engine's
@@ -47,12 +62,17 @@
 #include "tools/bench/engine_bench.h"
 #include "tools/bench/load_driver.h"
 #include "tools/bench/local_cluster.h"
+#include "tools/bench/report.h"
+#include "tools/bench/store_phase.h"
 
 namespace {
 
 namespace bench = slurp::bench;
 namespace fs = std::filesystem;
 using bench::Clock;
+using bench::figure;
+using bench::fixed;
+using bench::progress;
 using slurp::ErrorCode;
 using slurp::Result;
 using slurp::Status;
@@ -92,6 +112,8 @@ struct Flags {
   std::uint64_t requests = 0;  // enqueue phase: a count instead of --seconds
   std::uint64_t jobs = 20000;
   std::uint64_t queued = 100000;
+  std::uint64_t contexts = 1000000;  // store phase
+  std::uint64_t gets = 10000;        // store phase
   int workers = 2;
   std::size_t requesters = 4;
   int base_port = 27100;
@@ -110,22 +132,6 @@ struct Session {
   std::vector<slurp::bus::CurveKeyPair> keys;  // one per requester
   std::uint64_t term_start = 0;                // when the phase began
 };
-
-void figure(const std::string& name, const std::string& value) {
-  std::cout << name << "=" << value << std::endl;
-}
-
-std::string fixed(double value, int decimals) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(decimals);
-  out << value;
-  return out.str();
-}
-
-void progress(const std::string& line) {
-  std::cerr << "slurp-bench: " << line << std::endl;
-}
 
 // The cluster's status as the leader sees it (any node forwards there).
 Result<slurp::StatusReply> cluster_status(
@@ -404,6 +410,18 @@ int run_memory(zmq::context_t& context, const Flags& f, const Session& s) {
   return exit_ok;
 }
 
+int run_store(zmq::context_t& context, const Flags& f, const Session& s) {
+  bench::StoreRun run;
+  run.cluster = &s.cluster;
+  run.tool = s.tool;
+  run.leader = s.leader;
+  run.load = load_options(f, s, "store");
+  run.contexts = f.contexts;
+  run.gets = f.gets;
+  run.term_start = s.term_start;
+  return bench::run_store(context, run) ? exit_ok : exit_failed;
+}
+
 double per_s(double amount, double seconds) {
   return seconds > 0 ? amount / seconds : 0;
 }
@@ -490,6 +508,7 @@ int run_phase(zmq::context_t& context, const Flags& f, const fs::path& root,
   if (phase == "enqueue") rc = run_enqueue(context, f, *session);
   if (phase == "jobs") rc = run_jobs(context, f, *session);
   if (phase == "memory") rc = run_memory(context, f, *session);
+  if (phase == "store") rc = run_store(context, f, *session);
   // Each election starts a new term: a phase without leader changes ends
   // in the term it began in.
   if (auto status = cluster_status(context, session->tool)) {
@@ -504,10 +523,11 @@ Result<std::vector<std::string>> parse_phases(const std::string& list) {
   std::vector<std::string> phases;
   std::istringstream in(list);
   for (std::string p; std::getline(in, p, ',');) {
-    if (p != "enqueue" && p != "jobs" && p != "memory" && p != "engine") {
+    if (p != "enqueue" && p != "jobs" && p != "memory" && p != "store" &&
+        p != "engine") {
       return slurp::make_error(
           ErrorCode::bad_request,
-          "unknown phase '" + p + "' (enqueue, jobs, memory, engine)",
+          "unknown phase '" + p + "' (enqueue, jobs, memory, store, engine)",
           "--phases");
     }
     phases.push_back(p);
@@ -556,7 +576,8 @@ void print_configuration(const Flags& f) {
   } else {
     std::cout << " seconds=" << f.seconds;
   }
-  std::cout << " jobs=" << f.jobs << " queued=" << f.queued << std::endl;
+  std::cout << " jobs=" << f.jobs << " queued=" << f.queued
+            << " contexts=" << f.contexts << " gets=" << f.gets << std::endl;
 }
 
 int run(const Flags& f) {
@@ -599,8 +620,9 @@ int run(const Flags& f) {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "slurp-bench: acknowledged enqueues/s, ack latency, end-to-end jobs/s "
-      "and memory per queued job of a local 3-node cluster (CURVE, fsync)"};
+      "slurp-bench: acknowledged enqueues/s, ack latency, end-to-end jobs/s, "
+      "memory per queued job and (--phases store) a growing store of a local "
+      "3-node cluster (CURVE, fsync)"};
   app.footer(kExitCodes);
   Flags f;
   app.add_option("--dir", f.dir,
@@ -624,6 +646,15 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 10000000));
   app.add_option("--queued", f.queued, "memory phase: jobs left queued")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000000));
+  app.add_option("--contexts", f.contexts,
+                 "store phase: synthetic contexts to store (about 2 KB "
+                 "each)")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 100000000));
+  app.add_option("--gets", f.gets,
+                 "store phase: random gets of stored contexts afterwards")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000000));
   app.add_option("--workers", f.workers, "jobs phase: slurp-worker processes")

@@ -148,12 +148,7 @@ void LoadDriver::fill(Client& client, Clock::time_point now,
   if (now < client.resume_at) return;
   while (client.quota > 0 && client.in_flight.size() < options_.pipeline) {
     const std::uint64_t n = next_request_;
-    Generate request;
-    request.id = n;
-    request.request_id = options_.tag + "-" + std::to_string(n);
-    request.address = "ucxl://bench/f" + std::to_string(n) + ".go";
-    request.content = content_;
-    const std::string payload = encode(request);
+    const std::string payload = encode(make_request(n));
     // EAGAIN (high-water mark) leaves the request for the next round.
     if (!client.socket.send(zmq::buffer(payload), zmq::send_flags::dontwait)) {
       return;
@@ -167,6 +162,16 @@ void LoadDriver::fill(Client& client, Clock::time_point now,
   }
 }
 
+Message LoadDriver::make_request(std::uint64_t n) const {
+  if (options_.make_request) return options_.make_request(n);
+  Generate request;
+  request.id = n;
+  request.request_id = options_.tag + "-" + std::to_string(n);
+  request.address = "ucxl://bench/f" + std::to_string(n) + ".go";
+  request.content = content_;
+  return request;
+}
+
 void LoadDriver::on_reply(Client& client, const Message& reply,
                           Clock::time_point now, LoadResult& result) {
   auto it = client.in_flight.find(reply_id(reply));
@@ -175,7 +180,8 @@ void LoadDriver::on_reply(Client& client, const Message& reply,
       std::chrono::duration_cast<std::chrono::microseconds>(now - it->second);
   client.in_flight.erase(it);
   --in_flight_total_;
-  if (std::holds_alternative<GenerateReply>(reply)) {
+  if (std::holds_alternative<GenerateReply>(reply) ||
+      std::holds_alternative<UpdateReply>(reply)) {
     ++result.acked;
     result.last_ack = now;
     const auto second = static_cast<std::size_t>(

@@ -4,9 +4,11 @@
 // the bench off the two cores the nodes need, and one loop over 64 sockets
 // is far from being the limit (see README "Benchmarks").
 //
-// Every request has a fresh request_id and address, so each one makes a
-// new job. A request is acknowledged when its generate_reply arrives; an
-// error reply or no reply within reply_timeout is counted by name, never
+// By default every request is a generate with a fresh request_id and
+// address, so each one makes a new job; LoadOptions::make_request sends
+// something else (the store phase: update_context). A request is
+// acknowledged when its generate_reply (update_reply) arrives; an error
+// reply or no reply within reply_timeout is counted by name, never
 // retried (a benchmark measures; it does not paper over refusals).
 //
 // Threads: a LoadDriver owns its sockets; use it from the thread that made
@@ -47,6 +49,9 @@ struct LoadOptions {
   std::chrono::milliseconds reply_timeout{15000};
   std::chrono::milliseconds connect_timeout{10000};
   std::string tag;  // request ids are "<tag>-<n>"
+  // Request number n (1, 2, ...) with id n; empty: a generate of a fresh
+  // address. Called on the driver's thread as it sends.
+  std::function<Message(std::uint64_t n)> make_request;
 };
 
 struct LoadResult {
@@ -90,6 +95,7 @@ class LoadDriver {
   };
 
   void assign_quotas();
+  Message make_request(std::uint64_t n) const;
   bool may_send(Clock::time_point now) const;
   void fill(Client& client, Clock::time_point now, LoadResult& result);
   void drain(Client& client, LoadResult& result);

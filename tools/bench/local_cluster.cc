@@ -96,6 +96,12 @@ Status cluster_down(const LocalCluster& cluster) {
       cluster.log);
 }
 
+Status cluster_restart(const LocalCluster& cluster, const std::string& name) {
+  return run_logged(
+      {cluster.script.string(), "restart", name, "--dir", cluster.dir.string()},
+      cluster.log);
+}
+
 std::optional<pid_t> read_pid(const LocalCluster& cluster,
                               const std::string& name) {
   std::ifstream in(cluster.dir / "pids" / (name + ".pid"));

@@ -38,6 +38,9 @@ struct LocalCluster {
 Status cluster_up(const LocalCluster& cluster);
 // `tools/cluster down`. Errors as for cluster_up.
 Status cluster_down(const LocalCluster& cluster);
+// `tools/cluster restart NAME`: NAME (n2, w1) started again with the
+// command `up` used, once it no longer runs. Errors as for cluster_up.
+Status cluster_restart(const LocalCluster& cluster, const std::string& name);
 
 // The pid in DIR/pids/NAME.pid, nullopt when missing or malformed.
 std::optional<pid_t> read_pid(const LocalCluster& cluster,
