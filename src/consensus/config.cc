@@ -58,6 +58,8 @@ Status Config::validate() const {
        limits::snapshot_chunk_bytes_max},
       {"snapshot_bytes_max", snapshot_bytes_max, 0},
       {"pending_reads_max", pending_reads_max, 0},
+      {"apply_entries_max", apply_entries_max, 0},
+      {"apply_bytes_max", apply_bytes_max, 0},
   };
   for (const LimitCheck& c : limits_checked) {
     if (c.value == 0) return bad(c.field, "must be > 0");

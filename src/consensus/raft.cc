@@ -299,10 +299,18 @@ Ready Raft::State::ready() {
   }
   r.messages = std::move(outbox);
   outbox.clear();
-  for (std::uint64_t i = apply_emitted + 1; i <= commit; ++i) {
-    r.committed.push_back(log.at(i));
+  std::size_t apply_bytes = 0;
+  while (apply_emitted < commit &&
+         r.committed.size() < config.apply_entries_max) {
+    const LogEntry& next = log.at(apply_emitted + 1);
+    if (!r.committed.empty() &&
+        apply_bytes + next.data.size() > config.apply_bytes_max) {
+      break;
+    }
+    apply_bytes += next.data.size();
+    r.committed.push_back(next);
+    ++apply_emitted;
   }
-  apply_emitted = commit;
   r.reads = std::move(reads_ready);
   reads_ready.clear();
   return r;

@@ -103,6 +103,12 @@ struct Config {
   // (snapshot_data.h) is not held in memory and is not bounded by it.
   std::size_t snapshot_bytes_max = std::size_t{256} * 1024 * 1024;
   std::size_t pending_reads_max = 4096;
+  // Committed entries one Ready hands over to apply, by count and bytes
+  // (the first always goes): a restart that finds tens of thousands of
+  // committed entries after its snapshot applies them over several loop
+  // turns, answering heartbeats in between, instead of in one long turn.
+  std::size_t apply_entries_max = 4096;
+  std::size_t apply_bytes_max = 8 * 1024 * 1024;
 
   std::uint64_t seed = 1;  // for election timeout randomization
 

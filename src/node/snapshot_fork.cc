@@ -245,6 +245,15 @@ std::optional<Result<SnapshotFork::Written>> SnapshotFork::poll() {
         std::launch::async,
         [path, dir = dir_, contexts_dir = contexts_dir_, meta = meta_,
          count = context_count_]() -> Result<Written> {
+          // Reading a store's worth of contexts and writing it out must not
+          // take CPU or disk from the node thread: lowest priority, like the
+          // child (per thread on Linux).
+          (void)::setpriority(PRIO_PROCESS,
+                              static_cast<id_t>(::syscall(SYS_gettid)),
+                              kChildNice);
+          (void)::syscall(SYS_ioprio_set, kIoprioWhoProcess,
+                          static_cast<int>(::syscall(SYS_gettid)),
+                          kIoprioLowest);
           if (!contexts_dir.empty()) {
             return complete_with_contexts(dir, contexts_dir, meta, count);
           }
