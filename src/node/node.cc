@@ -13,6 +13,7 @@
 #include "protocol/codec.h"
 #include "protocol/limits.h"
 #include "src/state/snapshot_frames.h"
+#include "src/storage/store_snapshot.h"
 #include "src/worker/builtin_engine.h"
 
 namespace slurp::node {
@@ -252,6 +253,19 @@ Status Node::open_storage() {
                                 : state_.restore(*bytes);
     if (s && !contexts_cover) {
       s = contexts_->commit(loaded->snapshot->meta.last_index, true);
+    }
+    if (s) {
+      // What Raft sends a follower: the core from the file, the contexts
+      // from contexts.db as of the snapshot's index (store_snapshot.h).
+      auto core = contexts_cover ? std::move(bytes) : first_frame_of(data);
+      if (!core) {
+        s = core.error();
+      } else {
+        loaded->snapshot->data = storage::store_snapshot_data(
+            std::move(*core), contexts_->dir(),
+            loaded->snapshot->meta.last_index, state_.context_count(),
+            state_.context_bytes());
+      }
     }
     if (!s) {
       return make_error(

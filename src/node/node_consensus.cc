@@ -11,6 +11,7 @@
 #include "protocol/limits.h"
 #include "src/consensus/ready_loop.h"
 #include "src/node/node.h"
+#include "src/storage/store_snapshot.h"
 
 namespace slurp::node {
 namespace {
@@ -148,8 +149,9 @@ void Node::maybe_compact() {
     return;
   }
   const std::uint64_t applied = state_.applied_index();
-  const std::uint64_t records =
-      state_.queued_tasks() + state_.active_tasks() + state_.context_count();
+  // The snapshot holds the core only (the contexts stay in contexts.db),
+  // so its cost grows with the queue, not with the store.
+  const std::uint64_t records = state_.queued_tasks() + state_.active_tasks();
   std::uint64_t interval = std::max<std::uint64_t>(
       options_.limits.snapshot_interval_entries, records);
   // Staggered by the node's place among the members: when every node
@@ -210,7 +212,12 @@ void Node::finish_snapshot(SnapshotFork& child) {
   if (!*done) return refuse(done->error());
   SnapshotFork::Written& written = **done;
   const std::uint64_t size = written.size;
-  if (Status s = raft_->compact(meta.last_index, std::move(written.data)); !s) {
+  // The file holds the core; Raft gets the whole snapshot, its contexts
+  // read from contexts.db when a follower needs them.
+  consensus::SnapshotData data = storage::store_snapshot_data(
+      std::move(written.data), contexts_->dir(), meta.last_index,
+      child.context_count(), child.context_bytes());
+  if (Status s = raft_->compact(meta.last_index, std::move(data)); !s) {
     return refuse(s.error());
   }
   if (Status s = storage_->compact_written(meta, size, written.crc); !s) {

@@ -11,14 +11,11 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
-#include <filesystem>
 #include <utility>
 
 #include "protocol/crc32c.h"
 #include "src/state/snapshot_frames.h"
-#include "src/storage/context_reader.h"
 #include "src/storage/durable_file.h"
-#include "src/storage/snapshot_file.h"
 #include "src/storage/sqlite_context_store.h"
 #include "src/storage/sqlite_storage.h"
 
@@ -33,81 +30,6 @@ constexpr int kIoprioLowest = (2 << 13) | 7;
 
 Error os_error(const std::string& what) {
   return make_error(ErrorCode::internal, what + ": " + std::strerror(errno));
-}
-
-std::string core_file_path(const std::string& dir, std::uint64_t index) {
-  // Ends in .tmp: SqliteStorage's sweep removes it if we crash.
-  return dir + "/snapshot-" + std::to_string(index) + ".core.tmp";
-}
-
-Status write_plain_file(const std::string& path, const Bytes& data) {
-  const int fd =
-      ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return os_error("open " + path);
-  const std::uint8_t* p = data.data();
-  std::size_t left = data.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const Error error = os_error("write " + path);
-      ::close(fd);
-      return error;
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  if (::close(fd) != 0) return os_error("close " + path);
-  return ok_status();
-}
-
-// On the helper thread, once the child wrote the core: the contexts as of
-// the snapshot's index from contexts.db, through a connection of this
-// thread's own (the parent committed up to that index before forking, and
-// what it writes later has higher indexes and is not read). Then
-// contexts.db is fsynced, because the log up to the index is about to be
-// dropped and nothing it wrote may be lost; then the file is written.
-Result<SnapshotFork::Written> complete_with_contexts(
-    const std::string& dir, const std::string& contexts_dir,
-    const consensus::SnapshotMeta& meta, std::uint64_t context_count) {
-  const std::string core_path = core_file_path(dir, meta.last_index);
-  auto core = storage::read_whole_file(core_path);
-  std::error_code ignored;
-  std::filesystem::remove(core_path, ignored);
-  if (!core) return core.error();
-  const std::string name = "snapshot-" + std::to_string(meta.last_index);
-  // Streamed to the file: a store's worth of contexts is never in memory.
-  auto out =
-      storage::DurableFileWriter::open(dir, name + ".tmp", name + ".bin");
-  if (!out) return out.error();
-  if (Status s = (*out)->append(*core); !s) return s.error();
-  auto reader = storage::ContextReader::open(contexts_dir);
-  if (!reader) return reader.error();
-  std::uint64_t count = 0;
-  Status s = (*reader)->each_as_of(
-      meta.last_index, [&](std::span<const std::uint8_t> record) {
-        ++count;
-        const auto header = state::frame_header(record.size());
-        if (Status h = (*out)->append(header); !h) return h;
-        return (*out)->append(record);
-      });
-  if (!s) return s.error();
-  if (count != context_count) {
-    return make_error(
-        ErrorCode::internal,
-        "contexts.db holds " + std::to_string(count) + " contexts at index " +
-            std::to_string(meta.last_index) + ", the state counts " +
-            std::to_string(context_count));
-  }
-  if (Status d = storage::SqliteContextStore::make_durable(contexts_dir); !d) {
-    return d.error();
-  }
-  if (Status f = (*out)->finish(); !f) return f.error();
-  auto data = storage::snapshot_data_in_file(
-      storage::SqliteStorage::snapshot_file_path(dir, meta.last_index),
-      (*out)->size());
-  if (!data) return data.error();
-  return SnapshotFork::Written{std::move(*data), (*out)->size(), (*out)->crc()};
 }
 
 // In the child: the snapshot, then _exit. Never returns.
@@ -126,24 +48,24 @@ Result<SnapshotFork::Written> complete_with_contexts(
   (void)::syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, kIoprioLowest);
   std::string failure;
   try {
-    // With contexts.db, only the core: SQLite is not used across a fork
-    // (another thread of the parent may hold its locks), so the parent's
-    // helper thread adds the contexts (complete_with_contexts).
-    if (!contexts_dir.empty()) {
-      Bytes core;
-      state::append_frame(core, state.core_snapshot());
-      if (Status s =
-              write_plain_file(core_file_path(dir, meta.last_index), core);
-          !s) {
-        failure = s.error().describe();
-      }
+    // With contexts.db, the core alone (StoreSnapshot, in the parent,
+    // reads the contexts from the store when a follower needs them). Then
+    // contexts.db is fsynced, because the log up to the index is about to
+    // be dropped and nothing those entries wrote may be lost. Plain
+    // fsyncs: no SQLite in the child (another thread of the parent may
+    // have held its locks at the fork).
+    Bytes data;
+    if (contexts_dir.empty()) {
+      data = state.snapshot();
     } else {
-      consensus::Snapshot snapshot{meta, state.snapshot()};
-      if (Status s = storage::SqliteStorage::write_snapshot_file(dir, snapshot);
-          !s) {
-        failure = s.error().describe();
-      }
+      state::append_frame(data, state.core_snapshot());
     }
+    consensus::Snapshot snapshot{meta, std::move(data)};
+    Status s = storage::SqliteStorage::write_snapshot_file(dir, snapshot);
+    if (s && !contexts_dir.empty()) {
+      s = storage::SqliteContextStore::make_durable(contexts_dir);
+    }
+    if (!s) failure = s.error().describe();
   } catch (const std::exception& e) {
     failure = std::string("encoding the state: ") + e.what();
   }
@@ -184,8 +106,9 @@ Result<SnapshotFork> SnapshotFork::start(const state::StateMachine& state,
   // Reading what the child wrote must never block the node thread.
   ::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK);
   SnapshotFork child(pid, fds[0], meta, dir);
-  child.contexts_dir_ = contexts_dir;
   child.context_count_ = state.context_count();
+  child.context_bytes_ = state.context_bytes();
+
   child.fork_ms_ =
       std::chrono::duration<double, std::milli>(child.started_ - before)
           .count();
@@ -204,10 +127,11 @@ SnapshotFork::SnapshotFork(SnapshotFork&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       error_fd_(std::exchange(other.error_fd_, -1)),
       dir_(std::move(other.dir_)),
-      contexts_dir_(std::move(other.contexts_dir_)),
-      context_count_(other.context_count_),
+
       reading_(std::move(other.reading_)),
       meta_(other.meta_),
+      context_count_(other.context_count_),
+      context_bytes_(other.context_bytes_),
       started_(other.started_),
       fork_ms_(other.fork_ms_) {}
 
@@ -241,30 +165,15 @@ std::optional<Result<SnapshotFork::Written>> SnapshotFork::poll() {
     const std::string path =
         storage::SqliteStorage::snapshot_file_path(dir_, meta_.last_index);
     // By value: this object may be moved while the thread runs.
-    reading_ = std::async(
-        std::launch::async,
-        [path, dir = dir_, contexts_dir = contexts_dir_, meta = meta_,
-         count = context_count_]() -> Result<Written> {
-          // Reading a store's worth of contexts and writing it out must not
-          // take CPU or disk from the node thread: lowest priority, like the
-          // child (per thread on Linux).
-          (void)::setpriority(PRIO_PROCESS,
-                              static_cast<id_t>(::syscall(SYS_gettid)),
-                              kChildNice);
-          (void)::syscall(SYS_ioprio_set, kIoprioWhoProcess,
-                          static_cast<int>(::syscall(SYS_gettid)),
-                          kIoprioLowest);
-          if (!contexts_dir.empty()) {
-            return complete_with_contexts(dir, contexts_dir, meta, count);
-          }
-          auto data = storage::read_whole_file(path);
-          if (!data) return data.error();
-          Written written;
-          written.crc = crc32c(*data);
-          written.size = data->size();
-          written.data = std::move(*data);
-          return written;
-        });
+    reading_ = std::async(std::launch::async, [path]() -> Result<Written> {
+      auto data = storage::read_whole_file(path);
+      if (!data) return data.error();
+      Written written;
+      written.crc = crc32c(*data);
+      written.size = data->size();
+      written.data = std::move(*data);
+      return written;
+    });
   }
   if (reading_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
     return std::nullopt;

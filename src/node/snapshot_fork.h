@@ -13,9 +13,10 @@
 // Raft and records it (SqliteStorage::compact_written).
 //
 // With the contexts on disk (contexts.db), the child writes only the core
-// (everything but the contexts, bounded by the queue's limits), and the
-// helper thread appends the contexts as of the snapshot's index from a
-// read-only connection of its own before reading back.
+// (everything but the contexts, bounded by the queue's limits) and fsyncs
+// contexts.db; the node hands Raft a StoreSnapshot
+// (storage/store_snapshot.h), which reads the contexts from the store
+// when a follower needs them.
 //
 // The child runs only the state machine's encoder and plain file I/O: no
 // logging, no ZeroMQ, no SQLite, nothing that another thread of the parent
@@ -43,8 +44,9 @@ class SnapshotFork {
  public:
   // Forks a child that writes `state` as the snapshot `meta` into `dir`.
   // With `contexts_dir`, the state's contexts are in that directory's
-  // contexts.db (committed up to meta.last_index before the call), and the
-  // child reads them from there as of that index; without, from the state.
+  // contexts.db (committed up to meta.last_index before the call): the
+  // file holds the core only, and contexts.db is made durable; without,
+  // the file holds the whole state.
   // Errors: internal when the pipe or fork fails.
   static Result<SnapshotFork> start(const state::StateMachine& state,
                                     consensus::SnapshotMeta meta,
@@ -58,12 +60,11 @@ class SnapshotFork {
   // A child still running is killed and reaped.
   ~SnapshotFork();
 
-  // The written snapshot and its crc32c, finished (or read back) by a
-  // helper thread so a large file costs the node thread nothing.
-  // With contexts.db, data reads from the file (storage/snapshot_file.h);
-  // without, it holds the bytes.
+  // The written snapshot's bytes and their crc32c, read back by a helper
+  // thread so a large file costs the node thread nothing.
+  // The file's bytes (with contexts.db: the core frame only).
   struct Written {
-    consensus::SnapshotData data;
+    Bytes data;
     std::uint64_t size = 0;
     std::uint32_t crc = 0;
   };
@@ -73,6 +74,9 @@ class SnapshotFork {
   std::optional<Result<Written>> poll();
 
   const consensus::SnapshotMeta& meta() const { return meta_; }
+  // The state's context_count() and context_bytes() at the fork.
+  std::uint64_t context_count() const { return context_count_; }
+  std::uint64_t context_bytes() const { return context_bytes_; }
   std::chrono::steady_clock::time_point started() const { return started_; }
   // How long fork() held the node thread (copying page tables).
   double fork_ms() const { return fork_ms_; }
@@ -87,10 +91,10 @@ class SnapshotFork {
   pid_t pid_ = -1;     // -1 once reaped
   int error_fd_ = -1;  // the child writes why it failed here
   std::string dir_;
-  std::string contexts_dir_;         // "": the contexts are in the state
-  std::uint64_t context_count_ = 0;  // the state's, at the fork
   std::future<Result<Written>> reading_;
   consensus::SnapshotMeta meta_;
+  std::uint64_t context_count_ = 0;
+  std::uint64_t context_bytes_ = 0;
   std::chrono::steady_clock::time_point started_;
   double fork_ms_ = 0;
 };

@@ -112,12 +112,11 @@ void StateMachine::complete_one(CompletedResult result, std::uint64_t time_ms,
                          {"version", num(context.version)}}});
   // The address keeps its owner (ownership rules); the first context
   // stored there makes the job's requester the owner.
-  std::string owner = !stored || stored->owner.empty()
-                          ? job.requester
-                          : std::move(stored->owner);
-  if (!stored) ++context_count_;
-  store_->put(
-      StoredContext{std::move(context), std::move(meta), std::move(owner)});
+  std::string owner =
+      !stored || stored->owner.empty() ? job.requester : stored->owner;
+  store_context(
+      StoredContext{std::move(context), std::move(meta), std::move(owner)},
+      stored);
   end_job(job, JobState::completed, time_ms, std::nullopt, out);
 }
 

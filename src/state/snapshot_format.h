@@ -102,6 +102,7 @@ struct SnapshotData {
   std::uint64_t next_job_id = 1;
   std::vector<JobRecord> jobs;                  // ascending job_id
   std::uint64_t context_count = 0;              // context frames that follow
+  std::uint64_t context_bytes = 0;              // their records' bytes
   std::vector<RememberedRequest> requests;      // oldest first
   std::vector<std::uint64_t> ended_order;       // job ids, oldest end first
   std::vector<ForgottenEnded> forgotten_ended;  // low..emergency, all five
@@ -114,6 +115,7 @@ struct SnapshotData {
     v.req("next_job_id", next_job_id);
     v.req("jobs", jobs);
     v.req("context_count", context_count);
+    v.def("context_bytes", context_bytes);
     v.req("requests", requests);
     v.req("ended_order", ended_order);
     v.req("forgotten_ended", forgotten_ended);
@@ -129,7 +131,8 @@ struct SnapshotParts {
   SnapshotData core;
   std::vector<StoredContext> contexts;  // ascending address
 };
-// The frames of `parts`; core.context_count is taken from contexts.size().
+// The frames of `parts`; core.context_count and context_bytes are taken
+// from the contexts.
 Bytes encode_snapshot(SnapshotParts parts);
 // Errors: bad_request naming the frame or field (no checks of meaning:
 // restore() does those).

@@ -68,6 +68,7 @@ StateMachine::StateMachine(const StateMachine& other)
       jobs_(other.jobs_),
       store_(other.store_->clone()),
       context_count_(other.context_count_),
+      context_bytes_(other.context_bytes_),
       requests_(other.requests_),
       ended_order_(other.ended_order_),
       forgotten_completed_(other.forgotten_completed_),
@@ -385,13 +386,23 @@ ApplyOutcome StateMachine::apply_update_context(UpdateContextCommand command) {
                         {{"address", context.address},
                          {"requester", command.requester},
                          {"version", std::to_string(context.version)}}});
-  if (!stored) ++context_count_;
-  std::string owner = !stored || stored->owner.empty()
-                          ? std::move(command.requester)
-                          : std::move(stored->owner);
-  store_->put(
-      StoredContext{std::move(context), std::nullopt, std::move(owner)});
+  std::string owner =
+      !stored || stored->owner.empty() ? command.requester : stored->owner;
+  store_context(
+      StoredContext{std::move(context), std::nullopt, std::move(owner)},
+      stored);
   return out;
+}
+
+void StateMachine::store_context(StoredContext record,
+                                 const std::optional<StoredContext>& previous) {
+  if (previous) {
+    context_bytes_ -= encode_record(*previous).size();
+  } else {
+    ++context_count_;
+  }
+  context_bytes_ += encode_record(record).size();
+  store_->put(record);
 }
 
 const JobRecord* StateMachine::job(std::uint64_t job_id) const {
@@ -489,6 +500,7 @@ bool StateMachine::operator==(const StateMachine& other) const {
   return applied_index_ == other.applied_index_ &&
          next_job_id_ == other.next_job_id_ && jobs_ == other.jobs_ &&
          context_count_ == other.context_count_ &&
+         context_bytes_ == other.context_bytes_ &&
          all(*store_) == all(*other.store_) && requests_ == other.requests_ &&
          ended_order_ == other.ended_order_ &&
          forgotten_completed_ == other.forgotten_completed_ &&

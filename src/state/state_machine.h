@@ -482,6 +482,10 @@ class StateMachine {
   std::uint64_t waiting_tasks() const;  // waiting only
   std::uint64_t active_tasks() const;
   std::uint64_t context_count() const { return context_count_; }
+  // The encoded size of every current context record (record_codec), so
+  // the size of a snapshot is known without reading the store: the core
+  // frame, plus 4 + this per context (snapshot_format.h).
+  std::uint64_t context_bytes() const { return context_bytes_; }
   // Where the contexts are; the node commits and reads it around apply.
   ContextStore& context_store() { return *store_; }
   const ContextStore& context_store() const { return *store_; }
@@ -574,8 +578,13 @@ class StateMachine {
   std::map<std::uint64_t, JobRecord> jobs_;  // every job remembered
   std::unique_ptr<ContextStore> store_;      // the contexts, by address
   std::uint64_t context_count_ = 0;          // addresses with a stored context
-  RequestWindow requests_;                   // dedup: the job answered
-  std::deque<std::uint64_t> ended_order_;    // ended jobs_ ids, oldest first
+  std::uint64_t context_bytes_ = 0;          // their records' encoded bytes
+  // Stores `record` over `previous` (nullopt: a new address), keeping
+  // context_count_ and context_bytes_.
+  void store_context(StoredContext record,
+                     const std::optional<StoredContext>& previous);
+  RequestWindow requests_;                 // dedup: the job answered
+  std::deque<std::uint64_t> ended_order_;  // ended jobs_ ids, oldest first
   // Completed / failed (+ dead-lettered) jobs already forgotten, per
   // priority, so queue_counts() never drops when ended jobs are forgotten.
   std::array<std::uint64_t, kPriorities> forgotten_completed_{};

@@ -171,6 +171,10 @@ Status check_snapshot(const SnapshotData& data) {
 
 Bytes encode_snapshot(SnapshotParts parts) {
   parts.core.context_count = parts.contexts.size();
+  parts.core.context_bytes = 0;
+  for (const StoredContext& stored : parts.contexts) {
+    parts.core.context_bytes += encode_record(stored).size();
+  }
   Bytes out;
   append_frame(out, encode_record(parts.core));
   for (const StoredContext& stored : parts.contexts) {
@@ -207,6 +211,7 @@ Bytes StateMachine::core_snapshot() const {
   data.jobs.reserve(jobs_.size());
   for (const auto& [id, job] : jobs_) data.jobs.push_back(job);
   data.context_count = context_count_;
+  data.context_bytes = context_bytes_;
   data.requests.reserve(requests_.size());
   requests_.for_each([&](const RequestWindow::Key& key, std::uint64_t job_id) {
     data.requests.push_back({key.first, key.second, job_id});
@@ -254,11 +259,20 @@ Result<SnapshotData> read_core(FrameReader& frames) {
 template <class Each>
 Status read_contexts(FrameReader& frames, const SnapshotData& data, Each each) {
   std::string previous;
+  std::uint64_t bytes = 0;
   for (std::uint64_t i = 0;; ++i) {
     auto frame = frames.next();
     if (!frame) return not_a_snapshot(frame.error().reason, "frames");
     if (!*frame) {
-      if (i == data.context_count) return ok_status();
+      if (i == data.context_count && bytes == data.context_bytes) {
+        return ok_status();
+      }
+      if (i == data.context_count) {
+        return not_a_snapshot(
+            "the contexts' records hold " + std::to_string(bytes) +
+                " bytes, the core says " + std::to_string(data.context_bytes),
+            "context_bytes");
+      }
       return not_a_snapshot("holds " + std::to_string(i) +
                                 " contexts, the core says " +
                                 std::to_string(data.context_count),
@@ -278,6 +292,7 @@ Status read_contexts(FrameReader& frames, const SnapshotData& data, Each each) {
                             field + ".context.address");
     }
     previous = stored->context.address;
+    bytes += (*frame)->size();
     each(std::move(*stored));
   }
 }
@@ -321,6 +336,7 @@ Status StateMachine::adopt_core(SnapshotData data) {
     next.jobs_.emplace_hint(next.jobs_.end(), job.job_id, std::move(job));
   }
   next.context_count_ = data.context_count;
+  next.context_bytes_ = data.context_bytes;
   // Keys are unique (checked), and the window may exceed this node's
   // request_ids_max only if the leader's is larger: keep them all then.
   const std::uint64_t keys_max =

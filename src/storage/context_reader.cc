@@ -45,7 +45,8 @@ Result<std::unique_ptr<ContextReader>> ContextReader::open(
        "ORDER BY address"},
       {&reader->as_of_,
        "SELECT address, record, max(idx) FROM context_versions "
-       "WHERE idx <= ?1 GROUP BY address ORDER BY address"},
+       "WHERE idx <= ?1 AND address > ?2 GROUP BY address ORDER BY address "
+       "LIMIT ?3"},
   };
   for (const Sql& s : sql) {
     auto stmt = prepare(reader->db_.get(), s.text);
@@ -86,17 +87,16 @@ Status ContextReader::scan(
   }
 }
 
-Status ContextReader::each_as_of(
-    std::uint64_t index,
-    const std::function<Status(std::span<const std::uint8_t>)>& visit) {
+Status ContextReader::page_as_of(
+    std::uint64_t index, const std::string& after, std::size_t limit,
+    const std::function<void(std::string address, Bytes record)>& visit) {
   Query q(as_of_.get());
-  q.bind(1, index);
+  q.bind(1, index).bind(2, after).bind(3, std::uint64_t{limit});
   for (;;) {
     auto row = q.step();
     if (!row) return row.error();
     if (!*row) return ok_status();
-    const Bytes record = q.blob(1);
-    if (Status s = visit(record); !s) return s;
+    visit(q.text(0), q.blob(1));
   }
 }
 

@@ -37,12 +37,13 @@ class ContextReader {
   Status scan(const std::string& prefix, const std::string& after,
               const std::function<bool(state::StoredContext&&)>& visit);
 
-  // Every context as the log stood at `index` (each address's latest
-  // version written at or below it), in address order, as the encoded
-  // record: what a snapshot at `index` holds. Stops at visit's first error.
-  Status each_as_of(
-      std::uint64_t index,
-      const std::function<Status(std::span<const std::uint8_t>)>& visit);
+  // Up to `limit` contexts as the log stood at `index` (each address's
+  // latest version written at or below it) with addresses after `after`,
+  // in address order, as (address, encoded record): what a snapshot at
+  // `index` holds.
+  Status page_as_of(
+      std::uint64_t index, const std::string& after, std::size_t limit,
+      const std::function<void(std::string address, Bytes record)>& visit);
 
  private:
   explicit ContextReader(DbHandle db);

@@ -85,61 +85,6 @@ Status write_file_durably(const std::string& dir, const std::string& tmp_name,
   return sync_directory(dir);
 }
 
-Result<std::unique_ptr<DurableFileWriter>> DurableFileWriter::open(
-    const std::string& dir, const std::string& tmp_name,
-    const std::string& name) {
-  const std::string tmp_path = dir + "/" + tmp_name;
-  const int fd =
-      ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return io_error("open", tmp_path);
-  return std::unique_ptr<DurableFileWriter>(
-      new DurableFileWriter(dir, tmp_path, dir + "/" + name, fd));
-}
-
-DurableFileWriter::DurableFileWriter(std::string dir, std::string tmp_path,
-                                     std::string final_path, int fd)
-    : dir_(std::move(dir)),
-      tmp_path_(std::move(tmp_path)),
-      final_path_(std::move(final_path)),
-      fd_(fd) {}
-
-DurableFileWriter::~DurableFileWriter() {
-  if (fd_ >= 0) ::close(fd_);
-  if (!finished_) ::unlink(tmp_path_.c_str());
-}
-
-Status DurableFileWriter::append(std::span<const std::uint8_t> bytes) {
-  crc_ = crc32c(bytes, crc_);
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return io_error("write", tmp_path_);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  size_ += bytes.size();
-  unflushed_ += bytes.size();
-  if (unflushed_ >= kFlushEveryBytes) {
-    if (::fdatasync(fd_) != 0) return io_error("fdatasync", tmp_path_);
-    unflushed_ = 0;
-  }
-  return ok_status();
-}
-
-Status DurableFileWriter::finish() {
-  if (::fsync(fd_) != 0) return io_error("fsync", tmp_path_);
-  const int rc = ::close(fd_);
-  fd_ = -1;
-  if (rc != 0) return io_error("close", tmp_path_);
-  if (::rename(tmp_path_.c_str(), final_path_.c_str()) != 0) {
-    return io_error("rename to " + final_path_, tmp_path_);
-  }
-  finished_ = true;
-  return sync_directory(dir_);
-}
-
 Status sync_directory(const std::string& dir) {
   Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) return io_error("open directory", dir);

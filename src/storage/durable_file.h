@@ -22,35 +22,6 @@ namespace slurp::storage {
 Status write_file_durably(const std::string& dir, const std::string& tmp_name,
                           const std::string& name, const Bytes& data);
 
-// write_file_durably for data produced piece by piece (a snapshot of a
-// store larger than what should be held in memory): append() writes at
-// once (flushing every few MB, as write_file_durably does), finish() syncs
-// and renames. Destroyed unfinished, it removes the temporary file.
-// Keeps the running crc32c of what was appended.
-class DurableFileWriter {
- public:
-  static Result<std::unique_ptr<DurableFileWriter>> open(
-      const std::string& dir, const std::string& tmp_name,
-      const std::string& name);
-  ~DurableFileWriter();
-  DurableFileWriter(const DurableFileWriter&) = delete;
-  DurableFileWriter& operator=(const DurableFileWriter&) = delete;
-  Status append(std::span<const std::uint8_t> bytes);
-  Status finish();
-  std::uint64_t size() const { return size_; }
-  std::uint32_t crc() const { return crc_; }
-
- private:
-  DurableFileWriter(std::string dir, std::string tmp_path,
-                    std::string final_path, int fd);
-  std::string dir_, tmp_path_, final_path_;
-  int fd_;
-  std::uint64_t size_ = 0;
-  std::uint64_t unflushed_ = 0;
-  std::uint32_t crc_ = 0;
-  bool finished_ = false;
-};
-
 // fsync of the directory itself: makes created, renamed and removed names
 // durable.
 Status sync_directory(const std::string& dir);
