@@ -167,6 +167,9 @@ def check_errors(c, ctl, cluster):
     cases = [
         ("bad_request", ["get", "ucxl://"], None, 2),
         ("not_found", ["get", "ucxl://nowhere/none.c"], None, 2),
+        # A prefix under which nothing is stored says so.
+        ("not_found", ["export", "--format", "jsonl", "ucxl://nowhere/"],
+         None, 2),
         ("forbidden", ["generate", "--project", "x", "/etc/hostname"],
          "observer", 2),
     ]

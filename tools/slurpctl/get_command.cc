@@ -20,14 +20,13 @@ int run_get(const Flags& f, const std::string& address) {
   return exit_ok;
 }
 
-// Pages through `list` until the last page. json: one array; jsonl: one
-// context per line; markdown: a table of everything, then a section each.
-int run_export(const Flags& f, const std::string& format,
-               const std::string& prefix) {
-  std::vector<slurp::Context> all;
+namespace {
+
+// Calls `each` with every context under `prefix`, a page at a time: the
+// client holds one page (1 MiB at most), whatever the size of the tree.
+template <class Each>
+int for_each_context(const Flags& f, const std::string& prefix, Each each) {
   std::string after;
-  bool first_json = true;
-  if (format == "json") std::cout << "[";
   for (;;) {
     slurp::ListContexts list;
     list.prefix = prefix;
@@ -39,38 +38,58 @@ int run_export(const Flags& f, const std::string& format,
       return code;
     }
     auto& page = std::get<slurp::ListReply>(answer.reply);
-    for (auto& c : page.contexts) {
-      if (format == "jsonl") {
-        std::cout << slurp::client::context_json(c) << "\n";
-      } else if (format == "json") {
-        std::cout << (first_json ? "\n" : ",\n")
-                  << slurp::client::context_json(c);
-        first_json = false;
-      } else {
-        all.push_back(std::move(c));
-      }
-    }
-    if (!page.next_after) break;
+    for (const auto& c : page.contexts) each(c);
+    if (!page.next_after) return exit_ok;
     after = *page.next_after;
   }
-  if (format == "json") std::cout << "\n]\n";
-  if (format != "markdown") return exit_ok;
+}
+
+}  // namespace
+
+// json: one array; jsonl: one context per line; markdown: a table of
+// everything, then a section each (two passes over the pages, so that
+// neither needs the whole tree in memory). A prefix under which nothing
+// is stored is an error (not_found), not an empty export.
+int run_export(const Flags& f, const std::string& format,
+               const std::string& prefix) {
+  if (format == "jsonl") {
+    return for_each_context(f, prefix, [](const slurp::Context& c) {
+      std::cout << slurp::client::context_json(c) << "\n";
+    });
+  }
+  if (format == "json") {
+    bool first = true;
+    std::cout << "[";
+    const int code = for_each_context(f, prefix, [&](const slurp::Context& c) {
+      std::cout << (first ? "\n" : ",\n") << slurp::client::context_json(c);
+      first = false;
+    });
+    std::cout << "\n]\n";
+    return code;
+  }
   std::cout << "# Contexts" << (prefix.empty() ? "" : " under `" + prefix + "`")
             << "\n\n"
-            << all.size() << " stored.\n\n"
             << "| address | language | lines of code | summary |\n"
             << "|---|---|---|---|\n";
-  for (const auto& c : all) {
-    std::string summary = c.summary.substr(0, 120);
-    for (char& ch : summary) {
-      if (ch == '|' || ch == '\n') ch = ' ';
-    }
-    std::cout << "| `" << c.address << "` | " << c.language << " | "
-              << c.metrics.lines_code << " | " << summary << " |\n";
+  std::uint64_t count = 0;
+  if (int code = for_each_context(
+          f, prefix,
+          [&](const slurp::Context& c) {
+            std::string summary = c.summary.substr(0, 120);
+            for (char& ch : summary) {
+              if (ch == '|' || ch == '\n') ch = ' ';
+            }
+            std::cout << "| `" << c.address << "` | " << c.language << " | "
+                      << c.metrics.lines_code << " | " << summary << " |\n";
+            ++count;
+          });
+      code != exit_ok) {
+    return code;
   }
-  std::cout << "\n";
-  for (const auto& c : all) std::cout << slurp::client::context_markdown(c);
-  return exit_ok;
+  std::cout << "\n" << count << " stored.\n\n";
+  return for_each_context(f, prefix, [](const slurp::Context& c) {
+    std::cout << slurp::client::context_markdown(c);
+  });
 }
 
 }  // namespace slurpctl
