@@ -169,6 +169,9 @@ struct RaftCounters {
   std::uint64_t elections_started = 0;
   std::uint64_t snapshots_sent = 0;
   std::uint64_t snapshots_installed = 0;
+  // Followers that answered below what they had acknowledged: their log
+  // was lost (a wiped or replaced disk); see on_append_reject.
+  std::uint64_t follower_logs_lost = 0;
 };
 
 class Raft {

@@ -213,6 +213,15 @@ void Raft::State::on_append_reject(std::size_t p, const AppendReply& m) {
       log.find_conflict_by_term(std::min(m.hint_index, log.last_index()),
                                 m.hint_term) +
       1;
+  // A follower whose log ends below what it acknowledged lost it (an
+  // operator wiped or replaced its data directory). Keeping match_index
+  // would probe it at match + 1 forever; lowering it can only make
+  // commitment stricter, never looser, so start over from what it has
+  // (a snapshot, if that is below our log).
+  if (m.hint_index < pr.match_index) {
+    pr.match_index = m.hint_index;
+    ++counters.follower_logs_lost;
+  }
   next = std::max(next, pr.match_index + 1);
   pr.become_probe(next);
   send_append(p);

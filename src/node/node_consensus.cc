@@ -74,6 +74,10 @@ void Node::restore(const consensus::Snapshot& snapshot) {
   }
   applied_term_ = snapshot.meta.last_term;
   snapshot_index_ = snapshot.meta.last_index;
+  spdlog::info(
+      "installed the leader's snapshot at index {} ({} bytes, {} "
+      "contexts)",
+      snapshot.meta.last_index, snapshot.data.size(), state_.context_count());
   publish("snapshot.installed", {{"index", std::to_string(snapshot_index_)}});
 }
 

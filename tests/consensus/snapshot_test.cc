@@ -152,3 +152,32 @@ TEST_CASE("compact refuses unapplied, repeated and oversized snapshots",
 
 }  // namespace
 }  // namespace slurp::consensus::test
+
+namespace slurp::consensus::test {
+namespace {
+
+// A follower whose data directory was wiped answers below what it had
+// acknowledged: the leader starts it over (here with a snapshot) instead
+// of probing it at its old match index forever.
+TEST_CASE("a follower that lost its log is sent a snapshot", "[raft][raft-5]") {
+  TestCluster c(3, small_chunks);
+  c.elect("n1");
+  for (int i = 0; i < 5; ++i) REQUIRE(c.raft("n1").propose(1, bytes("e")).ok());
+  c.tick_all(3);
+  REQUIRE(c.raft("n1").progress().at("n3").match_index == 6);
+  Bytes data = bytes("SNAPSHOT-DATA-0123456789");
+  c.compact("n1", 6, data);
+  c.node("n3").disk = {};  // wiped
+  c.restart("n3");
+  c.tick_all(10);
+  CHECK(c.raft("n1").counters().follower_logs_lost == 1);
+  CHECK(c.raft("n3").counters().snapshots_installed == 1);
+  REQUIRE(c.node("n3").restored);
+  CHECK(c.node("n3").restored->data == data);
+  REQUIRE(c.raft("n1").propose(1, bytes("after")).ok());
+  c.tick_all(3);
+  CHECK(c.raft("n3").commit_index() == 7);
+}
+
+}  // namespace
+}  // namespace slurp::consensus::test
