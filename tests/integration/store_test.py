@@ -24,7 +24,7 @@ import threading
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    Client, cluster_test_main, now, wait_for)
+    Client, cluster_test_main, note, now, wait_for)
 
 ENTRIES = int(os.environ.get("SLURP_STORE_TEST_ENTRIES", "12000"))
 IN_FLIGHT = 256
@@ -108,6 +108,8 @@ def run(c, ctx, cluster):
         lambda: status(ctx, cluster, restarted).get("leader") == leader,
         10, step=0.01)
     took = now() - t0
+    note(f"restart to leader known: {took * 1000:.0f} ms after {ENTRIES} "
+         f"entries")
     c.check(f"a follower restarted after {ENTRIES} entries knows the leader "
             f"within {RESTART_TO_LEADER_S} s", known
             and took <= RESTART_TO_LEADER_S, f"{took * 1000:.0f} ms")
@@ -130,8 +132,11 @@ def run(c, ctx, cluster):
         "acked", store(ctx, cluster, leader, ENTRIES, 3000, stop)))
     writer.start()
     cluster.restart(wiped)
+    t0 = now()
     installed = wait_for(
         lambda: get_summary(ctx, cluster, wiped, 0).startswith("file 0 "), 30)
+    note(f"wiped follower answers from the installed snapshot after "
+         f"{(now() - t0) * 1000:.0f} ms")
     writer.join()
     c.check("the wiped follower, sent a snapshot while clients wrote, "
             "answers get for the first context stored", installed,
@@ -149,6 +154,7 @@ def run(c, ctx, cluster):
     # An export of everything while the leader keeps its term.
     term = status(ctx, cluster, leader, stale=False).get("term")
     client = Client(ctx, cluster, leader, name="admin")
+    t0 = now()
     seen, after, pages, ok = set(), "", 0, True
     while True:
         r = client.call({"type": "list", "prefix": "ucxl://store/",
@@ -162,6 +168,7 @@ def run(c, ctx, cluster):
         if not r.get("next_after"):
             break
         after = r["next_after"]
+    note(f"export: {len(seen)} contexts in {now() - t0:.2f} s")
     missing = client.call({"type": "list", "prefix": "ucxl://nowhere/"},
                           timeout=5) or {}
     client.close()

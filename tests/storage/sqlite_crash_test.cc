@@ -21,6 +21,7 @@
 #include <random>
 
 #include "storage_test_support.h"
+#include "tests/storage/crash_support.h"
 
 namespace slurp::storage::testing {
 namespace {
@@ -28,23 +29,10 @@ namespace {
 using consensus::HardState;
 using consensus::InitialState;
 
-constexpr int kChildDeadlineMs = 60000;  // generous: a slow CI disk
 constexpr std::size_t kEntryBytes = 200;
 
 // Exit codes of a child that failed before it was killed.
 enum ChildExit { kOpenFailed = 10, kLoadFailed, kWriteFailed, kPipeFailed };
-
-Status write_report(int fd, std::uint64_t index) {
-  // 8 bytes < PIPE_BUF: the write is atomic, a kill cannot split it.
-  ssize_t n;
-  do {
-    n = ::write(fd, &index, sizeof index);
-  } while (n < 0 && errno == EINTR);
-  if (n != static_cast<ssize_t>(sizeof index)) {
-    return make_error(ErrorCode::internal, "pipe");
-  }
-  return ok_status();
-}
 
 // Runs until killed. Never returns into Catch: a forked copy of the test
 // runner must not report anything.
@@ -79,63 +67,6 @@ Status write_report(int fd, std::uint64_t index) {
     last += count;
     if (!write_report(report_fd, last)) ::_exit(kPipeFailed);
   }
-}
-
-// Kills and reaps the child if the test fails while it runs, so a failed
-// REQUIRE never leaves a writer behind.
-class ChildGuard {
- public:
-  explicit ChildGuard(pid_t pid) : pid_(pid) {}
-  ~ChildGuard() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
-  ChildGuard(const ChildGuard&) = delete;
-  ChildGuard& operator=(const ChildGuard&) = delete;
-  // The parent reaped it itself.
-  void release() { pid_ = -1; }
-
- private:
-  pid_t pid_;
-};
-
-// Reads reports until `want` arrived (then returns true) or the pipe closed
-// (false); fails the test at the deadline.
-bool read_reports(int fd, std::size_t want, std::uint64_t& max_reported,
-                  std::size_t& received) {
-  using Clock = std::chrono::steady_clock;
-  const auto deadline =
-      Clock::now() + std::chrono::milliseconds(kChildDeadlineMs);
-  std::uint8_t buffer[sizeof(std::uint64_t)];
-  std::size_t filled = 0;
-  while (received < want) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - Clock::now());
-    REQUIRE(left.count() > 0);
-    pollfd p{fd, POLLIN, 0};
-    const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    REQUIRE(ready >= 0);
-    if (ready == 0) continue;  // the deadline check above fails the test
-    const ssize_t n = ::read(fd, buffer + filled, sizeof buffer - filled);
-    if (n < 0 && errno == EINTR) continue;
-    REQUIRE(n >= 0);
-    if (n == 0) {
-      REQUIRE(filled == 0);  // reports are atomic
-      return false;
-    }
-    filled += static_cast<std::size_t>(n);
-    if (filled == sizeof buffer) {
-      std::uint64_t index;
-      std::memcpy(&index, buffer, sizeof index);
-      max_reported = std::max(max_reported, index);
-      ++received;
-      filled = 0;
-    }
-  }
-  return true;
 }
 
 // Every index up to `max_reported` is there, the log is contiguous (load()
