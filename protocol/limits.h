@@ -209,6 +209,12 @@ inline constexpr std::size_t context_reads_queued_max = 512;
 // Finished get/list replies the node sends per loop turn (the rest wait
 // for the next turn, which starts at once).
 inline constexpr std::size_t context_replies_per_turn_max = 64;
+// Log entries a node keeps below its latest snapshot (consensus Config::
+// compact_keep_entries): each node compacts at its own applied index, so
+// without them a new leader's log could start just past a follower that
+// was a few thousand entries behind, and that follower would need the
+// whole snapshot (every stored context) instead of a few appends.
+inline constexpr std::uint64_t snapshot_catchup_entries = 10000;
 // Applied entries between two snapshots of the state machine: the default
 // of cluster.toml's [limits] snapshot_interval_entries.
 inline constexpr std::uint64_t snapshot_interval_entries = 10000;

@@ -103,6 +103,11 @@ struct Config {
   // (snapshot_data.h) is not held in memory and is not bounded by it.
   std::size_t snapshot_bytes_max = std::size_t{256} * 1024 * 1024;
   std::size_t pending_reads_max = 4096;
+  // compact(index) keeps this many entries at and below `index` in the
+  // log, so a follower that is only a little behind (or a new leader's
+  // follower: every node compacts at its own pace) catches up by appends
+  // instead of needing the whole snapshot. 0: keep none.
+  std::uint64_t compact_keep_entries = 0;
   // Committed entries one Ready hands over to apply, by count and bytes
   // (the first always goes): a restart that finds tens of thousands of
   // committed entries after its snapshot applies them over several loop

@@ -31,7 +31,9 @@ Status Raft::State::compact(std::uint64_t index, SnapshotData data) {
   // Keep the entries after any snapshot still being streamed: the follower
   // that installs it continues by appends. Dropping them would send it a
   // newer snapshot, and under steady load it would never catch up.
-  std::uint64_t keep_after = index;
+  std::uint64_t keep_after = index > config.compact_keep_entries
+                                 ? index - config.compact_keep_entries
+                                 : 0;
   for (const FollowerProgress& pr : progress) {
     if (pr.mode == ReplicationMode::snapshot && pr.streaming) {
       keep_after = std::min(keep_after, pr.streaming->meta.last_index);

@@ -288,6 +288,7 @@ Status Node::open_storage() {
   config.append_bytes_max = options_.limits.append_bytes_max;
   config.uncommitted_entries_max = options_.limits.uncommitted_entries_max;
   config.snapshot_bytes_max = options_.limits.snapshot_bytes_max;
+  config.compact_keep_entries = limits::snapshot_catchup_entries;
   // Election timeouts must differ between nodes and between restarts.
   std::random_device entropy;
   config.seed = (std::uint64_t{entropy()} << 32) | entropy();

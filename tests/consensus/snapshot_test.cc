@@ -181,3 +181,43 @@ TEST_CASE("a follower that lost its log is sent a snapshot", "[raft][raft-5]") {
 
 }  // namespace
 }  // namespace slurp::consensus::test
+
+namespace slurp::consensus::test {
+namespace {
+
+TEST_CASE(
+    "compaction keeps compact_keep_entries: a follower a little behind "
+    "catches up by appends",
+    "[raft][raft-5]") {
+  TestCluster c(3, [](Config& config) { config.compact_keep_entries = 3; });
+  c.elect("n1");
+  c.isolate("n3");
+  for (int i = 0; i < 5; ++i) REQUIRE(c.raft("n1").propose(1, bytes("e")).ok());
+  c.deliver_all();
+  c.tick("n1");
+  c.tick("n2");
+  c.deliver_all();
+  REQUIRE(c.raft("n1").applied_index() == 6);
+  c.compact("n1", 6, bytes("SNAP"));
+  // Entries 4..6 are kept: n3 holds 1, so it still needs the snapshot;
+  // n2 holds 6 already. Compacting at 6 again later keeps 4..6 too.
+  CHECK(c.node("n1").disk.entries.empty());  // the disk drops them all
+  c.heal();
+  c.tick_all(5);
+  CHECK(c.raft("n3").commit_index() == 6);
+  CHECK(c.raft("n3").counters().snapshots_installed == 1);
+
+  // n2 falls 2 entries behind, then n1 compacts past it: appends suffice.
+  c.isolate("n2");
+  for (int i = 0; i < 2; ++i) REQUIRE(c.raft("n1").propose(1, bytes("f")).ok());
+  c.tick_all(3);
+  REQUIRE(c.raft("n1").applied_index() == 8);
+  c.compact("n1", 8, bytes("SNAP2"));
+  c.heal();
+  c.tick_all(5);
+  CHECK(c.raft("n2").commit_index() == 8);
+  CHECK(c.raft("n2").counters().snapshots_installed == 0);
+}
+
+}  // namespace
+}  // namespace slurp::consensus::test
