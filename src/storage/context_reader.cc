@@ -4,29 +4,12 @@
 #include "src/storage/sqlite_context_store.h"
 
 namespace slurp::storage {
-namespace {
-
-constexpr int kBusyTimeoutMs = 2000;
-
-Result<state::StoredContext> decode_row(const Bytes& blob,
-                                        const std::string& address) {
-  Result<state::StoredContext> stored =
-      decode_record<state::StoredContext>(blob);
-  if (!stored) {
-    return make_error(ErrorCode::internal,
-                      "contexts.db holds an undecodable record for " + address +
-                          ": " + stored.error().describe());
-  }
-  return stored;
-}
-
-}  // namespace
 
 Result<std::unique_ptr<ContextReader>> ContextReader::open(
     const std::string& dir) {
   auto db = open_database(SqliteContextStore::path_in(dir), true);
   if (!db) return db.error();
-  sqlite3_busy_timeout(db->get(), kBusyTimeoutMs);
+  sqlite3_busy_timeout(db->get(), contexts_busy_timeout_ms);
   std::unique_ptr<ContextReader> reader(new ContextReader(std::move(*db)));
   struct Sql {
     StmtHandle* into;
@@ -36,13 +19,7 @@ Result<std::unique_ptr<ContextReader>> ContextReader::open(
       {&reader->get_,
        "SELECT record FROM context_versions WHERE address = ?1 "
        "ORDER BY idx DESC LIMIT 1"},
-      // The bare column `record` comes from the row max() chose; GROUP BY
-      // walks the (address, idx) key in order, so rows stream and a page
-      // stops early without reading the rest.
-      {&reader->scan_,
-       "SELECT address, record, max(idx) FROM context_versions "
-       "WHERE address >= ?1 AND address > ?2 GROUP BY address "
-       "ORDER BY address"},
+      {&reader->scan_, current_contexts_sql},
       {&reader->as_of_,
        "SELECT address, record, max(idx) FROM context_versions "
        "WHERE idx <= ?1 AND address > ?2 GROUP BY address ORDER BY address "
@@ -65,7 +42,7 @@ Result<std::optional<state::StoredContext>> ContextReader::get(
   auto row = q.step();
   if (!row) return row.error();
   if (!*row) return std::optional<state::StoredContext>();
-  auto stored = decode_row(q.blob(0), address);
+  auto stored = decode_context_row(q.blob(0), address);
   if (!stored) return stored.error();
   return std::optional<state::StoredContext>(std::move(*stored));
 }
@@ -81,7 +58,7 @@ Status ContextReader::scan(
     if (!*row) return ok_status();
     std::string address = q.text(0);
     if (!address.starts_with(prefix)) return ok_status();
-    auto stored = decode_row(q.blob(1), address);
+    auto stored = decode_context_row(q.blob(1), address);
     if (!stored) return stored.error();
     if (!visit(std::move(*stored))) return ok_status();
   }

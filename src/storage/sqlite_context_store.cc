@@ -16,7 +16,6 @@ namespace slurp::storage {
 namespace {
 
 constexpr std::uint64_t kSchemaVersion = 1;
-constexpr int kBusyTimeoutMs = 2000;
 // How often the checkpointer copies the WAL into the database. Each one
 // fsyncs; between them the WAL grows by what was applied meanwhile.
 constexpr auto kCheckpointInterval = std::chrono::milliseconds(1000);
@@ -31,18 +30,6 @@ CREATE TABLE IF NOT EXISTS store_meta (
   id INTEGER PRIMARY KEY CHECK (id = 0),
   applied_index INTEGER NOT NULL);
 )sql";
-
-Result<state::StoredContext> decode_stored(const Bytes& blob,
-                                           const std::string& address) {
-  Result<state::StoredContext> stored =
-      decode_record<state::StoredContext>(blob);
-  if (!stored) {
-    return make_error(ErrorCode::internal,
-                      "contexts.db holds an undecodable record for " + address +
-                          ": " + stored.error().describe());
-  }
-  return stored;
-}
 
 Status fsync_path(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -62,6 +49,18 @@ Status fsync_path(const std::string& path) {
 }
 
 }  // namespace
+
+Result<state::StoredContext> decode_context_row(const Bytes& blob,
+                                                const std::string& address) {
+  Result<state::StoredContext> stored =
+      decode_record<state::StoredContext>(blob);
+  if (!stored) {
+    return make_error(ErrorCode::internal,
+                      "contexts.db holds an undecodable record for " + address +
+                          ": " + stored.error().describe());
+  }
+  return stored;
+}
 
 struct SqliteContextStore::Statements {
   DbHandle db;
@@ -89,7 +88,7 @@ Result<std::unique_ptr<SqliteContextStore>> SqliteContextStore::open(
   auto db = open_database(path_in(dir));
   if (!db) return db.error();
   sqlite3* raw = db->get();
-  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  sqlite3_busy_timeout(raw, contexts_busy_timeout_ms);
   for (const char* pragma :
        {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
         "PRAGMA wal_autocheckpoint=0"}) {
@@ -130,11 +129,7 @@ Result<std::unique_ptr<SqliteContextStore>> SqliteContextStore::open(
       {&st->put,
        "INSERT OR REPLACE INTO context_versions (address, idx, record) "
        "VALUES (?1, ?2, ?3)"},
-      // SQLite takes the bare column `record` from the row max() chose.
-      {&st->scan,
-       "SELECT address, record, max(idx) FROM context_versions "
-       "WHERE address >= ?1 AND address > ?2 GROUP BY address "
-       "ORDER BY address"},
+      {&st->scan, current_contexts_sql},
       {&st->clear, "DELETE FROM context_versions"},
       {&st->meta,
        "INSERT OR REPLACE INTO store_meta (id, applied_index) VALUES (0, ?1)"},
@@ -191,7 +186,7 @@ SqliteContextStore::~SqliteContextStore() {
 void SqliteContextStore::checkpoint_loop() {
   auto db = open_database(path_in(dir_));
   if (!db) return;
-  sqlite3_busy_timeout(db->get(), kBusyTimeoutMs);
+  sqlite3_busy_timeout(db->get(), contexts_busy_timeout_ms);
   std::unique_lock<std::mutex> lock(checkpoint_mutex_);
   while (!checkpoint_stop_) {
     checkpoint_wake_.wait_for(lock, kCheckpointInterval);
@@ -234,7 +229,7 @@ std::optional<state::StoredContext> SqliteContextStore::find(
     return std::nullopt;
   }
   if (!*row) return std::nullopt;
-  auto stored = decode_stored(q.blob(0), address);
+  auto stored = decode_context_row(q.blob(0), address);
   if (!stored) {
     fail(stored.error());
     return std::nullopt;
@@ -275,7 +270,7 @@ void SqliteContextStore::scan(
     if (!*row) return;
     const std::string address = q.text(0);
     if (!address.starts_with(prefix)) return;
-    auto stored = decode_stored(q.blob(1), address);
+    auto stored = decode_context_row(q.blob(1), address);
     if (!stored) return fail(stored.error());
     if (!visit(*stored)) return;
   }

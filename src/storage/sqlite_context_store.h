@@ -49,6 +49,22 @@
 
 namespace slurp::storage {
 
+// Shared with ContextReader (context_reader.h), which reads the same
+// tables through its own connection.
+// How long a connection waits for another's lock (a checkpoint).
+inline constexpr int contexts_busy_timeout_ms = 2000;
+// The current contexts from a prefix (?1) and after a cursor (?2), in
+// address order. SQLite takes the bare column `record` from the row max()
+// chose; GROUP BY walks the (address, idx) key in order, so rows stream
+// and a page stops early without reading the rest.
+inline constexpr const char* current_contexts_sql =
+    "SELECT address, record, max(idx) FROM context_versions "
+    "WHERE address >= ?1 AND address > ?2 GROUP BY address "
+    "ORDER BY address";
+// A row's record, decoded; internal naming the address when it is not one.
+Result<state::StoredContext> decode_context_row(const Bytes& blob,
+                                                const std::string& address);
+
 class SqliteContextStore final : public state::ContextStore {
  public:
   // Opens or creates dir/contexts.db. Errors: internal for I/O and SQLite
