@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
     }
     const std::string content{std::istreambuf_iterator<char>(in), {}};
     const Language language = detect_language(argv[a], content);
-    const Extraction x = extract(language, content);
+    const Extraction x = extract(language, content, argv[a]);
     std::string line = "{\"path\":" + json_string(argv[a]) +
                        ",\"language\":" + json_string(language_name(language)) +
                        ",\"symbols\":[";
@@ -63,7 +63,9 @@ int main(int argc, char** argv) {
       first = false;
       line += "{\"name\":" + json_string(s.name) +
               ",\"kind\":" + json_string(s.kind) +
-              ",\"line\":" + std::to_string(s.line) + "}";
+              ",\"line\":" + std::to_string(s.line) +
+              ",\"signature\":" + json_string(s.signature) +
+              ",\"doc\":" + json_string(s.doc) + "}";
     }
     line += "],\"imports\":" + json_strings(x.imports) +
             ",\"doc_summary\":" + json_string(x.doc_summary) +

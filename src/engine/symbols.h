@@ -20,8 +20,17 @@ struct ExtractedSymbol {
   // macro, variable, module.
   std::string kind;
   std::uint64_t line = 0;  // 1-based
+  // The declaration up to its body, whitespace collapsed (tree-sitter
+  // languages only; bounded by extract_text_bytes_max).
+  std::string signature{};
+  // The first sentence of the comment just above it, or of a Python
+  // docstring (tree-sitter languages only).
+  std::string doc{};
 
-  bool operator==(const ExtractedSymbol&) const = default;
+  // What was found and where; the text around it is not compared.
+  bool operator==(const ExtractedSymbol& o) const {
+    return name == o.name && kind == o.kind && line == o.line;
+  }
 };
 
 struct Extraction {
@@ -29,6 +38,8 @@ struct Extraction {
   std::vector<std::string> imports;      // in file order, duplicates kept
   std::string doc_summary;         // first sentence of the leading doc comment
   std::vector<std::string> todos;  // text after TODO/FIXME/XXX in comments
+  // The macro of a C/C++ include guard (#ifndef X / #define X), if any.
+  std::string include_guard;
 };
 
 // Bytes past this are ignored: generated files this big carry no summary
@@ -39,6 +50,10 @@ inline constexpr std::size_t extract_imports_max = 2000;
 inline constexpr std::size_t extract_todos_max = 100;
 inline constexpr std::size_t extract_text_bytes_max = 200;  // summary, todo
 
-Extraction extract(Language language, std::string_view content);
+// Symbols come from the language's tree-sitter grammar where there is one
+// (tree_symbols.h) and from the hand-written tokenizer otherwise; `path`
+// only picks the TSX grammar for a ".tsx" file.
+Extraction extract(Language language, std::string_view content,
+                   std::string_view path = {});
 
 }  // namespace slurp::engine

@@ -4,6 +4,15 @@
 #include <string>
 #include <vector>
 
+namespace Catch {
+template <>
+struct StringMaker<slurp::engine::ExtractedSymbol> {
+  static std::string convert(const slurp::engine::ExtractedSymbol& s) {
+    return s.name + " " + s.kind + " " + std::to_string(s.line);
+  }
+};
+}  // namespace Catch
+
 namespace slurp::engine {
 namespace {
 
@@ -104,8 +113,9 @@ struct object {};
                              {"proxy", "function", 21},
                              {"operator==", "function", 24},
                              {"check", "function", 28},
-                             {"socket_t::fd_of", "function", 29},
+                             {"socket_t::fd_of", "method", 29},
                              {"c_linkage", "function", 33},
+                             {"v1", "module", 35},
                              {"object", "struct", 36}});
   CHECK(x.imports == Strings{"string_view"});
   CHECK(x.doc_summary == "Socket wrappers.");
@@ -223,7 +233,8 @@ cdef class Socket:
     cpdef object send(self, object data, int flags=*, copy=*, track=*)
 
 cpdef int check_rc(int rc) except -1
-)");
+)",
+              "zmq/backend/cython/socket.pxd");
   CHECK(x.symbols == Symbols{{"Socket", "class", 6}});
   CHECK(x.imports == Strings{".context", "cython"});
   CHECK(x.doc_summary == "0MQ Socket class declaration.");

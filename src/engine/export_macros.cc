@@ -1,0 +1,158 @@
+#include "src/engine/export_macros.h"
+
+#include <vector>
+
+namespace slurp::engine {
+namespace {
+
+bool ident_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '_';
+}
+
+bool blank(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+// The word that starts at `at`, if one does (not the middle of one).
+std::string_view word_at(std::string_view s, std::size_t at) {
+  if (at >= s.size() || !ident_char(s[at]) || (at > 0 && ident_char(s[at - 1])))
+    return {};
+  std::size_t end = at;
+  while (end < s.size() && ident_char(s[end])) ++end;
+  return s.substr(at, end - at);
+}
+
+std::size_t skip_blanks(std::string_view s, std::size_t at) {
+  while (at < s.size() && blank(s[at])) ++at;
+  return at;
+}
+
+// The word before `at` on its line, if any.
+std::string_view word_before(std::string_view s, std::size_t at) {
+  std::size_t end = at;
+  while (end > 0 && (s[end - 1] == ' ' || s[end - 1] == '\t')) --end;
+  std::size_t begin = end;
+  while (begin > 0 && ident_char(s[begin - 1])) --begin;
+  return s.substr(begin, end - begin);
+}
+
+// Words that name an export, linkage or attribute macro in the wild:
+// CURL_EXTERN, ZMQ_EXPORT, LEVELDB_EXPORT, FMT_API, GTEST_API_,
+// FMT_CONSTEXPR, FMT_INLINE, ...
+bool names_an_attribute(std::string_view m) {
+  for (const std::string_view w :
+       {"EXPORT", "EXTERN", "API", "DLL", "VISIB", "PUBLIC", "DECL", "INLINE",
+        "ATTR", "DEPRECATED", "CONSTEXPR", "NODISCARD", "NORETURN", "NOEXCEPT",
+        "NOTHROW"}) {
+    if (m.find(w) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+// `CURL_EXTERN int (*fn)(...)`, `FMT_API void f();`: the macro before
+// a declaration, outside a directive that defines or tests it.
+void attribute_macros(std::string_view content,
+                      std::vector<std::pair<std::size_t, std::size_t>>& found) {
+  for (std::size_t at = 0; at < content.size(); ++at) {
+    const char c = content[at];
+    if (c < 'A' || c > 'Z' || (at > 0 && ident_char(content[at - 1]))) continue;
+    const std::string_view m = word_at(content, at);
+    at += m.size();
+    if (!is_export_macro_name(m) || !names_an_attribute(m)) continue;
+    const std::size_t next = skip_blanks(content, at);
+    if (next == at || next >= content.size() ||
+        !(ident_char(content[next]) || content[next] == '*'))
+      continue;
+    const std::string_view before = word_before(content, at - m.size());
+    if (before == "define" || before == "ifdef" || before == "ifndef" ||
+        before == "undef" || before == "defined")
+      continue;
+    found.emplace_back(at - m.size(), m.size());
+  }
+}
+
+}  // namespace
+
+bool is_export_macro_name(std::string_view word) {
+  if (word.size() < 3) return false;
+  bool letter = false;
+  for (const char c : word) {
+    if (c >= 'a' && c <= 'z') return false;
+    if (c >= 'A' && c <= 'Z') letter = true;
+    if (!ident_char(c)) return false;
+  }
+  return letter;
+}
+
+namespace {
+
+// `FMT_BEGIN_NAMESPACE` alone on a line (blanked: what it opens is read
+// as top level, as ctags reads it) and `MSGPACK_API_VERSION_NAMESPACE(v1)
+// {` (read as `namespace v1 {`).
+void namespace_macros(std::string_view content, std::string& out,
+                      bool& changed) {
+  for (std::size_t at = content.find("NAMESPACE"); at != std::string_view::npos;
+       at = content.find("NAMESPACE", at + 1)) {
+    std::size_t begin = at;
+    while (begin > 0 && ident_char(content[begin - 1])) --begin;
+    const std::string_view m = word_at(content, begin);
+    if (!is_export_macro_name(m)) continue;
+    const std::size_t line = content.rfind('\n', begin);
+    const std::size_t line_begin =
+        line == std::string_view::npos ? 0 : line + 1;
+    if (skip_blanks(content, line_begin) != begin) continue;
+    const std::size_t after = begin + m.size();
+    std::size_t eol = content.find('\n', after);
+    if (eol == std::string_view::npos) eol = content.size();
+    std::string_view rest = content.substr(after, eol - after);
+    std::size_t i = 0;
+    while (i < rest.size() && blank(rest[i])) ++i;
+    if (i == rest.size()) {  // alone on its line
+      if (!changed) out.assign(content);
+      changed = true;
+      out.replace(begin, m.size(), m.size(), ' ');
+      continue;
+    }
+    if (rest[i] != '(' || m.size() < 9) continue;
+    const std::size_t close = rest.find(')', i);
+    if (close == std::string_view::npos) continue;
+    std::size_t brace = close + 1;
+    while (brace < rest.size() && blank(rest[brace])) ++brace;
+    if (brace >= rest.size() || rest[brace] != '{') continue;
+    if (!changed) out.assign(content);
+    changed = true;
+    out.replace(begin, m.size(), m.size(), ' ');
+    out.replace(begin, 9, "namespace");
+    out[after + i] = ' ';
+    out[after + close] = ' ';
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> blank_export_macros(std::string_view content) {
+  std::vector<std::pair<std::size_t, std::size_t>> found;
+  for (const std::string_view keyword : {"class", "struct", "union"}) {
+    for (std::size_t at = content.find(keyword); at != std::string_view::npos;
+         at = content.find(keyword, at + 1)) {
+      if (word_at(content, at) != keyword) continue;
+      const std::size_t macro = skip_blanks(content, at + keyword.size());
+      const std::string_view m = word_at(content, macro);
+      if (!is_export_macro_name(m)) continue;
+      const std::size_t next = skip_blanks(content, macro + m.size());
+      if (next == macro + m.size() || word_at(content, next).empty()) continue;
+      found.emplace_back(macro, m.size());
+    }
+  }
+  attribute_macros(content, found);
+  std::string out;
+  bool changed = false;
+  namespace_macros(content, out, changed);
+  if (found.empty() && !changed) return std::nullopt;
+  if (!changed) out.assign(content);
+  for (const auto& [at, size] : found) out.replace(at, size, size, ' ');
+  return out;
+}
+
+}  // namespace slurp::engine

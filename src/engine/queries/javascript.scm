@@ -1,0 +1,20 @@
+; slurp's additions to tree-sitter-javascript's tags.scm (also read for
+; TypeScript): top-level bindings, as ctags reports them.
+(program
+  (lexical_declaration
+    (variable_declarator name: (identifier) @name) @definition.variable))
+(program
+  (variable_declaration
+    (variable_declarator name: (identifier) @name) @definition.variable))
+(program
+  (export_statement
+    declaration: (lexical_declaration
+      (variable_declarator name: (identifier) @name) @definition.variable)))
+
+(statement_block) @scope
+(class_body) @scope
+(object) @scope
+(arguments) @scope
+(formal_parameters) @scope
+
+(comment) @comment

@@ -1,0 +1,418 @@
+#include "src/engine/tree_symbols.h"
+
+#include <tree_sitter/api.h>
+
+#include <algorithm>
+#include <array>
+#include <memory>
+
+#include "src/engine/c_conditionals.h"
+#include "src/engine/comment_text.h"
+#include "src/engine/export_macros.h"
+#include "src/engine/tags_query.h"
+
+namespace slurp::engine {
+namespace {
+
+struct ParserDeleter {
+  void operator()(TSParser* p) const { ts_parser_delete(p); }
+};
+struct CursorDeleter {
+  void operator()(TSQueryCursor* c) const { ts_query_cursor_delete(c); }
+};
+struct TreeDeleter {
+  void operator()(TSTree* t) const { ts_tree_delete(t); }
+};
+
+// Pending states per cursor: bounds the memory a pathological file can
+// make the query use (matches past it are dropped, not wrong).
+constexpr std::uint32_t kMatchLimit = 1024;
+
+struct Range {
+  std::uint32_t begin = 0, end = 0;
+};
+
+struct Found {
+  TSNode name;
+  TSNode definition;
+  const std::string* capture_kind;  // "class", "function", ...
+};
+
+struct CommentAt {
+  std::uint32_t first_row = 0, last_row = 0;
+  Range bytes;
+};
+
+struct Collected {
+  std::vector<Found> definitions;
+  std::vector<Range> scopes;
+  std::vector<CommentAt> comments;
+};
+
+std::string_view text_of(TSNode n, std::string_view source) {
+  const std::uint32_t begin = ts_node_start_byte(n);
+  return source.substr(begin, ts_node_end_byte(n) - begin);
+}
+
+Collected collect(const TagsQuery& q, TSNode root, std::string_view source) {
+  thread_local std::unique_ptr<TSQueryCursor, CursorDeleter> cursor(
+      ts_query_cursor_new());
+  ts_query_cursor_set_match_limit(cursor.get(), kMatchLimit);
+  ts_query_cursor_exec(cursor.get(), q.query, root);
+  Collected out;
+  TSQueryMatch match;
+  while (ts_query_cursor_next_match(cursor.get(), &match)) {
+    Found found{};
+    bool has_name = false, has_definition = false;
+    for (std::uint16_t k = 0; k < match.capture_count; ++k) {
+      const TSQueryCapture& c = match.captures[k];
+      switch (q.roles[c.index]) {
+        case CaptureRole::name: found.name = c.node, has_name = true; break;
+        case CaptureRole::definition:
+          found.definition = c.node, has_definition = true;
+          found.capture_kind = &q.definition_kind[c.index];
+          break;
+        case CaptureRole::scope:
+          out.scopes.push_back(
+              {ts_node_start_byte(c.node), ts_node_end_byte(c.node)});
+          break;
+        case CaptureRole::comment: {
+          // Rust's line comments hold their '\n': they end on the next row.
+          const TSPoint end = ts_node_end_point(c.node);
+          const std::uint32_t first = ts_node_start_point(c.node).row;
+          const std::uint32_t last =
+              end.column == 0 && end.row > first ? end.row - 1 : end.row;
+          out.comments.push_back(
+              {first,
+               last,
+               {ts_node_start_byte(c.node), ts_node_end_byte(c.node)}});
+          break;
+        }
+        case CaptureRole::ignored: break;
+      }
+    }
+    if (has_name && has_definition && predicates_hold(q, match, source)) {
+      out.definitions.push_back(found);
+    }
+  }
+  return out;
+}
+
+// The outermost scopes, sorted: a name is top level unless one holds it.
+std::vector<Range> outermost(std::vector<Range> scopes) {
+  std::sort(scopes.begin(), scopes.end(), [](const Range& a, const Range& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
+  });
+  std::vector<Range> out;
+  for (const Range& r : scopes) {
+    if (out.empty() || r.begin >= out.back().end) out.push_back(r);
+  }
+  return out;
+}
+
+bool inside(const std::vector<Range>& scopes, std::uint32_t byte) {
+  auto it = std::upper_bound(
+      scopes.begin(), scopes.end(), byte,
+      [](std::uint32_t b, const Range& r) { return b < r.begin; });
+  if (it == scopes.begin()) return false;
+  --it;
+  return byte >= it->begin && byte < it->end;
+}
+
+bool is(TSNode n, std::string_view type) {
+  return ts_node_type(n) == type;
+}
+
+// A node kind that says more than the tags capture does.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 28>
+    kKindByNode{{
+        {"struct_specifier", "struct"},
+        {"class_specifier", "class"},
+        {"union_specifier", "union"},
+        {"enum_specifier", "enum"},
+        {"type_definition", "type"},
+        {"alias_declaration", "type"},
+        {"namespace_definition", "module"},
+        {"preproc_def", "macro"},
+        {"preproc_function_def", "macro"},
+        {"struct_item", "struct"},
+        {"enum_item", "enum"},
+        {"union_item", "union"},
+        {"type_item", "type"},
+        {"trait_item", "trait"},
+        {"mod_item", "module"},
+        {"macro_definition", "macro"},
+        {"const_item", "variable"},
+        {"static_item", "variable"},
+        {"enum_declaration", "enum"},
+        {"interface_declaration", "interface"},
+        {"type_alias_declaration", "type"},
+        {"internal_module", "module"},
+        {"module", "module"},
+        {"record_declaration", "class"},
+        {"const_spec", "variable"},
+        {"var_spec", "variable"},
+        {"type_alias", "type"},
+        {"annotation_type_declaration", "interface"},
+    }};
+
+std::string kind_of(TSNode definition, const std::string& capture_kind) {
+  const std::string_view type = ts_node_type(definition);
+  if (type == "type_spec" || type == "type_alias") {
+    const TSNode t = ts_node_child_by_field_name(definition, "type", 4);
+    if (!ts_node_is_null(t) && is(t, "struct_type")) return "struct";
+    if (!ts_node_is_null(t) && is(t, "interface_type")) return "interface";
+    return "type";
+  }
+  for (const auto& [node, kind] : kKindByNode) {
+    if (type == node) return std::string(kind);
+  }
+  if (capture_kind == "constant") return "variable";
+  return capture_kind;
+}
+
+// `union u v;` and `class C;` name a type without defining it.
+bool is_aggregate_without_body(TSNode definition) {
+  const std::string_view type = ts_node_type(definition);
+  const bool aggregate = type == "struct_specifier" ||
+                         type == "union_specifier" ||
+                         type == "enum_specifier" || type == "class_specifier";
+  return aggregate &&
+         ts_node_is_null(ts_node_child_by_field_name(definition, "body", 4));
+}
+
+// Whitespace runs become one space; at most extract_text_bytes_max bytes.
+std::string collapsed(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    if (out.size() >= extract_text_bytes_max) break;
+    const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    if (space) {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return bounded(out, extract_text_bytes_max);
+}
+
+// The start of the line `byte` is on.
+std::uint32_t line_start(std::string_view source, std::uint32_t byte) {
+  const std::size_t nl = source.rfind('\n', byte == 0 ? 0 : byte - 1);
+  if (byte == 0 || nl == std::string_view::npos) return 0;
+  return static_cast<std::uint32_t>(nl + 1);
+}
+
+std::string signature_of(TSNode definition, std::string_view source) {
+  std::uint32_t begin = ts_node_start_byte(definition);
+  std::uint32_t end = ts_node_end_byte(definition);
+  const TSNode body = ts_node_child_by_field_name(definition, "body", 4);
+  if (!ts_node_is_null(body)) end = ts_node_start_byte(body);
+  // A C declarator lacks its return type: take its line from the start.
+  if (is(definition, "function_declarator")) {
+    begin = line_start(source, begin);
+  }
+  std::string_view s = source.substr(begin, end - begin);
+  s = s.substr(0, std::min<std::size_t>(s.size(), 4 * extract_text_bytes_max));
+  std::string out = collapsed(s);
+  while (!out.empty() && (out.back() == ':' || out.back() == '{' ||
+                          out.back() == ' ' || out.back() == '='))
+    out.pop_back();
+  return out;
+}
+
+// Declarations that wrap a definition node and start before it: the doc
+// comment sits above them.
+bool is_wrapper(TSNode n) {
+  static constexpr std::array<std::string_view, 14> kWrappers{
+      "function_definition",  "declaration",          "template_declaration",
+      "pointer_declarator",   "export_statement",     "decorated_definition",
+      "lexical_declaration",  "variable_declaration", "type_declaration",
+      "const_declaration",    "var_declaration",      "type_definition",
+      "reference_declarator", "field_declaration"};
+  const std::string_view type = ts_node_type(n);
+  return std::find(kWrappers.begin(), kWrappers.end(), type) != kWrappers.end();
+}
+
+// The row a doc comment must end just above. Parents are looked up from
+// the root (O(depth)), which is cheap for top-level definitions only.
+std::uint32_t anchor_row(TSNode definition) {
+  TSNode n = definition;
+  for (int hops = 0; hops < 4; ++hops) {
+    const TSNode parent = ts_node_parent(n);
+    if (ts_node_is_null(parent) || !is_wrapper(parent)) break;
+    n = parent;
+  }
+  // Attributes and annotations between the comment and the item.
+  for (TSNode prev = ts_node_prev_named_sibling(n);
+       !ts_node_is_null(prev) &&
+       (is(prev, "attribute_item") || is(prev, "decorator"));
+       prev = ts_node_prev_named_sibling(prev)) {
+    n = prev;
+  }
+  return ts_node_start_point(n).row;
+}
+
+std::string python_docstring(TSNode definition, std::string_view source) {
+  TSNode d = definition;
+  const TSNode body = ts_node_child_by_field_name(d, "body", 4);
+  if (ts_node_is_null(body) || ts_node_named_child_count(body) == 0) return {};
+  const TSNode first = ts_node_named_child(body, 0);
+  if (!is(first, "expression_statement") ||
+      ts_node_named_child_count(first) == 0)
+    return {};
+  const TSNode s = ts_node_named_child(first, 0);
+  if (!is(s, "string")) return {};
+  // Prefix (r, b, u, f) and quotes off both ends.
+  std::string_view text = text_of(s, source);
+  while (!text.empty() && text.front() != '"' && text.front() != '\'')
+    text.remove_prefix(1);
+  const std::size_t quotes =
+      text.starts_with("\"\"\"") || text.starts_with("'''") ? 3 : 1;
+  if (text.size() < 2 * quotes) return {};
+  text = text.substr(quotes, text.size() - 2 * quotes);
+  return first_sentence(comment_prose(text));
+}
+
+// A comment alone on its line, not one trailing code (`}  // ns`).
+bool starts_line(const CommentAt& c, std::string_view source) {
+  const std::uint32_t begin = line_start(source, c.bytes.begin);
+  return trim(source.substr(begin, c.bytes.begin - begin)).empty();
+}
+
+// The comment block that ends on the row above `row`.
+std::string doc_above(const std::vector<CommentAt>& comments, std::uint32_t row,
+                      std::string_view source) {
+  if (row == 0) return {};
+  auto it = std::lower_bound(
+      comments.begin(), comments.end(), row - 1,
+      [](const CommentAt& c, std::uint32_t r) { return c.last_row < r; });
+  if (it == comments.end() || it->last_row != row - 1 ||
+      !starts_line(*it, source))
+    return {};
+  auto first = it;
+  while (first != comments.begin() &&
+         std::prev(first)->last_row + 1 == first->first_row &&
+         starts_line(*std::prev(first), source))
+    --first;
+  const Range bytes{first->bytes.begin, it->bytes.end};
+  const std::string_view text = source.substr(
+      bytes.begin, std::min<std::size_t>(bytes.end - bytes.begin, 4096));
+  return first_sentence(comment_prose(text));
+}
+
+std::string name_of(TSNode name, std::string_view source) {
+  // `int A::f()` is reported as A::f, like the hand-written extractor did.
+  const TSNode parent = ts_node_parent(name);
+  if (!ts_node_is_null(parent) && is(parent, "qualified_identifier")) {
+    return collapsed(text_of(parent, source));
+  }
+  return collapsed(text_of(name, source));
+}
+
+// function, class and the other named kinds over method over variable:
+// when two patterns find one name on one line, the more telling kind wins.
+int kind_rank(std::string_view kind) {
+  if (kind == "variable") return 0;
+  if (kind == "method") return 1;
+  if (kind == "function") return 2;
+  return 3;
+}
+
+TSTree* parse(const TSLanguage* grammar, std::string_view content) {
+  thread_local std::unique_ptr<TSParser, ParserDeleter> parser(ts_parser_new());
+  ts_parser_set_language(parser.get(), grammar);
+  ts_parser_set_timeout_micros(parser.get(), tree_parse_timeout_us);
+  TSTree* tree =
+      ts_parser_parse_string(parser.get(), nullptr, content.data(),
+                             static_cast<std::uint32_t>(content.size()));
+  // A timed-out parse leaves the parser mid-way; the next one starts anew.
+  if (tree == nullptr) ts_parser_reset(parser.get());
+  return tree;
+}
+
+}  // namespace
+
+bool has_grammar(Language language) {
+  switch (language) {
+    case Language::c:
+    case Language::cpp:
+    case Language::go:
+    case Language::java:
+    case Language::javascript:
+    case Language::python:
+    case Language::rust:
+    case Language::typescript: return true;
+    default: return false;
+  }
+}
+
+std::optional<TreeSymbols> tree_symbols(Language language,
+                                        std::string_view content, bool tsx) {
+  if (!has_grammar(language) || content.size() > tree_parse_bytes_max) {
+    return std::nullopt;
+  }
+  const TagsQuery* q = tags_query(language, tsx);
+  // The parser reads a copy without export macros; text comes from
+  // `content`, at the same offsets.
+  std::optional<std::string> blanked;
+  const bool c_family = language == Language::c || language == Language::cpp;
+  if (c_family) {
+    blanked = blank_conditionals(content);
+    if (auto more = blank_export_macros(blanked ? *blanked : content)) {
+      blanked = std::move(more);
+    }
+  }
+  std::unique_ptr<TSTree, TreeDeleter> tree(
+      parse(q->grammar, blanked ? std::string_view(*blanked) : content));
+  if (!tree) return std::nullopt;
+  const TSNode root = ts_tree_root_node(tree.get());
+  Collected found = collect(*q, root, content);
+  const std::vector<Range> scopes = outermost(std::move(found.scopes));
+  std::sort(found.comments.begin(), found.comments.end(),
+            [](const CommentAt& a, const CommentAt& b) {
+              return a.bytes.begin < b.bytes.begin;
+            });
+  TreeSymbols out;
+  std::vector<std::pair<std::uint32_t, ExtractedSymbol>> symbols;
+  for (const Found& f : found.definitions) {
+    const std::uint32_t at = ts_node_start_byte(f.name);
+    // A #define inside a function body is still file-wide.
+    const bool macro = *f.capture_kind == "macro";
+    if ((!macro && inside(scopes, at)) ||
+        is_aggregate_without_body(f.definition))
+      continue;
+    ExtractedSymbol s;
+    s.name = name_of(f.name, content);
+    // Go's blank identifier declares nothing.
+    if (s.name.empty() || s.name == "_") continue;
+    s.kind = kind_of(f.definition, *f.capture_kind);
+    s.line = ts_node_start_point(f.name).row + std::uint64_t{1};
+    s.signature = signature_of(f.definition, content);
+    s.doc = language == Language::python
+                ? python_docstring(f.definition, content)
+                : "";
+    if (s.doc.empty()) {
+      s.doc = doc_above(found.comments, anchor_row(f.definition), content);
+    }
+    symbols.emplace_back(at, std::move(s));
+    if (symbols.size() >= extract_symbols_max) break;
+  }
+  std::stable_sort(
+      symbols.begin(), symbols.end(),
+      [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [at, s] : symbols) {
+    if (!out.symbols.empty() && out.symbols.back().name == s.name &&
+        out.symbols.back().line == s.line) {
+      if (kind_rank(s.kind) > kind_rank(out.symbols.back().kind)) {
+        out.symbols.back() = std::move(s);
+      }
+      continue;
+    }
+    out.symbols.push_back(std::move(s));
+  }
+  if (c_family) out.include_guard = include_guard(content);
+  return out;
+}
+
+}  // namespace slurp::engine

@@ -1,0 +1,185 @@
+// The cases issue 15 found wrong in the hand-written extractor, on the
+// tree-sitter one: each input is cut down from the kind of file where the
+// bug showed (a formatting library's headers, a key-value store's gtest
+// files, a C networking library's headers, ...).
+#include "src/engine/tree_symbols.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+namespace Catch {
+template <>
+struct StringMaker<slurp::engine::ExtractedSymbol> {
+  static std::string convert(const slurp::engine::ExtractedSymbol& s) {
+    return s.name + " " + s.kind + " " + std::to_string(s.line);
+  }
+};
+}  // namespace Catch
+
+namespace slurp::engine {
+namespace {
+
+using Symbols = std::vector<ExtractedSymbol>;
+
+Symbols symbols_of(Language language, std::string_view content,
+                   bool tsx = false) {
+  auto found = tree_symbols(language, content, tsx);
+  REQUIRE(found);
+  return found->symbols;
+}
+
+TEST_CASE("C++: a macro before namespace hides nothing", "[tree][cpp]") {
+  const auto s = symbols_of(Language::cpp, R"(#include "base.h"
+FMT_BEGIN_NAMESPACE
+namespace detail {
+template <typename T> class buffer {
+ public:
+  void push_back(const T& value);
+};
+}  // namespace detail
+FMT_API void vprint(string_view fmt, format_args args);
+template <typename... T> inline void print(format_string<T...> fmt) {}
+FMT_END_NAMESPACE
+)");
+  CHECK(s == Symbols{{"detail", "module", 3},
+                     {"buffer", "class", 4},
+                     {"vprint", "function", 9},
+                     {"print", "function", 10}});
+}
+
+TEST_CASE("C++: gtest bodies are function bodies", "[tree][cpp]") {
+  const auto s =
+      symbols_of(Language::cpp, R"(class DBTest : public testing::Test {
+};
+TEST_F(DBTest, Iterate) {
+  Iterator* iter = db_->NewIterator(ReadOptions());
+  iter->Next();
+  ASSERT_TRUE(iter->Valid());
+}
+TEST(Coding, Fixed32) {
+  std::string s;
+}
+static void Helper() {}
+)");
+  // No Next, no NewIterator: nothing inside a test body is top level.
+  for (const ExtractedSymbol& x : s) {
+    CHECK(x.name != "Next");
+    CHECK(x.name != "NewIterator");
+    CHECK(x.name != "ASSERT_TRUE");
+  }
+  CHECK(s.front() == ExtractedSymbol{"DBTest", "class", 1});
+  CHECK(s.back() == ExtractedSymbol{"Helper", "function", 11});
+}
+
+TEST_CASE("C: #ifdef/#else braces lose nothing after them", "[tree][c]") {
+  std::string src = R"(#ifdef _WIN32
+static int open_it(const wchar_t *path) {
+#else
+static int open_it(const char *path) {
+#endif
+  return 0;
+}
+)";
+  // The hand-written extractor found nothing in the next ~1,200 lines.
+  for (int k = 0; k < 1500; ++k)
+    src += "int f" + std::to_string(k) + "(void);\n";
+  src += "#if 0\nint dead(void) { return 0; }\n#endif\n";
+  src += "#ifdef A\nint a1(void);\n#else\nint a2(void);\n#endif\n";
+  const auto s = symbols_of(Language::c, src);
+  // As ctags reads it: the first branch only when it leaves a brace open,
+  // both when each is balanced, none of `#if 0`.
+  REQUIRE(s.size() == 1503);
+  CHECK(s[0] == ExtractedSymbol{"open_it", "function", 2});
+  CHECK(s[1] == ExtractedSymbol{"f0", "function", 8});
+  CHECK(s[1500] == ExtractedSymbol{"f1499", "function", 1507});
+  CHECK(s[1501] == ExtractedSymbol{"a1", "function", 1512});
+  CHECK(s[1502] == ExtractedSymbol{"a2", "function", 1514});
+}
+
+TEST_CASE("C: pointer returns and function pointer variables", "[tree][c]") {
+  const auto s = symbols_of(Language::c, R"(struct Curl_easy *Curl_open(void) {
+  return NULL;
+}
+CURL_EXTERN int (*curl_cb)(void *handle, int what);
+CURL_EXTERN CURLcode curl_easy_perform(CURL *curl);
+struct Curl_easy { int magic; };
+)");
+  CHECK(s == Symbols{{"Curl_open", "function", 1},
+                     {"curl_easy_perform", "function", 5},
+                     {"Curl_easy", "struct", 6}});
+}
+
+TEST_CASE("C++: export macros in class heads", "[tree][cpp]") {
+  const auto s = symbols_of(Language::cpp, R"(#ifndef ZMQ_HPP_INCLUDED
+#define ZMQ_HPP_INCLUDED
+#define ZMQ_EXPORT __attribute__((visibility("default")))
+/// A socket. It sends.
+class ZMQ_EXPORT socket_t : public socket_base {
+};
+struct LEVELDB_EXPORT Options {};
+#endif
+)");
+  CHECK(s == Symbols{{"ZMQ_HPP_INCLUDED", "macro", 2},
+                     {"ZMQ_EXPORT", "macro", 3},
+                     {"socket_t", "class", 5},
+                     {"Options", "struct", 7}});
+  CHECK(s[2].doc == "A socket.");
+  CHECK(s[2].signature == "class ZMQ_EXPORT socket_t : public socket_base");
+  CHECK(tree_symbols(Language::cpp, "#ifndef A_H\n#define A_H\n#endif\n")
+            ->include_guard == "A_H");
+}
+
+TEST_CASE("TypeScript: a regex with a backtick derails nothing", "[tree][ts]") {
+  const auto s = symbols_of(Language::typescript, R"(const tick = /`/g;
+export function quote(s: string): string {
+  return s.replace(tick, "'");
+}
+export interface Options { port: number }
+)");
+  CHECK(s == Symbols{{"tick", "variable", 1},
+                     {"quote", "function", 2},
+                     {"Options", "interface", 5}});
+}
+
+TEST_CASE("Rust: lifetimes declare nothing", "[tree][rust]") {
+  const auto s = symbols_of(Language::rust, R"(/// The name.
+pub const NAME: &'static str = "x";
+pub fn pick<'a>(a: &'a str) -> &'a str { a }
+impl Foo { fn method(&self) {} }
+)");
+  CHECK(s == Symbols{{"NAME", "variable", 2}, {"pick", "function", 3}});
+  CHECK(s[0].doc == "The name.");
+}
+
+TEST_CASE("Python: docstrings and signatures", "[tree][python]") {
+  const auto s = symbols_of(Language::python, R"(class Session:
+    """A Requests session. Keeps cookies."""
+    def get(self, url):
+        pass
+
+def request(method: str, url: str, **kwargs) -> "Response":
+    """Constructs and sends a Request."""
+)");
+  CHECK(s == Symbols{{"Session", "class", 1}, {"request", "function", 6}});
+  CHECK(s[0].doc == "A Requests session.");
+  CHECK(s[1].signature ==
+        "def request(method: str, url: str, **kwargs) -> \"Response\"");
+  CHECK(s[1].doc == "Constructs and sends a Request.");
+}
+
+TEST_CASE("TSX files parse with the TSX grammar", "[tree][ts]") {
+  const std::string_view src =
+      "export function App() { return <div>hi</div>; }\n";
+  CHECK(symbols_of(Language::typescript, src, true) ==
+        Symbols{{"App", "function", 1}});
+}
+
+TEST_CASE("Over the size bound, no tree", "[tree][limits]") {
+  const std::string big(tree_parse_bytes_max + 1, ' ');
+  CHECK_FALSE(tree_symbols(Language::c, big));
+  CHECK_FALSE(tree_symbols(Language::markdown, "# x"));
+}
+
+}  // namespace
+}  // namespace slurp::engine
