@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <string>
 #include <utility>
 
 namespace slurp::engine {
@@ -52,6 +53,39 @@ constexpr std::array<std::pair<std::string_view, Language>, 36> kExtensions{{
     {"pxi", Language::python},
 }};
 
+// Extensions and names of other languages and of text, as cloc knows
+// them: no sniffing for these. A ".m4" macro file or a Perl script quotes C
+// (`#include <...>` in a test program) without being C.
+constexpr std::array<std::string_view, 76> kOtherExtensions{{
+    "m4",     "ac",   "am",   "in",     "pl",     "pm",         "t",
+    "rb",     "php",  "cs",   "swift",  "kt",     "kts",        "scala",
+    "m",      "mm",   "s",    "S",      "asm",    "bat",        "cmd",
+    "ps1",    "rc",   "mdx",  "rst",    "txt",    "html",       "htm",
+    "css",    "scss", "less", "xml",    "xsl",    "svg",        "sql",
+    "lua",    "r",    "R",    "vim",    "el",     "hs",         "ml",
+    "erl",    "ex",   "exs",  "dart",   "groovy", "gradle",     "proto",
+    "thrift", "tex",  "vue",  "svelte", "mk",     "mak",        "make",
+    "f",      "f90",  "pas",  "tcl",    "awk",    "sed",        "y",
+    "l",      "def",  "cfg",  "ini",    "conf",   "properties", "csv",
+    "lock",   "cu",   "cuh",  "zig",    "nim",    "v",
+}};
+constexpr std::array<std::string_view, 14> kOtherNames{{
+    "Makefile",
+    "makefile",
+    "GNUmakefile",
+    "Dockerfile",
+    "Jenkinsfile",
+    "Vagrantfile",
+    "Gemfile",
+    "Rakefile",
+    "LICENSE",
+    "COPYING",
+    "README",
+    "ChangeLog",
+    "AUTHORS",
+    "NEWS",
+}};
+
 std::string_view base_name(std::string_view path) {
   const auto slash = path.find_last_of('/');
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
@@ -67,13 +101,60 @@ bool contains(std::string_view text, std::string_view needle) {
   return text.find(needle) != std::string_view::npos;
 }
 
-// C++ in a ".h" file shows itself through these; plain C has none of them
-// outside comments, which we accept as a rare misjudgement.
+// The first `bytes_max` bytes without comments (replaced by a space):
+// "class " in a C header's comment says nothing about C++.
+std::string without_comments(std::string_view content, std::size_t bytes_max) {
+  const auto head = content.substr(0, bytes_max);
+  std::string out;
+  out.reserve(head.size());
+  for (std::size_t k = 0; k < head.size(); ++k) {
+    if (head[k] == '/' && k + 1 < head.size() && head[k + 1] == '/') {
+      while (k < head.size() && head[k] != '\n') ++k;
+      out += '\n';
+    } else if (head[k] == '/' && k + 1 < head.size() && head[k + 1] == '*') {
+      const auto end = head.find("*/", k + 2);
+      k = end == std::string_view::npos ? head.size() : end + 1;
+      out += ' ';
+    } else {
+      out += head[k];
+    }
+  }
+  return out;
+}
+
+// C++ in a ".h" file shows itself through these outside comments.
 bool looks_cpp(std::string_view content) {
-  const auto head = content.substr(0, kSniffBytesMax);
+  const std::string code = without_comments(content, kSniffBytesMax);
+  const std::string_view head = code;
   return contains(head, "class ") || contains(head, "namespace ") ||
          contains(head, "template <") || contains(head, "template<") ||
          contains(head, "std::");
+}
+
+// Lines that start with `prefix` (after blanks) and lines that end with
+// `;`, `{` or `}`, in the sniffed head.
+struct CShape {
+  std::size_t includes = 0;
+  std::size_t statements = 0;
+};
+CShape c_shape(std::string_view head) {
+  CShape shape;
+  while (!head.empty()) {
+    const auto nl = head.find('\n');
+    auto line = head.substr(0, nl);
+    head =
+        nl == std::string_view::npos ? std::string_view() : head.substr(nl + 1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
+      line.remove_prefix(1);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r'))
+      line.remove_suffix(1);
+    if (line.starts_with("#include <") || line.starts_with("#include \""))
+      ++shape.includes;
+    if (!line.empty() &&
+        (line.back() == ';' || line.back() == '{' || line.back() == '}'))
+      ++shape.statements;
+  }
+  return shape;
 }
 
 Language by_shebang(std::string_view content) {
@@ -108,10 +189,15 @@ Language by_content(std::string_view content) {
   if (head.starts_with("package ") && contains(head, "\nfunc ")) {
     return Language::go;
   }
-  if (contains(head, "#include <") || contains(head, "#include \"")) {
+  // C takes more than one `#include`: includes at line starts and lines
+  // shaped like C statements.
+  const CShape shape = c_shape(head);
+  if (shape.includes >= 1 && shape.includes + shape.statements >= 6) {
     return looks_cpp(head) ? Language::cpp : Language::c;
   }
-  if (head.starts_with("---\n")) return Language::yaml;
+  if (head.starts_with("---\n") && !contains(head, "\n---\n")) {
+    return Language::yaml;  // one document, not Markdown's front matter
+  }
   return Language::unknown;
 }
 
@@ -152,6 +238,15 @@ Language detect_language(std::string_view path, std::string_view content) {
       }
       return found->second;
     }
+    if (std::find(kOtherExtensions.begin(), kOtherExtensions.end(), ext) !=
+        kOtherExtensions.end()) {
+      return Language::unknown;
+    }
+  }
+  if (std::find(kOtherNames.begin(), kOtherNames.end(), name) !=
+          kOtherNames.end() ||
+      name.starts_with("Makefile.")) {
+    return Language::unknown;
   }
   if (const auto language = by_shebang(content);
       language != Language::unknown) {

@@ -79,8 +79,10 @@ class CFamily {
   explicit CFamily(bool single_quote_strings)
       : single_quote_strings_(single_quote_strings) {}
 
-  // `rest` is the content from this line's start to the end of the file.
-  Line classify(std::string_view line, std::string_view rest) {
+  // `line_at`: the line's offset in the file; `last_close`: the offset
+  // of the file's last "*/" (npos if none).
+  Line classify(std::string_view line, std::size_t line_at,
+                std::size_t last_close) {
     const bool continues = in_block_;
     bool code = false;
     std::size_t i = 0;
@@ -99,8 +101,11 @@ class CFamily {
       } else if (ch == '/' && next == '/') {
         break;
       } else if (ch == '/' && next == '*') {
-        // cloc leaves a "/*" that never closes as code.
-        in_block_ = rest.find("*/", i + 2) != std::string_view::npos;
+        // cloc leaves a "/*" that never closes as code. Asking the last
+        // "*/" of the file, not searching the rest for one, keeps a file
+        // of unclosed "/*" linear.
+        in_block_ = last_close != std::string_view::npos &&
+                    last_close >= line_at + i + 2;
         code = code || !in_block_;
         i += 2;
       } else {
@@ -128,10 +133,16 @@ Line classify_hash(std::string_view line, bool shebang_is_code) {
 
 // cloc's Python filters, in its order: drop lines holding "/*" or "*/" and
 // whole-line "#" comments, turn every """ or ''' into a comment toggle
-// (docstrings count as comments, wherever they stand), then cut "#.*$".
+// (docstrings count as comments, wherever they stand). Its last filter,
+// cutting "#.*$", runs only with --inline: by default a line where a
+// docstring closes before "# ..." is code.
 class Python {
  public:
-  Line classify(std::string_view line, std::string_view rest, bool first_line) {
+  // `last_triple`: offset of the file's last """ or ''' (npos if none).
+  explicit Python(std::size_t last_triple) : last_triple_(last_triple) {}
+
+  // `line_at`: the line's offset in the file.
+  Line classify(std::string_view line, std::size_t line_at, bool first_line) {
     if (first_line && line.starts_with("#!")) return Line::code;
     if (line.find("/*") != std::string_view::npos ||
         line.find("*/") != std::string_view::npos ||
@@ -140,7 +151,6 @@ class Python {
     }
     const bool continues = in_docstring_;
     bool code = false;
-    bool after_hash = false;
     std::size_t i = 0;
     while (i < line.size()) {
       const auto triple = next_triple(line, i);
@@ -151,15 +161,14 @@ class Python {
             (outside.back() == 'u' || outside.back() == 'U')) {
           outside.remove_suffix(1);
         }
-        for (const char ch : outside) {
-          if (ch == '#') after_hash = true;
-          if (!after_hash && !is_space(ch)) code = true;
-        }
+        if (!is_blank(outside)) code = true;
       }
       if (triple == line.size()) break;
-      // cloc leaves an opening """ that never closes as code.
-      if (!in_docstring_ && next_triple(rest, triple + 3) == rest.size()) {
-        code = code || !after_hash;
+      // cloc leaves an opening """ that never closes as code. Whether one
+      // closes is asked of the last triple quote in the file, found once:
+      // searching the rest at each opening was quadratic.
+      if (!in_docstring_ && line_at + triple + 3 > last_triple_) {
+        code = true;
       } else {
         in_docstring_ = !in_docstring_;
       }
@@ -176,6 +185,7 @@ class Python {
     return first == std::string_view::npos ? line.size() : first;
   }
 
+  std::size_t last_triple_;
   bool in_docstring_ = false;
   bool carried_code_ = false;
 };
@@ -216,10 +226,13 @@ class Markdown {
 // Holds the per-file state of whichever syntax `language` uses.
 class Classifier {
  public:
-  explicit Classifier(Language language)
-      : language_(language), c_family_(language != Language::rust) {}
+  Classifier(Language language, std::string_view content)
+      : language_(language),
+        c_family_(language != Language::rust),
+        python_(last_triple_quote(language, content)),
+        last_close_(content.rfind("*/")) {}
 
-  Line classify(std::string_view line, std::string_view rest, bool first_line) {
+  Line classify(std::string_view line, std::size_t line_at, bool first_line) {
     if (is_blank(line)) {
       // State still advances through blank lines: they hold no markers.
       return Line::blank;
@@ -231,12 +244,13 @@ class Classifier {
       case Language::javascript:
       case Language::typescript:
       case Language::rust:
-      case Language::java: return c_family_.classify(line, rest);
+      case Language::java:
+        return c_family_.classify(line, line_at, last_close_);
       case Language::shell: return classify_hash(line, first_line);
       case Language::cmake:
       case Language::yaml:
       case Language::toml: return classify_hash(line, false);
-      case Language::python: return python_.classify(line, rest, first_line);
+      case Language::python: return python_.classify(line, line_at, first_line);
       case Language::markdown: return markdown_.classify(line);
       case Language::json:
       case Language::unknown: return Line::code;
@@ -245,29 +259,42 @@ class Classifier {
   }
 
  private:
+  static std::size_t last_triple_quote(Language language,
+                                       std::string_view content) {
+    if (language != Language::python) return std::string_view::npos;
+    const std::size_t dq = content.rfind("\"\"\"");
+    const std::size_t sq = content.rfind("'''");
+    if (dq == std::string_view::npos) return sq;
+    if (sq == std::string_view::npos) return dq;
+    return dq > sq ? dq : sq;
+  }
+
   Language language_;
   CFamily c_family_;
   Python python_;
   Markdown markdown_;
+  std::size_t last_close_;
 };
 
 }  // namespace
 
 LineCounts count_lines(Language language, std::string_view content) {
   LineCounts counts;
-  Classifier classifier(language);
+  Classifier classifier(language, content);
   bool first_line = true;
-  while (!content.empty()) {
-    const auto newline = content.find('\n');
-    const auto line = content.substr(0, newline);
-    switch (classifier.classify(line, content, first_line)) {
+  std::size_t line_at = 0;
+  const std::string_view file = content;
+  while (line_at < file.size()) {
+    const auto newline = file.find('\n', line_at);
+    const auto line = file.substr(line_at, newline - line_at);
+    switch (classifier.classify(line, line_at, first_line)) {
       case Line::blank: ++counts.blank; break;
       case Line::comment: ++counts.comment; break;
       case Line::code: ++counts.code; break;
     }
     first_line = false;
     if (newline == std::string_view::npos) break;
-    content.remove_prefix(newline + 1);
+    line_at = newline + 1;
   }
   return counts;
 }

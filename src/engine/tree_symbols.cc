@@ -10,6 +10,8 @@
 #include "src/engine/comment_text.h"
 #include "src/engine/export_macros.h"
 #include "src/engine/tags_query.h"
+// Header-only UTF-8 checks, shared with the worker (no link dependency).
+#include "src/worker/utf8.h"
 
 namespace slurp::engine {
 namespace {
@@ -319,10 +321,26 @@ int kind_rank(std::string_view kind) {
   return 3;
 }
 
+std::string latin1_to_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + s.size() / 8);
+  for (const char c : s) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x80) {
+      out += c;
+    } else {
+      out += static_cast<char>(0xC0 | (b >> 6));
+      out += static_cast<char>(0x80 | (b & 0x3F));
+    }
+  }
+  return out;
+}
+
 TSTree* parse(const TSLanguage* grammar, std::string_view content) {
   thread_local std::unique_ptr<TSParser, ParserDeleter> parser(ts_parser_new());
   ts_parser_set_language(parser.get(), grammar);
-  ts_parser_set_timeout_micros(parser.get(), tree_parse_timeout_us);
+  ts_parser_set_timeout_micros(parser.get(),
+                               tree_parse_timeout_base_us + content.size());
   TSTree* tree =
       ts_parser_parse_string(parser.get(), nullptr, content.data(),
                              static_cast<std::uint32_t>(content.size()));
@@ -353,6 +371,14 @@ std::optional<TreeSymbols> tree_symbols(Language language,
     return std::nullopt;
   }
   const TagsQuery* q = tags_query(language, tsx);
+  // Tree-sitter reads UTF-8. Anything else is taken for Latin-1 (the
+  // common legacy encoding of source files) and re-encoded, so names come
+  // out as valid UTF-8; lines stay where they were.
+  std::string utf8;
+  if (!worker::is_utf8(content)) {
+    utf8 = latin1_to_utf8(content);
+    content = utf8;
+  }
   // The parser reads a copy without export macros; text comes from
   // `content`, at the same offsets.
   std::optional<std::string> blanked;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,8 +21,10 @@ namespace slurp::engine {
 // Past this, files go to the hand-written extractor: a tree costs tens of
 // bytes per source byte, and a file this big is generated or data.
 inline constexpr std::size_t tree_parse_bytes_max = 8u << 20;
-// A parse that takes longer is abandoned (same fallback).
-inline constexpr std::uint64_t tree_parse_timeout_us = 10'000'000;
+// A parse that takes longer than this plus 1 µs per byte (1 MB/s; real
+// code parses at 5-30 MB/s, bytes that are not the language can crawl
+// through error recovery at 0.1 MB/s) is abandoned (same fallback).
+inline constexpr std::uint64_t tree_parse_timeout_base_us = 1'000'000;
 
 // True for the languages compiled in: C, C++, Go, Java, JavaScript,
 // Python, Rust, TypeScript.

@@ -73,9 +73,11 @@ TEST_CASE("language by shebang when the name says nothing", "[language]") {
 
 TEST_CASE("light content sniffing as the last resort", "[language]") {
   CHECK(detect_language("data", "{\n  \"a\": 1\n}\n") == Language::json);
-  CHECK(detect_language("src", "#include <stdio.h>\nint x;\n") == Language::c);
-  CHECK(detect_language("src", "#include <vector>\nstd::vector<int> v;\n") ==
-        Language::cpp);
+  const std::string c_body = "int x;\nint y;\nint f(void) {\n}\n";
+  CHECK(detect_language("src", "#include <stdio.h>\n#include <a.h>\n" +
+                                   c_body) == Language::c);
+  CHECK(detect_language("src", "#include <vector>\nstd::vector<int> v;\n" +
+                                   c_body) == Language::cpp);
   CHECK(detect_language("x", "package main\n\nfunc main() {}\n") ==
         Language::go);
   CHECK(detect_language("x", "") == Language::unknown);
@@ -125,4 +127,32 @@ TEST_CASE("binary content: every offset and the 10% line", "[language]") {
   CHECK(looks_binary(std::string(200, '\x0e')));
   CHECK(looks_binary(std::string(200, '\x1f')));
   CHECK_FALSE(looks_binary(std::string(200, ' ')));
+}
+
+// Issue 15: files of other languages that quote C were read as C, and
+// Markdown with front matter as YAML.
+TEST_CASE("Other languages' files are not sniffed", "[language]") {
+  const std::string_view c_test = "#include <stdio.h>\nint main(void) {\n";
+  for (const std::string_view path :
+       {"m4/curl-functions.m4", "tests/runtests.pl", "src/Makefile.am",
+        "lib/libcurl.rc", "include/config.h.in", "Makefile", "kernel.cu"}) {
+    CAPTURE(path);
+    CHECK(detect_language(path, c_test) == Language::unknown);
+  }
+  CHECK(detect_language("docs/intro.mdx", "---\ntitle: Intro\n---\n# Hi\n") ==
+        Language::unknown);
+  // Without an extension, one #include line is not enough for C.
+  CHECK(detect_language("script", "#include <x.h>\nsome text\n") ==
+        Language::unknown);
+  CHECK(detect_language("noext",
+                        "#include <stdio.h>\n#include <x.h>\n"
+                        "int a;\nint b;\nint f(void) {\n}\n") == Language::c);
+}
+
+TEST_CASE("A C header with \"class \" in a comment stays C", "[language]") {
+  CHECK(detect_language("zlib.h",
+                        "/* the class of this stream */\n"
+                        "// namespace of names\nint deflate(void);\n") ==
+        Language::c);
+  CHECK(detect_language("a.h", "namespace a { int f(); }\n") == Language::cpp);
 }
