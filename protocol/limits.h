@@ -121,6 +121,14 @@ inline constexpr std::size_t reply_flushes_per_turn_max = 4096;
 // Long enough to catch a stall between two polls of a monitor, short
 // enough that one old stall does not hide that the loop is fine now.
 inline constexpr std::uint64_t loop_turn_window_s = 10;
+// A turn longer than this writes a warning saying where its time went
+// (src/node/turn_phases.h), at most once a second: the budget a turn must
+// stay within so that heartbeats (every 50 ms) are never late.
+inline constexpr std::uint64_t loop_turn_warn_ms = 50;
+// Time a node turn spends taking Readies from Raft (persist, apply,
+// commit contexts.db) before it serves the sockets again; what is left
+// waits for the next turn (Node::process_ready).
+inline constexpr std::uint64_t ready_work_per_turn_ms = 20;
 // What a reply, log line, audit record or event quotes of the input that
 // was refused: a printable prefix this long (UTF-8 bytes, escapes counted).
 inline constexpr std::size_t quoted_input_bytes_max = 256;
@@ -221,6 +229,15 @@ inline constexpr std::uint64_t snapshot_interval_entries = 10000;
 // Log rows a snapshot covers that the node deletes per loop turn: entries
 // carry file contents, and deleting 20,000 at once took up to 200 ms.
 inline constexpr std::uint64_t snapshot_trim_rows_per_turn = 256;
+// raft.db and contexts.db: how often a thread of their own copies the WAL
+// into the database (src/storage/wal_checkpointer.h). The writer starts
+// the WAL over only when a checkpoint has copied all of it; under steady
+// writes a checkpoint a second never caught up and the WAL grew past
+// 200 MB, so they run often and small.
+inline constexpr std::uint64_t wal_checkpoint_interval_ms = 200;
+// What a WAL file keeps of its size when the writer starts it over: the
+// rest is truncated (PRAGMA journal_size_limit).
+inline constexpr std::uint64_t wal_file_kept_bytes = 64 * 1024 * 1024;
 
 // --- the exec engine (slurp-worker --engine exec:CMD; PROTOCOL.md, "Exec
 // engine") -------------------------------------------------------------------

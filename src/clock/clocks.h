@@ -7,12 +7,17 @@
 //                    of work took when ms are too coarse (a loop turn).
 //   wall_now_ms()    Unix epoch ms; what goes into commands, events,
 //                    replies and audit records (PROTOCOL.md's *_ms fields).
+//   thread_cpu_us()  CPU time the calling thread has used: beside a
+//                    steady interval it tells work from waiting for a
+//                    core (a long loop turn on a busy machine).
 // The sans-IO cores (Raft, the state machine, the leader pipeline, the
 // request table) read neither: time reaches them as ticks, inside
 // commands, or as arguments named steady_now_ms / wall_now_ms.
 //
 // Threads: any.
 #pragma once
+
+#include <time.h>
 
 #include <chrono>
 #include <cstdint>
@@ -38,6 +43,13 @@ inline std::uint64_t wall_now_ms() {
   return static_cast<std::uint64_t>(
       duration_cast<milliseconds>(system_clock::now().time_since_epoch())
           .count());
+}
+
+inline std::uint64_t thread_cpu_us() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000 +
+         static_cast<std::uint64_t>(ts.tv_nsec) / 1000;
 }
 
 }  // namespace slurp

@@ -454,14 +454,30 @@ int Node::run() {
       }
       audit("auth.reload", options_.node_id, s ? "ok" : s.error().describe());
     }
+    turn_phases_.clear();
+    const std::uint64_t cpu_start_us = thread_cpu_us();
     loop_once();
     const std::uint64_t turn_end_us = steady_now_us();
-    loop_turns_.record(turn_end_us,
-                       turn_end_us - turn_start_us - poll_wait_us_);
+    const std::uint64_t work_us = turn_end_us - turn_start_us - poll_wait_us_;
+    loop_turns_.record(turn_end_us, work_us);
+    note_slow_turn(work_us, cpu_start_us);
   }
   spdlog::info("node {} stopping", options_.node_id);
   audit("node.stopped", options_.node_id, "");
   return 0;
+}
+
+void Node::note_slow_turn(std::uint64_t work_us, std::uint64_t cpu_start_us) {
+  if (work_us < limits::loop_turn_warn_ms * 1000) return;
+  std::uint64_t left_out = 0;
+  if (!slow_turn_log_.allow(steady_now_ms(), &left_out)) return;
+  spdlog::warn("loop turn took {:.1f} ms ({:.1f} ms on a core): {}{}",
+               static_cast<double>(work_us) / 1000.0,
+               static_cast<double>(thread_cpu_us() - cpu_start_us) / 1000.0,
+               turn_phases_.describe(work_us),
+               left_out > 0
+                   ? fmt::format(" ({} more slow turns not logged)", left_out)
+                   : std::string());
 }
 
 void Node::loop_once() {
@@ -490,6 +506,8 @@ void Node::loop_once() {
   const std::uint64_t poll_start_us = steady_now_us();
   const int ready = bus::poll_items(items, wait);
   poll_wait_us_ = steady_now_us() - poll_start_us;
+  std::optional<PhaseTimer> sockets(std::in_place, turn_phases_,
+                                    TurnPhase::sockets);
   if (ready > 0) {
     if (items[0].revents & ZMQ_POLLIN) drain_api();
     if (items[1].revents & ZMQ_POLLIN) {
@@ -521,12 +539,16 @@ void Node::loop_once() {
   send_context_replies();
   serve_results();
   outbox_.flush(limits::reply_flushes_per_turn_max);
+  sockets.reset();
   tick_until_now();
   // Role changes come from steps and ticks, never from a Ready: noticed
   // before the pipeline runs, so a new leader's first dispatch and every
   // proposal of this turn share the turn's one Ready (one fsync).
   after_consensus_change();
-  run_pipeline();
+  {
+    PhaseTimer timer(turn_phases_, TurnPhase::pipeline);
+    run_pipeline();
+  }
   process_ready();
   finish_reads();
   maybe_compact();  // also notices a snapshot child that has finished

@@ -82,6 +82,7 @@
 #include "src/node/reply_outbox.h"
 #include "src/node/request_table.h"
 #include "src/node/snapshot_fork.h"
+#include "src/node/turn_phases.h"
 #include "src/security/audit_log.h"
 #include "src/state/state_machine.h"
 #include "src/storage/sqlite_context_store.h"
@@ -111,6 +112,8 @@ class Node : private consensus::ReadyPorts {
   Status bind_sockets(const NodeOptions& options);
   Status connect_peers();
   void loop_once();
+  // Logs where a turn's time went when it was over loop_turn_warn_ms.
+  void note_slow_turn(std::uint64_t work_us, std::uint64_t cpu_start_us);
   void on_api_event(const bus::MonitorEvent& event);
   void audit(std::string_view kind, std::string_view actor,
              std::string_view detail);
@@ -269,6 +272,8 @@ class Node : private consensus::ReadyPorts {
   // How long each turn of run()'s loop worked, for status; loop_once
   // says how long its poll waited, which is not work.
   LoopTurns loop_turns_;
+  TurnPhases turn_phases_;
+  LogRateLimit slow_turn_log_{1};
   std::uint64_t poll_wait_us_ = 0;
   std::uint64_t next_beacon_ms_ = 0;
   std::uint64_t next_health_ms_ = 0;

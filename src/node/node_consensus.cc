@@ -37,14 +37,26 @@ void Node::tick_until_now() {
 }
 
 // Raft's contract, carried out by the one ReadyLoop (ready_loop.h) with
-// this node's ports below.
+// this node's ports below. Readies are taken until the core has none or
+// this turn has spent ready_work_per_turn_ms on them: a backlog (a
+// restart's committed entries, a burst of stored contexts) is applied over
+// several turns, each of which also serves the sockets and ticks, instead
+// of in one turn long enough to miss heartbeats. Stopping between two
+// Readies is always safe: the core holds the rest for the next turn, whose
+// poll does not wait (loop_once).
 void Node::process_ready() {
-  consensus::ReadyLoop::drain(*raft_, *this);
+  const std::uint64_t deadline_us =
+      steady_now_us() + limits::ready_work_per_turn_ms * 1000;
+  while (auto ready = consensus::ReadyLoop::begin(*raft_, *this)) {
+    consensus::ReadyLoop::finish(*raft_, *ready, *this);
+    if (steady_now_us() >= deadline_us) break;
+  }
 }
 
 // One fsync per Ready. A storage failure is fatal: continuing could
 // acknowledge what is not on disk.
 void Node::persist(const consensus::Ready& ready) {
+  PhaseTimer timer(turn_phases_, TurnPhase::persist);
   Status s = storage_->write(ready.hard_state, ready.entries, ready.snapshot);
   if (s) s = storage_->sync();
   if (!s) {
@@ -56,6 +68,7 @@ void Node::persist(const consensus::Ready& ready) {
 }
 
 void Node::restore(const consensus::Snapshot& snapshot) {
+  PhaseTimer timer(turn_phases_, TurnPhase::snapshot);
   // Replaces contexts.db's contents on this thread, in proportion to the
   // store: an install from the leader is rare (a new or long-gone member).
   // Assembled in memory by the core; read whole only if it ever is not.
@@ -82,6 +95,7 @@ void Node::restore(const consensus::Snapshot& snapshot) {
 }
 
 void Node::apply(const LogEntry& entry) {
+  PhaseTimer timer(turn_phases_, TurnPhase::apply);
   apply_entry(entry);
 }
 
@@ -94,12 +108,15 @@ void Node::read_confirmed(const consensus::ReadState& read) {
 // A failed write to it is fatal like a failed fsync of the log: the state
 // would no longer be what the log says.
 void Node::advanced(const consensus::Ready& /*ready*/) {
-  Status s = contexts_->commit(state_.applied_index());
-  if (!s) {
-    spdlog::critical("contexts.db failed, stopping at once: {}",
-                     s.error().describe());
-    audit("storage.failed", options_.node_id, s.error().describe());
-    std::_Exit(3);
+  {
+    PhaseTimer timer(turn_phases_, TurnPhase::store_commit);
+    Status s = contexts_->commit(state_.applied_index());
+    if (!s) {
+      spdlog::critical("contexts.db failed, stopping at once: {}",
+                       s.error().describe());
+      audit("storage.failed", options_.node_id, s.error().describe());
+      std::_Exit(3);
+    }
   }
   maybe_compact();
 }
@@ -142,12 +159,14 @@ void Node::apply_entry(const LogEntry& entry) {
 // as the state grows.
 void Node::maybe_compact() {
   if (trim_pending_) {
+    PhaseTimer timer(turn_phases_, TurnPhase::trim);
     auto more = storage_->trim_compacted(limits::snapshot_trim_rows_per_turn);
     if (!more) {
       spdlog::error("trimming the compacted log: {}", more.error().describe());
     }
     trim_pending_ = more && *more;
   }
+  PhaseTimer timer(turn_phases_, TurnPhase::snapshot);
   if (snapshot_child_) {
     finish_snapshot(*snapshot_child_);
     return;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "protocol/limits.h"
 #include "protocol/record_codec.h"
 #include "src/state/memory_context_store.h"
 #include "src/storage/sqlite_handle.h"
@@ -16,9 +17,8 @@ namespace slurp::storage {
 namespace {
 
 constexpr std::uint64_t kSchemaVersion = 1;
-// How often the checkpointer copies the WAL into the database. Each one
-// fsyncs; between them the WAL grows by what was applied meanwhile.
-constexpr auto kCheckpointInterval = std::chrono::milliseconds(1000);
+const std::string kJournalSizeLimit =
+    "PRAGMA journal_size_limit=" + std::to_string(limits::wal_file_kept_bytes);
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS context_versions (
@@ -91,7 +91,7 @@ Result<std::unique_ptr<SqliteContextStore>> SqliteContextStore::open(
   sqlite3_busy_timeout(raw, contexts_busy_timeout_ms);
   for (const char* pragma :
        {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-        "PRAGMA wal_autocheckpoint=0"}) {
+        "PRAGMA wal_autocheckpoint=0", kJournalSizeLimit.c_str()}) {
     auto stmt = prepare(raw, pragma);
     if (!stmt) return stmt.error();
     Query q(stmt->get());
@@ -154,8 +154,10 @@ Result<std::unique_ptr<SqliteContextStore>> SqliteContextStore::open(
   std::unique_ptr<SqliteContextStore> store(
       new SqliteContextStore(dir, std::move(st)));
   store->committed_index_ = committed;
-  store->checkpointer_ =
-      std::thread([s = store.get()] { s->checkpoint_loop(); });
+  store->checkpointer_ = std::make_unique<WalCheckpointer>(
+      path_in(dir),
+      std::chrono::milliseconds(limits::wal_checkpoint_interval_ms),
+      contexts_busy_timeout_ms);
   return store;
 }
 
@@ -171,31 +173,8 @@ SqliteContextStore::SqliteContextStore(std::string dir,
     : dir_(std::move(dir)), s_(std::move(statements)) {}
 
 SqliteContextStore::~SqliteContextStore() {
-  {
-    std::lock_guard<std::mutex> lock(checkpoint_mutex_);
-    checkpoint_stop_ = true;
-  }
-  checkpoint_wake_.notify_all();
-  if (checkpointer_.joinable()) checkpointer_.join();
+  checkpointer_.reset();
   if (in_transaction_) (void)exec(s_->db.get(), "ROLLBACK");
-}
-
-// Its own connection: checkpoints fsync, and the node thread must not.
-// PASSIVE never waits for the writer or readers; what it cannot copy yet
-// waits for the next round.
-void SqliteContextStore::checkpoint_loop() {
-  auto db = open_database(path_in(dir_));
-  if (!db) return;
-  sqlite3_busy_timeout(db->get(), contexts_busy_timeout_ms);
-  std::unique_lock<std::mutex> lock(checkpoint_mutex_);
-  while (!checkpoint_stop_) {
-    checkpoint_wake_.wait_for(lock, kCheckpointInterval);
-    if (checkpoint_stop_) break;
-    lock.unlock();
-    (void)sqlite3_wal_checkpoint_v2(
-        db->get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    lock.lock();
-  }
 }
 
 void SqliteContextStore::fail(Error error) const {

@@ -34,18 +34,16 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "protocol/result.h"
 #include "src/state/context_store.h"
 #include "src/state/state_machine.h"
+#include "src/storage/wal_checkpointer.h"
 
 namespace slurp::storage {
 
@@ -112,7 +110,6 @@ class SqliteContextStore final : public state::ContextStore {
   SqliteContextStore(std::string dir, std::unique_ptr<Statements> statements);
   Status begin_if_needed();
   void fail(Error error) const;
-  void checkpoint_loop();
 
   std::string dir_;
   std::unique_ptr<Statements> s_;
@@ -124,11 +121,8 @@ class SqliteContextStore final : public state::ContextStore {
   // current index may also be a previous run's: see context_store.h).
   std::map<std::string, state::StoredContext> entry_puts_;
   mutable std::optional<Error> failure_;
-
-  std::mutex checkpoint_mutex_;
-  std::condition_variable checkpoint_wake_;
-  bool checkpoint_stop_ = false;
-  std::thread checkpointer_;
+  // Last: stopped before the connection it shares the file with closes.
+  std::unique_ptr<WalCheckpointer> checkpointer_;
 };
 
 }  // namespace slurp::storage

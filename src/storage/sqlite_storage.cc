@@ -6,15 +6,18 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <functional>
 
 #include "protocol/crc32c.h"
+#include "protocol/limits.h"
 #include "src/storage/durable_file.h"
 #include "src/storage/log_record.h"
 #include "src/storage/snapshot_file.h"
 #include "src/storage/sqlite_handle.h"
+#include "src/storage/wal_checkpointer.h"
 
 namespace slurp::storage {
 namespace {
@@ -127,6 +130,15 @@ Status configure(sqlite3* db) {
   // FAST zeroes only what is rewritten anyway. What stays in free pages is
   // file content the node's data directory already held.
   if (auto s = exec(db, "PRAGMA secure_delete=FAST"); !s) return s;
+  // Checkpoints run on a thread of their own (wal_checkpointer.h): one in
+  // the commit that crossed 1,000 WAL pages wrote 4 MB and fsynced on the
+  // node thread, 80-100 ms every second or so while contexts were stored.
+  if (auto s = exec(db, "PRAGMA wal_autocheckpoint=0"); !s) return s;
+  if (auto s = exec(db, "PRAGMA journal_size_limit=" +
+                            std::to_string(limits::wal_file_kept_bytes));
+      !s) {
+    return s;
+  }
   if (sqlite3_busy_timeout(db, kBusyTimeoutMs) != SQLITE_OK) {
     return sqlite_error(db, "busy_timeout");
   }
@@ -170,6 +182,8 @@ struct SqliteStorage::State {
   std::uint64_t trim_through = 0;
   std::optional<Error> failed;  // set by a failed commit or rollback
   Counters counters;
+  // Last: stopped before the connection it shares the file with closes.
+  std::unique_ptr<WalCheckpointer> checkpointer;
 
   Status prepare_all();
   Status usable() const;
@@ -211,10 +225,10 @@ Status SqliteStorage::State::prepare_all() {
       {&delete_through, "DELETE FROM log WHERE idx <= ?1"},
       {&last_index, "SELECT MAX(idx) FROM log"},
       {&first_index, "SELECT MIN(idx) FROM log"},
-      // The oldest ?2 rows at or below ?1 (idx is the rowid: MIN is a seek).
-      {&delete_through_chunk,
-       "DELETE FROM log WHERE idx <= ?1 AND idx < (SELECT MIN(idx) FROM log) "
-       "+ ?2"},
+      // One range of idx (the rowid) with one upper bound: given two
+      // (idx <= ?1 AND idx < MIN(idx) + ?2) SQLite ranged on the first and
+      // read every row up to it, the whole compacted log, to delete 256.
+      {&delete_through_chunk, "DELETE FROM log WHERE idx <= ?1"},
       {&term_at, "SELECT term FROM log WHERE idx = ?1"},
       {&select_log, "SELECT idx, term, kind, data, crc FROM log ORDER BY idx"},
       {&select_hard_state,
@@ -493,6 +507,10 @@ Result<std::unique_ptr<SqliteStorage>> SqliteStorage::open(
   // SQLite fsyncs the directory for its -wal file but not for a newly
   // created raft.db itself.
   if (auto s = sync_directory(dir); !s) return s.error();
+  state->checkpointer = std::make_unique<WalCheckpointer>(
+      dir + "/raft.db",
+      std::chrono::milliseconds(limits::wal_checkpoint_interval_ms),
+      kBusyTimeoutMs);
   return std::unique_ptr<SqliteStorage>(new SqliteStorage(std::move(state)));
 }
 
@@ -624,18 +642,26 @@ Status SqliteStorage::compact_written(const consensus::SnapshotMeta& meta,
 }
 
 Result<bool> SqliteStorage::trim_compacted(std::uint64_t rows_max) {
-  if (s_->trim_through == 0) return false;
+  if (s_->trim_through == 0 || rows_max == 0) return s_->trim_through != 0;
+  std::optional<std::uint64_t> first_index;
+  {
+    Query first(s_->first_index.get());
+    auto row = first.step();
+    if (!row) return row.error();
+    if (*row && !first.is_null(0)) first_index = first.u64(0);
+  }
+  if (!first_index || *first_index > s_->trim_through) {
+    s_->trim_through = 0;
+    return false;
+  }
+  const std::uint64_t through =
+      std::min(s_->trim_through, *first_index + rows_max - 1);
   Status s = s_->in_savepoint([&]() -> Status {
     Query q(s_->delete_through_chunk.get());
-    return q.bind(1, s_->trim_through).bind(2, rows_max).run();
+    return q.bind(1, through).run();
   });
   if (!s) return s.error();
-  Query first(s_->first_index.get());
-  auto row = first.step();
-  if (!row) return row.error();
-  if (!*row || first.is_null(0) || first.u64(0) > s_->trim_through) {
-    s_->trim_through = 0;
-  }
+  if (through == s_->trim_through) s_->trim_through = 0;
   return s_->trim_through != 0;
 }
 
