@@ -51,6 +51,16 @@ Status check_symbols(const std::vector<Symbol>& symbols,
         !s) {
       return s;
     }
+    for (const auto& [text, name] :
+         {std::pair{&symbols[i].signature, "signature"},
+          std::pair{&symbols[i].doc, "doc"}}) {
+      if (!*text) continue;
+      if (Status s =
+              check_bytes(**text, limits::context_item_bytes_max, at + name);
+          !s) {
+        return s;
+      }
+    }
   }
   return ok_status();
 }

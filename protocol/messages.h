@@ -43,11 +43,15 @@ struct Symbol {
   std::string name;
   std::string kind;  // function, class, struct, type, ...
   std::uint64_t line = 0;
+  std::optional<std::string> signature{};  // the declaration up to its body
+  std::optional<std::string> doc{};        // first sentence of its doc comment
   template <class V>
   void fields(V& v) {
     v.req("name", name);
     v.req("kind", kind);
     v.req("line", line);
+    v.opt("signature", signature);
+    v.opt("doc", doc);
   }
   bool operator==(const Symbol&) const = default;
 };

@@ -59,7 +59,7 @@ void attribute_macros(std::string_view content,
     if (c < 'A' || c > 'Z' || (at > 0 && ident_char(content[at - 1]))) continue;
     const std::string_view m = word_at(content, at);
     at += m.size();
-    if (!is_export_macro_name(m) || !names_an_attribute(m)) continue;
+    if (!is_attribute_macro_name(m)) continue;
     const std::size_t next = skip_blanks(content, at);
     if (next == at || next >= content.size() ||
         !(ident_char(content[next]) || content[next] == '*'))
@@ -130,6 +130,10 @@ void namespace_macros(std::string_view content, std::string& out,
 }
 
 }  // namespace
+
+bool is_attribute_macro_name(std::string_view word) {
+  return is_export_macro_name(word) && names_an_attribute(word);
+}
 
 std::optional<std::string> blank_export_macros(std::string_view content) {
   std::vector<std::pair<std::size_t, std::size_t>> found;

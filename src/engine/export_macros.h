@@ -17,6 +17,10 @@ namespace slurp::engine {
 // identifier.
 bool is_export_macro_name(std::string_view word);
 
+// An export, linkage or attribute macro by its name: ALL_CAPS and naming
+// one (CURL_EXTERN, ZMQ_EXPORT, FMT_API, GTEST_API_, FMT_CONSTEXPR, ...).
+bool is_attribute_macro_name(std::string_view word);
+
 // `content` with those macros replaced by spaces, and namespace macros
 // undone: `FMT_BEGIN_NAMESPACE` alone on a line is blanked (what it opens
 // reads as top level, as ctags reads it) and `MSGPACK_API_VERSION_

@@ -12,8 +12,10 @@
 #include "src/engine/license.h"
 #include "src/engine/line_counts.h"
 #include "src/engine/symbols.h"
+#include "src/worker/context_symbols.h"
 #include "src/worker/directory_rollup.h"
 #include "src/worker/job_bytes.h"
+#include "src/worker/utf8.h"
 
 namespace slurp::worker {
 namespace {
@@ -101,11 +103,21 @@ std::vector<std::string> tags_of(engine::Language language,
   return tags;
 }
 
-// A summary when the file has no leading doc comment: what was found.
+bool is_type_kind(const std::string& kind) {
+  return kind == "class" || kind == "struct" || kind == "interface" ||
+         kind == "trait" || kind == "enum" || kind == "union";
+}
+
+// A summary when the file has no leading doc comment: its main type's doc
+// comment when it has one ("socket_t: A socket."), else what was found.
 std::string composed_summary(engine::Language language,
-                             const engine::Extraction& found) {
+                             const engine::Extraction& found,
+                             const std::vector<Symbol>& symbols) {
+  for (const Symbol& s : symbols) {
+    if (is_type_kind(s.kind) && s.doc) return s.name + ": " + *s.doc;
+  }
   std::map<std::string, std::size_t> kinds;
-  for (const auto& s : found.symbols) ++kinds[s.kind];
+  for (const auto& s : symbols) ++kinds[s.kind];
   std::string out = std::string(engine::language_name(language));
   if (out.empty()) out = "text";
   out += " file";
@@ -120,6 +132,14 @@ std::string composed_summary(engine::Language language,
       first = false;
     }
   }
+  std::vector<std::string> types;  // the first few, by name
+  for (const Symbol& s : symbols) {
+    if (is_type_kind(s.kind) && types.size() < 3) types.push_back(s.name);
+  }
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    out += (i ? ", " : " (") + types[i];
+  }
+  if (!types.empty()) out += ")";
   if (!found.imports.empty()) {
     out += "; uses ";
     for (std::size_t i = 0; i < found.imports.size() && i < 3; ++i) {
@@ -194,26 +214,40 @@ Result<Context> BuiltinEngine::generate(const Job& job,
   }
   const engine::Language language = engine::detect_language(path, content);
   const engine::LineCounts lines = engine::count_lines(language, content);
-  engine::Extraction found = engine::extract(language, content);
+  engine::Extraction found = engine::extract(language, content, path);
   context.language = std::string(engine::language_name(language));
   context.metrics.lines_code = lines.code;
   context.metrics.lines_comment = lines.comment;
   context.metrics.lines_blank = lines.blank;
-  for (const auto& s : found.symbols) {
-    context.symbols.push_back(Symbol{s.name, s.kind, s.line});
+  context.symbols = context_symbols(found);
+  // Text from the file is valid UTF-8 in the context, whatever its bytes.
+  for (const std::string& i : found.imports) {
+    context.imports.push_back(
+        printable_utf8(i, limits::context_item_bytes_max));
   }
-  context.imports = found.imports;
-  context.todos = found.todos;
+  for (const std::string& t : found.todos) {
+    context.todos.push_back(printable_utf8(t, limits::context_item_bytes_max));
+  }
   context.technologies = technologies_of(found.imports, path);
   context.tags = tags_of(language, path, content, found);
-  context.summary = found.doc_summary.empty()
-                        ? composed_summary(language, found)
-                        : found.doc_summary;
+  context.summary =
+      printable_utf8(found.doc_summary.empty()
+                         ? composed_summary(language, found, context.symbols)
+                         : found.doc_summary,
+                     limits::context_item_bytes_max);
   context.purpose = purpose_of(context.tags, found);
   context.license = engine::detect_license(content);
   context.languages = {LanguageShare{
       context.language.empty() ? "text" : context.language, 1, lines.code}};
-  context.confidence = found.doc_summary.empty() ? 0.4 : 0.7;
+  // kDescribedConfidence and above: the summary says what the file does
+  // in its own words (directory_rollup.h composes directories from these).
+  context.confidence =
+      !found.doc_summary.empty() ? 0.7
+      : context.summary.find(": ") != std::string::npos &&
+              !context.symbols.empty() &&
+              context.summary.starts_with(context.symbols.front().name)
+          ? kDescribedConfidence
+          : 0.4;
   return context;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <tuple>
 
 #include "protocol/ucxl_address.h"
 
@@ -36,6 +37,45 @@ std::string percent(std::uint64_t part, std::uint64_t whole) {
       whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole)
             : 0.0);
   return buffer;
+}
+
+std::string stem(const std::string& name) {
+  return name.substr(0, name.find('.'));
+}
+
+bool is_header(const std::string& name) {
+  return name.ends_with(".h") || name.ends_with(".hpp") ||
+         name.ends_with(".hh") || name.ends_with(".hxx");
+}
+
+// What the children say they do, best first: the file named after the
+// directory, headers (they say what a module offers), then by size.
+std::vector<std::string> descriptions(const Job& job,
+                                      const std::string& directory) {
+  std::vector<const Context*> described;
+  for (const Context& child : job.dependencies) {
+    const bool own_words = child.language == "directory"
+                               ? !child.purpose.empty()
+                               : child.confidence >= kDescribedConfidence;
+    if (own_words && !child.summary.empty()) described.push_back(&child);
+  }
+  const auto rank = [&](const Context* c) {
+    const std::string name = base_name(c->address);
+    return std::tuple{stem(name) != directory, !is_header(name),
+                      c->language == "directory", ~c->metrics.lines_code};
+  };
+  std::stable_sort(
+      described.begin(), described.end(),
+      [&](const Context* a, const Context* b) { return rank(a) < rank(b); });
+  std::vector<std::string> out;
+  for (const Context* c : described) {
+    const std::string& text =
+        c->language == "directory" ? c->purpose : c->summary;
+    if (std::find(out.begin(), out.end(), text) != out.end()) continue;
+    out.push_back(text);
+    if (out.size() == kRollupDescriptionsMax) break;
+  }
+  return out;
 }
 
 }  // namespace
@@ -141,11 +181,28 @@ void roll_up_directory(const Job& job, Context& context) {
     }
     summary += ")";
   }
+  // A README says what the directory is for; without one, its files do.
+  std::string purpose = readme_summary;
+  std::string described;
+  const std::vector<std::string> said = descriptions(job, name);
+  for (std::size_t i = 0; i < said.size(); ++i) {
+    if (i == 0 && purpose.empty()) {
+      purpose = said[0];
+      continue;
+    }
+    if (said[i] == purpose) continue;
+    // Sentences follow each other; fragments take a semicolon.
+    const bool sentence = described.ends_with('.');
+    described += (described.empty() ? " Also: "
+                  : sentence        ? " "
+                                    : "; ") +
+                 said[i];
+  }
   context.summary =
-      readme_summary.empty() ? summary : readme_summary + " — " + summary;
-  context.purpose = readme_summary;
+      purpose.empty() ? summary : purpose + described + " — " + summary;
+  context.purpose = purpose;
   context.imports = job.depends_on;  // the children, for navigation
-  context.confidence = readme_summary.empty() ? 0.5 : 0.6;
+  context.confidence = purpose.empty() ? 0.5 : 0.6;
 }
 
 }  // namespace slurp::worker

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "src/worker/content_hash.h"
+#include "src/worker/directory_rollup.h"
+#include "src/worker/utf8.h"
 
 namespace slurp::worker {
 namespace {
@@ -40,7 +42,10 @@ TEST_CASE("a C file: language, symbols, imports, lines, summary", "[builtin]") {
   CHECK(context->engine == "builtin");
   CHECK(context->engine_version == std::string(kBuiltinEngineVersion));
   REQUIRE(context->symbols.size() == 1);
-  CHECK(context->symbols[0] == Symbol{"main", "function", 4});
+  CHECK(context->symbols[0].name == "main");
+  CHECK(context->symbols[0].kind == "function");
+  CHECK(context->symbols[0].line == 4);
+  CHECK(context->symbols[0].signature == "int main(void)");
   CHECK(context->imports == std::vector<std::string>{"stdio.h"});
   CHECK(context->metrics.lines_code == 5);
   CHECK(context->metrics.lines_comment == 2);
@@ -57,7 +62,58 @@ TEST_CASE("a composed summary counts kinds in good English", "[builtin]") {
   const std::string text = "class A {};\nclass B {};\nint f() { return 0; }\n";
   auto context = BuiltinEngine().generate(job_for("ucxl://p/ab.cc", text));
   REQUIRE(context.ok());
-  CHECK(context->summary == "cpp file defining 2 classes, 1 function");
+  CHECK(context->summary == "cpp file defining 2 classes, 1 function (A, B)");
+}
+
+// Issue 15: zmq.h's symbols started with its include guard and listed
+// ZMQ_EXPORT six times.
+TEST_CASE("a header's context: no guard, no export macros, no repeats",
+          "[builtin]") {
+  const std::string text =
+      "#ifndef __ZMQ_H_INCLUDED__\n"
+      "#define __ZMQ_H_INCLUDED__\n"
+      "#if defined _WIN32\n"
+      "#define ZMQ_EXPORT __declspec(dllexport)\n"
+      "#else\n"
+      "#define ZMQ_EXPORT __attribute__((visibility(\"default\")))\n"
+      "#endif\n"
+      "/* Creates a context. */\n"
+      "ZMQ_EXPORT void *zmq_ctx_new(void);\n"
+      "ZMQ_EXPORT int zmq_errno(void);\n"
+      "int zmq_errno(void);\n"
+      "#endif\n";
+  auto context =
+      BuiltinEngine().generate(job_for("ucxl://p/include/zmq.h", text));
+  REQUIRE(context.ok());
+  std::vector<std::string> names;
+  for (const Symbol& s : context->symbols) names.push_back(s.name);
+  CHECK(names == std::vector<std::string>{"zmq_ctx_new", "zmq_errno"});
+  CHECK(context->symbols[0].doc == "Creates a context.");
+  CHECK(context->symbols[1].doc == std::nullopt);
+}
+
+TEST_CASE("Latin-1 names and comments become valid UTF-8", "[builtin]") {
+  const std::string text =
+      "/* Gr\xfc\xdf"
+      "e. */\nint caf\xe9(void);\n// TODO: \xe9t\xe9\n";
+  auto context = BuiltinEngine().generate(job_for("ucxl://p/latin1.c", text));
+  REQUIRE(context.ok());
+  REQUIRE(context->symbols.size() == 1);
+  CHECK(context->symbols[0].name == "caf\xc3\xa9");
+  CHECK(is_utf8(context->summary));
+  REQUIRE(context->todos.size() == 1);
+  CHECK(is_utf8(context->todos[0]));
+}
+
+TEST_CASE("without a file comment, the main type's doc is the summary",
+          "[builtin]") {
+  const std::string text =
+      "#include <string>\n\n// Reads one file at a time. Thread-safe.\n"
+      "class Reader {\n};\n";
+  auto context = BuiltinEngine().generate(job_for("ucxl://p/reader.h", text));
+  REQUIRE(context.ok());
+  CHECK(context->summary == "Reader: Reads one file at a time.");
+  CHECK(context->confidence >= kDescribedConfidence);
 }
 
 TEST_CASE("binary content gets a small clear context", "[builtin]") {

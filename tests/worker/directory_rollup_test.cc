@@ -98,5 +98,37 @@ TEST_CASE("an empty directory still gets a context", "[rollup]") {
   CHECK(context->languages.empty());
 }
 
+// Issue 15: a summary that says what the directory is for, from what its
+// files say (no README here).
+TEST_CASE("a directory's purpose comes from its files' own words", "[rollup]") {
+  Job job = directory_job();
+  job.address = "ucxl://p/src/node";
+  auto described = [](std::string address, std::string summary,
+                      std::uint64_t lines) {
+    Context c = child(std::move(address), "cpp", lines);
+    c.summary = std::move(summary);
+    c.confidence = 0.7;
+    return c;
+  };
+  job.dependencies = {
+      described("ucxl://p/src/node/big.cc", "Implementation details.", 900),
+      described("ucxl://p/src/node/node.h",
+                "The node shell: sockets, threads and wiring.", 100),
+      described("ucxl://p/src/node/fair_intake.h",
+                "Fair intake of client requests.", 50),
+      child("ucxl://p/src/node/x.cc", "cpp", 10),  // "cpp file defining ..."
+  };
+  job.dependencies.back().summary = "cpp file defining 1 function";
+  job.dependencies.back().confidence = 0.4;
+  for (const Context& c : job.dependencies) job.depends_on.push_back(c.address);
+  auto context = BuiltinEngine().generate(job);
+  REQUIRE(context.ok());
+  CHECK(context->purpose == "The node shell: sockets, threads and wiring.");
+  CHECK(context->summary.starts_with(
+      "The node shell: sockets, threads and wiring. Also: Fair intake of "
+      "client requests. Implementation details. — 4 files"));
+  CHECK(context->summary.find("cpp file defining") == std::string::npos);
+}
+
 }  // namespace
 }  // namespace slurp::worker
