@@ -1,8 +1,10 @@
 #include "src/engine/tags_query.h"
 
+#include <array>
 #include <cassert>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 
 #include "src/engine/grammar_queries.h"
 
@@ -104,46 +106,41 @@ TagsQuery* compile(const TSLanguage* grammar, std::string_view text) {
 }  // namespace
 
 const TagsQuery* tags_query(Language language, bool tsx) {
-  switch (language) {
-    case Language::c: {
-      static const TagsQuery* q = compile(tree_sitter_c(), kTagsQuery_c);
-      return q;
+  struct Entry {
+    Language language;
+    bool tsx;
+    const TSLanguage* (*grammar)();
+    const std::string_view* text;
+  };
+  static const Entry kEntries[] = {
+      {Language::c, false, tree_sitter_c, &kTagsQuery_c},
+      {Language::cpp, false, tree_sitter_cpp, &kTagsQuery_cpp},
+      {Language::go, false, tree_sitter_go, &kTagsQuery_go},
+      {Language::java, false, tree_sitter_java, &kTagsQuery_java},
+      {Language::javascript, false, tree_sitter_javascript,
+       &kTagsQuery_javascript},
+      {Language::python, false, tree_sitter_python, &kTagsQuery_python},
+      {Language::rust, false, tree_sitter_rust, &kTagsQuery_rust},
+      {Language::typescript, false, tree_sitter_typescript,
+       &kTagsQuery_typescript},
+      {Language::typescript, true, tree_sitter_tsx, &kTagsQuery_typescript},
+  };
+  constexpr std::size_t kCount = std::size(kEntries);
+  // All compiled on first use (a few milliseconds), then read-only.
+  static const std::array<const TagsQuery*, kCount> compiled = [] {
+    std::array<const TagsQuery*, kCount> out{};
+    for (std::size_t k = 0; k < kCount; ++k) {
+      out[k] = compile(kEntries[k].grammar(), *kEntries[k].text);
     }
-    case Language::cpp: {
-      static const TagsQuery* q = compile(tree_sitter_cpp(), kTagsQuery_cpp);
-      return q;
+    return out;
+  }();
+  const bool want_tsx = tsx && language == Language::typescript;
+  for (std::size_t k = 0; k < kCount; ++k) {
+    if (kEntries[k].language == language && kEntries[k].tsx == want_tsx) {
+      return compiled[k];
     }
-    case Language::go: {
-      static const TagsQuery* q = compile(tree_sitter_go(), kTagsQuery_go);
-      return q;
-    }
-    case Language::java: {
-      static const TagsQuery* q = compile(tree_sitter_java(), kTagsQuery_java);
-      return q;
-    }
-    case Language::javascript: {
-      static const TagsQuery* q =
-          compile(tree_sitter_javascript(), kTagsQuery_javascript);
-      return q;
-    }
-    case Language::python: {
-      static const TagsQuery* q =
-          compile(tree_sitter_python(), kTagsQuery_python);
-      return q;
-    }
-    case Language::rust: {
-      static const TagsQuery* q = compile(tree_sitter_rust(), kTagsQuery_rust);
-      return q;
-    }
-    case Language::typescript: {
-      static const TagsQuery* ts =
-          compile(tree_sitter_typescript(), kTagsQuery_typescript);
-      static const TagsQuery* x =
-          compile(tree_sitter_tsx(), kTagsQuery_typescript);
-      return tsx ? x : ts;
-    }
-    default: return nullptr;
   }
+  return nullptr;
 }
 
 bool predicates_hold(const TagsQuery& q, const TSQueryMatch& match,

@@ -8,14 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace Catch {
-template <>
-struct StringMaker<slurp::engine::ExtractedSymbol> {
-  static std::string convert(const slurp::engine::ExtractedSymbol& s) {
-    return s.name + " " + s.kind + " " + std::to_string(s.line);
-  }
-};
-}  // namespace Catch
+#include "tests/engine/symbol_maker.h"
 
 namespace slurp::engine {
 namespace {
