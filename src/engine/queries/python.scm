@@ -6,3 +6,8 @@
 (lambda) @scope
 
 (comment) @comment
+
+; Module variables assigned under if/try/with at module level, as ctags
+; reports them (function and class bodies are scopes, so never theirs).
+(expression_statement
+  (assignment left: (identifier) @name) @definition.constant)
