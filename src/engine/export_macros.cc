@@ -42,9 +42,11 @@ std::string_view word_before(std::string_view s, std::size_t at) {
 // FMT_CONSTEXPR, FMT_INLINE, ...
 bool names_an_attribute(std::string_view m) {
   for (const std::string_view w :
-       {"EXPORT", "EXTERN", "API", "DLL", "VISIB", "PUBLIC", "DECL", "INLINE",
-        "ATTR", "DEPRECATED", "CONSTEXPR", "NODISCARD", "NORETURN", "NOEXCEPT",
-        "NOTHROW"}) {
+       {"EXPORT",    "EXTERN",    "API",      "DLL",      "VISIB",
+        "PUBLIC",    "DECL",      "INLINE",   "ATTR",     "DEPRECATED",
+        "CONSTEXPR", "NODISCARD", "NORETURN", "NOEXCEPT", "NOTHROW",
+        "LOCK",      "REQUIRES",  "EXCLUDES", "GUARDED",  "ACQUIRE",
+        "RELEASE"}) {
     if (m.find(w) != std::string_view::npos) return true;
   }
   return false;
@@ -59,8 +61,24 @@ void attribute_macros(std::string_view content,
     if (c < 'A' || c > 'Z' || (at > 0 && ident_char(content[at - 1]))) continue;
     const std::string_view m = word_at(content, at);
     at += m.size();
-    if (!is_attribute_macro_name(m)) continue;
-    const std::size_t next = skip_blanks(content, at);
+    // Namespace macros are namespace_macros' (MSGPACK_API_..._NAMESPACE).
+    if (!is_attribute_macro_name(m) ||
+        m.find("NAMESPACE") != std::string_view::npos)
+      continue;
+    std::size_t next = skip_blanks(content, at);
+    // `void f() GTEST_LOCK_EXCLUDED_(mu) {`: the macro and its arguments
+    // between a declarator and its body or semicolon.
+    if (next < content.size() && content[next] == '(') {
+      const std::size_t close = content.find(')', next);
+      const std::size_t nl = content.find('\n', next);
+      if (close == std::string_view::npos || close > nl) continue;
+      const std::size_t after = skip_blanks(content, close + 1);
+      if (after < content.size() &&
+          (content[after] == '{' || content[after] == ';')) {
+        found.emplace_back(at - m.size(), close + 1 - (at - m.size()));
+      }
+      continue;
+    }
     if (next == at || next >= content.size() ||
         !(ident_char(content[next]) || content[next] == '*'))
       continue;

@@ -122,13 +122,32 @@ std::string without_comments(std::string_view content, std::size_t bytes_max) {
   return out;
 }
 
-// C++ in a ".h" file shows itself through these outside comments.
+// `#include <vector>`: standard C++ headers have no extension.
+bool includes_cpp_header(std::string_view code) {
+  for (std::size_t at = code.find("#include <"); at != std::string_view::npos;
+       at = code.find("#include <", at + 1)) {
+    const std::size_t begin = at + 10;
+    const std::size_t end = code.find('>', begin);
+    if (end == std::string_view::npos || end - begin > 40) continue;
+    const std::string_view name = code.substr(begin, end - begin);
+    if (name.find('.') == std::string_view::npos &&
+        name.find('/') == std::string_view::npos && !name.empty()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// C++ in a ".h" file shows itself through these outside comments. Headers
+// open with long comments and #includes (gtest.h: 8 KiB of them), so the
+// look goes further than the sniff.
+constexpr std::size_t kHeaderLookBytesMax = 64 * 1024;
 bool looks_cpp(std::string_view content) {
-  const std::string code = without_comments(content, kSniffBytesMax);
+  const std::string code = without_comments(content, kHeaderLookBytesMax);
   const std::string_view head = code;
   return contains(head, "class ") || contains(head, "namespace ") ||
          contains(head, "template <") || contains(head, "template<") ||
-         contains(head, "std::");
+         contains(head, "std::") || includes_cpp_header(head);
 }
 
 // Lines that start with `prefix` (after blanks) and lines that end with

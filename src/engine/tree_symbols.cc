@@ -312,6 +312,28 @@ std::string name_of(TSNode name, std::string_view source) {
   return collapsed(text_of(name, source));
 }
 
+// `TEST_F(DBTest, Iterate) { ... }` defines a test, not a function named
+// TEST_F: kind "test", named "TEST_F(DBTest, Iterate)".
+void gtest_case(TSNode definition, std::string_view source,
+                ExtractedSymbol& s) {
+  static constexpr std::array<std::string_view, 6> kMacros{
+      "TEST", "TEST_F", "TEST_P", "TYPED_TEST", "TYPED_TEST_P", "FRIEND_TEST"};
+  if (std::find(kMacros.begin(), kMacros.end(), s.name) == kMacros.end() ||
+      !is(definition, "function_declarator"))
+    return;
+  const TSNode params =
+      ts_node_child_by_field_name(definition, "parameters", 10);
+  if (ts_node_is_null(params)) return;
+  std::string args;
+  for (std::uint32_t k = 0; k < ts_node_named_child_count(params); ++k) {
+    if (!args.empty()) args += ", ";
+    args += collapsed(text_of(ts_node_named_child(params, k), source));
+  }
+  if (args.empty()) return;
+  s.name += "(" + args + ")";
+  s.kind = "test";
+}
+
 // function, class and the other named kinds over method over variable:
 // when two patterns find one name on one line, the more telling kind wins.
 int kind_rank(std::string_view kind) {
@@ -413,6 +435,7 @@ std::optional<TreeSymbols> tree_symbols(Language language,
     // Go's blank identifier declares nothing.
     if (s.name.empty() || s.name == "_") continue;
     s.kind = kind_of(f.definition, *f.capture_kind);
+    if (language == Language::cpp) gtest_case(f.definition, content, s);
     s.line = ts_node_start_point(f.name).row + std::uint64_t{1};
     s.signature = signature_of(f.definition, content);
     s.doc = language == Language::python

@@ -156,3 +156,14 @@ TEST_CASE("A C header with \"class \" in a comment stays C", "[language]") {
         Language::c);
   CHECK(detect_language("a.h", "namespace a { int f(); }\n") == Language::cpp);
 }
+
+TEST_CASE("A header is C++ by what it includes and past its comments",
+          "[language]") {
+  CHECK(detect_language("gtest.h", "#include <vector>\nint f();\n") ==
+        Language::cpp);
+  CHECK(detect_language("a.h", "#include <stdio.h>\n#include <sys/x.h>\n") ==
+        Language::c);
+  const std::string late =
+      "/*" + std::string(20000, 'x') + "*/\n" + "namespace testing {}\n";
+  CHECK(detect_language("gtest.h", late) == Language::cpp);
+}

@@ -61,8 +61,10 @@ static void Helper() {}
     CHECK(x.name != "NewIterator");
     CHECK(x.name != "ASSERT_TRUE");
   }
-  CHECK(s.front() == ExtractedSymbol{"DBTest", "class", 1});
-  CHECK(s.back() == ExtractedSymbol{"Helper", "function", 11});
+  CHECK(s == Symbols{{"DBTest", "class", 1},
+                     {"TEST_F(DBTest, Iterate)", "test", 3},
+                     {"TEST(Coding, Fixed32)", "test", 8},
+                     {"Helper", "function", 11}});
 }
 
 TEST_CASE("C: #ifdef/#else braces lose nothing after them", "[tree][c]") {
@@ -88,6 +90,18 @@ static int open_it(const char *path) {
   CHECK(s[1500] == ExtractedSymbol{"f1499", "function", 1507});
   CHECK(s[1501] == ExtractedSymbol{"a1", "function", 1512});
   CHECK(s[1502] == ExtractedSymbol{"a2", "function", 1514});
+}
+
+TEST_CASE("C++: thread-safety macros after a declarator", "[tree][cpp]") {
+  const auto s = symbols_of(Language::cpp, R"(namespace internal {
+void Mutex::Lock() GTEST_EXCLUSIVE_LOCK_REQUIRED_(mu_) {
+}
+int Count() GTEST_LOCK_EXCLUDED_(mu_);
+}
+)");
+  CHECK(s == Symbols{{"internal", "module", 1},
+                     {"Mutex::Lock", "method", 2},
+                     {"Count", "function", 4}});
 }
 
 TEST_CASE("C: pointer returns and function pointer variables", "[tree][c]") {
