@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::size_t kSniffBytesMax = 8 * 1024;
 
-constexpr std::array<std::pair<std::string_view, Language>, 36> kExtensions{{
+constexpr std::array<std::pair<std::string_view, Language>, 38> kExtensions{{
     {"c", Language::c},
     {"h", Language::c},
     {"cc", Language::cpp},
@@ -42,6 +42,8 @@ constexpr std::array<std::pair<std::string_view, Language>, 36> kExtensions{{
     {"cmake", Language::cmake},
     {"md", Language::markdown},
     {"markdown", Language::markdown},
+    {"mdx", Language::markdown},  // cloc counts MDX as Markdown
+    {"sublime-syntax", Language::yaml},
     {"yml", Language::yaml},
     {"yaml", Language::yaml},
     {"toml", Language::toml},
@@ -53,22 +55,8 @@ constexpr std::array<std::pair<std::string_view, Language>, 36> kExtensions{{
     {"pxi", Language::python},
 }};
 
-// Extensions and names of other languages and of text, as cloc knows
-// them: no sniffing for these. A ".m4" macro file or a Perl script quotes C
-// (`#include <...>` in a test program) without being C.
-constexpr std::array<std::string_view, 76> kOtherExtensions{{
-    "m4",     "ac",   "am",   "in",     "pl",     "pm",         "t",
-    "rb",     "php",  "cs",   "swift",  "kt",     "kts",        "scala",
-    "m",      "mm",   "s",    "S",      "asm",    "bat",        "cmd",
-    "ps1",    "rc",   "mdx",  "rst",    "txt",    "html",       "htm",
-    "css",    "scss", "less", "xml",    "xsl",    "svg",        "sql",
-    "lua",    "r",    "R",    "vim",    "el",     "hs",         "ml",
-    "erl",    "ex",   "exs",  "dart",   "groovy", "gradle",     "proto",
-    "thrift", "tex",  "vue",  "svelte", "mk",     "mak",        "make",
-    "f",      "f90",  "pas",  "tcl",    "awk",    "sed",        "y",
-    "l",      "def",  "cfg",  "ini",    "conf",   "properties", "csv",
-    "lock",   "cu",   "cuh",  "zig",    "nim",    "v",
-}};
+// Names of other languages' files and of text, as cloc knows them: no
+// sniffing for these (a Makefile may quote C).
 constexpr std::array<std::string_view, 14> kOtherNames{{
     "Makefile",
     "makefile",
@@ -257,11 +245,20 @@ Language detect_language(std::string_view path, std::string_view content) {
       }
       return found->second;
     }
-    if (std::find(kOtherExtensions.begin(), kOtherExtensions.end(), ext) !=
-        kOtherExtensions.end()) {
-      return Language::unknown;
+    // `X.cmake.in`, `config.h.in`: a template of the inner file, as cloc
+    // reads it.
+    if (ext == "in" && name.size() > 3) {
+      const auto inner = extension(name.substr(0, name.size() - 3));
+      if (!inner.empty() && inner != "in") {
+        return detect_language(path.substr(0, path.size() - 3), content);
+      }
     }
+    // Any other extension is another language's or data: no sniffing
+    // (cloc does none either), so a `.m4` or `.expected` file that quotes
+    // C or JSON is not taken for it.
+    return Language::unknown;
   }
+  if (name == ".clang-format" || name == ".clang-tidy") return Language::yaml;
   if (std::find(kOtherNames.begin(), kOtherNames.end(), name) !=
           kOtherNames.end() ||
       name.starts_with("Makefile.")) {

@@ -135,12 +135,17 @@ TEST_CASE("Other languages' files are not sniffed", "[language]") {
   const std::string_view c_test = "#include <stdio.h>\nint main(void) {\n";
   for (const std::string_view path :
        {"m4/curl-functions.m4", "tests/runtests.pl", "src/Makefile.am",
-        "lib/libcurl.rc", "include/config.h.in", "Makefile", "kernel.cu"}) {
+        "lib/libcurl.rc", "tests/test1.expected", "Makefile", "kernel.cu"}) {
     CAPTURE(path);
     CHECK(detect_language(path, c_test) == Language::unknown);
   }
+  // cloc's readings: MDX is Markdown, a .in template is its inner file.
   CHECK(detect_language("docs/intro.mdx", "---\ntitle: Intro\n---\n# Hi\n") ==
-        Language::unknown);
+        Language::markdown);
+  CHECK(detect_language("cmake/fmt-config.cmake.in", "") == Language::cmake);
+  CHECK(detect_language("include/config.h.in", c_test) == Language::c);
+  CHECK(detect_language(".clang-format", "BasedOnStyle: Google\n") ==
+        Language::yaml);
   // Without an extension, one #include line is not enough for C.
   CHECK(detect_language("script", "#include <x.h>\nsome text\n") ==
         Language::unknown);
