@@ -54,10 +54,13 @@ inline constexpr int contexts_busy_timeout_ms = 2000;
 // The current contexts from a prefix (?1) and after a cursor (?2), in
 // address order. SQLite takes the bare column `record` from the row max()
 // chose; GROUP BY walks the (address, idx) key in order, so rows stream
-// and a page stops early without reading the rest.
+// and a page stops early without reading the rest. One lower bound, not
+// two: given `address >= ?1 AND address > ?2` SQLite ranged on the prefix
+// and stepped over every row before the cursor, so each page of an export
+// cost more than the last (0.47 s for 100 rows 900,000 rows in).
 inline constexpr const char* current_contexts_sql =
     "SELECT address, record, max(idx) FROM context_versions "
-    "WHERE address >= ?1 AND address > ?2 GROUP BY address "
+    "WHERE address >= max(?1, ?2) AND address != ?2 GROUP BY address "
     "ORDER BY address";
 // A row's record, decoded; internal naming the address when it is not one.
 Result<state::StoredContext> decode_context_row(const Bytes& blob,
