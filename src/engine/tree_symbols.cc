@@ -6,6 +6,7 @@
 #include <array>
 #include <memory>
 
+#include "src/engine/body_blanking.h"
 #include "src/engine/c_conditionals.h"
 #include "src/engine/comment_text.h"
 #include "src/engine/export_macros.h"
@@ -410,6 +411,14 @@ std::optional<TreeSymbols> tree_symbols(Language language,
     if (auto more = blank_export_macros(blanked ? *blanked : content)) {
       blanked = std::move(more);
     }
+  }
+  // Bodies hold no top-level symbol. Only where quotes are easy to tell:
+  // JavaScript's regex literals and Rust's lifetimes would throw the brace
+  // matching off, so those languages parse whole.
+  if (c_family || language == Language::java || language == Language::go) {
+    std::string copy = blanked ? std::move(*blanked) : std::string(content);
+    blank_function_bodies(copy, language == Language::go);
+    blanked = std::move(copy);
   }
   std::unique_ptr<TSTree, TreeDeleter> tree(
       parse(q->grammar, blanked ? std::string_view(*blanked) : content));
