@@ -9,6 +9,8 @@ A 3-node cluster with 2 workers (tools/cluster up). Checks:
     (CMake's own modules, /usr/share/cmake-3.*, over 2,000 files) on a pipe:
     progress as plain lines on stderr, every file and directory completed,
     and `export --format jsonl` of the project holds every one of them;
+  - `generate --by-path` of a part of it: the workers read the files
+    (their --file-root) and every context hashes the bytes they read;
   - the same command on a terminal (tmux), as another project, draws a
     progress bar and completes;
   - get (text and --json), status (tables), cluster, watch and cancel of a
@@ -20,6 +22,7 @@ A 3-node cluster with 2 workers (tools/cluster up). Checks:
     is checked by tests/client/error_advice_test.cc.
 """
 import glob
+import hashlib
 import json
 import os
 import pathlib
@@ -102,6 +105,33 @@ def check_generate_pipe(c, ctl, tree):
             and sum(s["files"] for s in top[0]["languages"]) + binary == files,
             (binary, top[:1]))
     return lines
+
+
+def check_by_path(c, ctl, tree):
+    """--by-path: only paths go through the log; the workers read the
+    files under their --file-root and hash what they read."""
+    sub = tree / "Modules" / "Platform"
+    files, dirs = count_tree(sub)
+    code, out, err = ctl.run("generate", "--recursive", "--by-path", str(sub),
+                             "--project", "bypath", "--root", str(tree),
+                             "--wait", timeout=300)
+    c.check("generate --by-path: every job completed",
+            code == 0 and re.search(
+                rf"completed {files + dirs}, did not complete 0", out)
+            is not None, (out + err)[-800:])
+    code, out, err = ctl.run("export", "--format", "jsonl", "ucxl://bypath/")
+    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+    c.check("--by-path: one context per file and directory",
+            code == 0 and len(lines) == files + dirs,
+            f"{code} {len(lines)} vs {files + dirs} {err[-300:]}")
+    a_file = next((x for x in lines if x["language"] != "directory"), None)
+    expected = ""
+    if a_file:
+        rel = a_file["address"].split("/Modules/Platform/", 1)[-1]
+        expected = hashlib.sha256((sub / rel).read_bytes()).hexdigest()
+    c.check("--by-path: the context hashes the bytes the worker read",
+            a_file is not None and a_file["content_hash"] == expected,
+            (a_file or {}).get("address"))
 
 
 def check_reads(c, ctl, contexts):
@@ -260,13 +290,18 @@ def run(c, ctx, cluster):
     contexts = check_generate_pipe(c, ctl, tree)
     if contexts:
         check_reads(c, ctl, contexts)
+    check_by_path(c, ctl, tree)
     check_errors(c, ctl, cluster)
     check_tty(c, ctl, cluster.dir)
 
 
 def main():
+    # The workers may read the cmake tree by path (check_by_path).
+    tree = real_tree()
     return cluster_test_main(__doc__, 280, run, 52000, 440, nodes=3,
-                             workers=2)
+                             workers=2,
+                             worker_args=["--file-root", str(tree.parent)]
+                             if tree else [])
 
 
 if __name__ == "__main__":

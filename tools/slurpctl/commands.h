@@ -26,6 +26,8 @@ struct GenerateFlags {
   bool wait = false;
   int in_flight_max = 256;
   std::string progress = "auto";  // auto | bar | lines | none
+  // Every file as file_path, never inline: the cluster's workers read it.
+  bool by_path = false;
 };
 int run_generate(const Flags& f, const GenerateFlags& g);
 

@@ -168,13 +168,14 @@ class Generator {
           g.depends_on.push_back(plan_.items[e].address);
         }
       }
+    } else if (g_.by_path || states_[i].by_path) {
+      g.file_path = std::filesystem::absolute(item.path).string();
     } else {
       std::ifstream in(item.path, std::ios::binary);
       std::string bytes(slurp::limits::content_bytes_max + 1, '\0');
       in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
       bytes.resize(static_cast<std::size_t>(in.gcount()));
-      if (bytes.size() > slurp::limits::content_bytes_max ||
-          states_[i].by_path) {
+      if (bytes.size() > slurp::limits::content_bytes_max) {
         // Too big to send: workers on this machine read it by path.
         g.file_path = std::filesystem::absolute(item.path).string();
       } else {

@@ -90,6 +90,11 @@ int main(int argc, char** argv) {
   generate->add_option("--depends-on", g.depends_on,
                        "an address every request depends on (repeatable)");
   generate->add_flag("--wait", g.wait, "wait until every job has ended");
+  generate->add_flag(
+      "--by-path", g.by_path,
+      "send each file's path instead of its content: the cluster's "
+      "workers read it (they must see this file system, with a [files] "
+      "root above the files); the content stays out of the Raft log");
   generate
       ->add_option("--in-flight", g.in_flight_max, "requests pipelined at once")
       ->capture_default_str()
