@@ -537,16 +537,25 @@ def note(text):
 
 
 def start_cluster(bin_dir, root, port_floor, port_slots, nodes=3, **kwargs):
-    """tools/cluster up on free ports: up to 6 tries, each in its own
+    """tools/cluster up on free ports: up to 6 tries (of up to 64 bases
+    probed), each in its own
     directory under root, at a base port spread by pid so tests running
     side by side do not collide (each test passes its own port_floor and
     port_slots, in steps of 10). Returns the Cluster, or None; the last
     failure's output is noted."""
-    for attempt in range(6):
+    tries = 0
+    for attempt in range(64):
         base = port_floor + ((os.getpid() * 7 + attempt * 613)
                              % port_slots) * 10
         if not ports_free(base, nodes):
             continue
+        # Only bases whose ports are free count as tries: most floors lie
+        # in Linux's ephemeral range (32768-60999), where a test beside
+        # this one that opened thousands of connections leaves ports in
+        # use anywhere; six probes once all missed.
+        tries += 1
+        if tries > 6:
+            break
         cluster = Cluster(bin_dir, pathlib.Path(root) / f"c{attempt}",
                           nodes=nodes, **kwargs)
         started = now()
@@ -556,12 +565,19 @@ def start_cluster(bin_dir, root, port_floor, port_slots, nodes=3, **kwargs):
             return cluster
         note(cluster.up_output[-500:])
         cluster.teardown()
+    if tries == 0:
+        note(f"no base port from {port_floor} with {port_slots} slots had "
+             f"its ports free")
     return None
 
 
 def ports_free(base, nodes):
+    """Whether slurpd could bind these ports. SO_REUSEADDR as libzmq sets
+    it on a listener: a port left in TIME_WAIT by a closed connection is
+    free for a listener, one that a live socket holds is not."""
     for port in range(base + 1, base + 10 * nodes + 5):
         with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
