@@ -8,7 +8,8 @@
 // time: begin() takes the Ready and writes its durable part; finish()
 // does the rest once the write is on disk. A shell whose persist() writes
 // and syncs at once calls drain(), which runs both while the core has a
-// Ready.
+// Ready, or pairs them itself under a budget (slurpd's node stops after
+// ready_work_per_turn_ms and takes the rest next turn).
 //
 // What to do when storage or a snapshot fails is the shell's: slurpd
 // stops at once (continuing could acknowledge what is not on disk), the
