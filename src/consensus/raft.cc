@@ -90,6 +90,7 @@ void Raft::State::init(Config c, InitialState initial) {
   stable_index = log.last_index();
   unstable_from = log.last_index() + 1;
   hard_state_emitted = initial.hard_state;
+  durable_term = initial.hard_state.term;
   leader_contact_elapsed = config.election_ticks_max;
   votes.assign(peers.size(), 0);
   reset_election_timer();
@@ -156,6 +157,9 @@ Ready Raft::ready() {
 void Raft::advance(const Ready& ready) {
   s_->advance(ready);
   s_->check_invariants();
+}
+std::vector<Envelope> Raft::take_early_messages() {
+  return s_->take_early_messages();
 }
 
 // ---- accessors --------------------------------------------------------------
@@ -317,6 +321,7 @@ Ready Raft::State::ready() {
 }
 
 void Raft::State::advance(const Ready& r) {
+  if (r.hard_state) durable_term = std::max(durable_term, r.hard_state->term);
   if (r.snapshot) {
     applied = std::max(applied, r.snapshot->meta.last_index);
   }
@@ -332,6 +337,62 @@ void Raft::State::advance(const Ready& r) {
   }
   // The leader counts its own copy only once it is durable.
   if (role == RaftRole::leader) maybe_commit();
+}
+
+namespace {
+
+// What a message asks of its receiver or promises about its sender's
+// disk. A leader's appends and snapshot chunks promise nothing about its
+// own log: it counts its own copy toward commitment only once advance()
+// says it is durable, so sending them while the write is under way is
+// safe (§10.2.1), and a follower whose fsync is slow still hears its
+// leader. Pre-votes change nobody's state (§9.6). Everything else waits
+// for the Ready that makes its promise true: a granted vote (the vote), an
+// append or snapshot reply (the entries), a vote request (the term and
+// the self-vote), and a refusal (the term it carries).
+// Whether a message may leave while the Ready before it is being
+// persisted. A leader's appends, snapshot chunks and timeout-now promise
+// nothing about its own disk: it counts its own copy toward commitment
+// only once advance() says it is durable, so sending them while the write
+// is under way is safe (§10.2.1), and a leader whose fsync is slow still
+// holds its followers. They go only at a term already durable (a leader's
+// always is: its vote requests waited for it). Pre-votes change nobody's
+// state (§9.6), at any term. Everything else waits for the Ready that
+// makes its promise true: a granted vote (the vote), an append or snapshot
+// reply (the entries), a vote request (the term and the self-vote).
+bool sendable_before_persist(const RaftMessage& message,
+                             std::uint64_t durable_term) {
+  return std::visit(
+      [durable_term](const auto& m) {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, Append> ||
+                      std::is_same_v<M, SnapshotChunk> ||
+                      std::is_same_v<M, TimeoutNow>) {
+          return m.term <= durable_term;
+        } else if constexpr (std::is_same_v<M, Vote> ||
+                             std::is_same_v<M, VoteReply>) {
+          return m.pre_vote;
+        } else {
+          return false;
+        }
+      },
+      message);
+}
+
+}  // namespace
+
+std::vector<Envelope> Raft::State::take_early_messages() {
+  std::vector<Envelope> early;
+  std::vector<Envelope> kept;
+  for (Envelope& envelope : outbox) {
+    if (sendable_before_persist(envelope.message, durable_term)) {
+      early.push_back(std::move(envelope));
+    } else {
+      kept.push_back(std::move(envelope));
+    }
+  }
+  outbox = std::move(kept);
+  return early;
 }
 
 // ---- invariants

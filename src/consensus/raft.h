@@ -17,6 +17,12 @@
 //   3. apply ready.snapshot (if any) then ready.committed to the state
 //      machine, in order; serve ready.reads once applied >= their index;
 //   4. call advance(ready).
+// Between ready() and advance() (while the Ready is being persisted) the
+// other inputs may be called: what they produce waits for the next Ready,
+// which is not taken before advance(). take_early_messages() hands over
+// the messages that may leave before that persist is done (a leader's
+// appends and heartbeats, pre-votes), so a slow fsync does not silence a
+// leader (§10.2.1).
 //
 // Features: randomized election timeouts (§3.4), pre-vote (§9.6),
 // check-quorum (§6.2), leader stickiness against disruptive servers (§4.2.3),
@@ -221,6 +227,10 @@ class Raft {
   bool has_ready() const;
   Ready ready();
   void advance(const Ready& ready);
+  // Messages produced since the last ready() that promise nothing the
+  // Ready being persisted (or a later one) makes durable; the rest stay
+  // for the next Ready. Call it between ready() and advance().
+  std::vector<Envelope> take_early_messages();
   // Restart: entries committed but not yet applied are re-emitted in
   // Ready::committed. applied_index() starts at the snapshot's last_index,
   // because the state machine is rebuilt from the snapshot plus the log.

@@ -80,6 +80,9 @@ struct Raft::State {
   std::vector<ReadState> reads_ready;
   std::optional<Snapshot> snapshot_to_install;
   HardState hard_state_emitted;
+  // The term of the last hard state advance() confirmed durable: messages
+  // sent while a Ready is being persisted never claim a later one.
+  std::uint64_t durable_term = 0;
   std::uint64_t unstable_from = 1;  // first log index not yet in a Ready
   std::uint64_t stable_index = 0;   // last index the caller persisted
   std::uint64_t apply_emitted = 0;  // last index handed out as committed
@@ -105,6 +108,7 @@ struct Raft::State {
   bool has_ready() const;
   Ready ready();
   void advance(const Ready& ready);
+  std::vector<Envelope> take_early_messages();
   void check_invariants();
 
   // election.cc

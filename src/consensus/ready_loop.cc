@@ -6,11 +6,12 @@ bool ReadyLoop::durable(const Ready& ready) {
   return ready.hard_state || !ready.entries.empty() || ready.snapshot;
 }
 
-std::optional<Ready> ReadyLoop::begin(Raft& raft, ReadyPorts& ports) {
-  if (!raft.has_ready()) return std::nullopt;
-  Ready ready = raft.ready();
-  if (durable(ready)) ports.persist(ready);
-  return ready;
+bool ReadyLoop::begin(Raft& raft, ReadyPorts& ports,
+                      std::optional<Ready>& slot) {
+  if (!raft.has_ready()) return false;
+  slot.emplace(raft.ready());
+  if (durable(*slot)) ports.persist(*slot);
+  return true;
 }
 
 // The order is raft.h's: a message may promise what was persisted (a vote,
@@ -26,8 +27,18 @@ void ReadyLoop::finish(Raft& raft, const Ready& ready, ReadyPorts& ports) {
   ports.advanced(ready);
 }
 
+void ReadyLoop::send_early(Raft& raft, ReadyPorts& ports) {
+  for (const Envelope& envelope : raft.take_early_messages()) {
+    ports.send(envelope);
+  }
+}
+
 void ReadyLoop::drain(Raft& raft, ReadyPorts& ports) {
-  while (auto ready = begin(raft, ports)) finish(raft, *ready, ports);
+  std::optional<Ready> ready;
+  while (begin(raft, ports, ready)) {
+    finish(raft, *ready, ports);
+    ready.reset();
+  }
 }
 
 }  // namespace slurp::consensus

@@ -4,12 +4,15 @@
 // the simulator's nodes and the consensus tests' cluster all run it, so a
 // mistake in the order is everyone's and the 20,000 simulated seeds see it.
 //
-// It runs in two halves because the simulator's fsync takes simulated
-// time: begin() takes the Ready and writes its durable part; finish()
-// does the rest once the write is on disk. A shell whose persist() writes
-// and syncs at once calls drain(), which runs both while the core has a
-// Ready, or pairs them itself under a budget (slurpd's node stops after
-// ready_work_per_turn_ms and takes the rest next turn).
+// It runs in two halves because an fsync takes time the node does not
+// wait for: begin() takes the Ready and starts writing its durable part
+// (slurpd hands it to its log writer thread; the simulator schedules a
+// simulated fsync); finish() does the rest once the write is on disk. In
+// between, the shell keeps stepping the core (messages, ticks, proposals)
+// and calls send_early() after each, so a leader keeps replicating and
+// heartbeating during its own fsync. A shell whose persist() writes and
+// syncs at once calls drain(), which runs both halves while the core has
+// a Ready.
 //
 // What to do when storage or a snapshot fails is the shell's: slurpd
 // stops at once (continuing could acknowledge what is not on disk), the
@@ -28,9 +31,10 @@ namespace slurp::consensus {
 class ReadyPorts {
  public:
   virtual ~ReadyPorts() = default;
-  // Writes ready.hard_state, ready.snapshot and ready.entries; called only
-  // when one of them is set (ReadyLoop::durable). For drain(), it must
-  // also make them durable (one fsync) before returning.
+  // Writes ready.hard_state, ready.snapshot and ready.entries, or starts
+  // to; called only when one of them is set (ReadyLoop::durable). For
+  // drain(), it must also make them durable (one fsync) before returning;
+  // otherwise finish() waits until they are.
   virtual void persist(const Ready& ready) = 0;
   virtual void send(const Envelope& envelope) = 0;
   // Replace the state machine with the snapshot's state.
@@ -47,11 +51,16 @@ class ReadyLoop {
   // True when the Ready has something to persist (and so to fsync).
   static bool durable(const Ready& ready);
 
-  // Takes the core's next Ready and persists its durable part; nullopt
-  // when the core has nothing. Call finish() once it is on disk.
-  static std::optional<Ready> begin(Raft& raft, ReadyPorts& ports);
+  // Takes the core's next Ready into `slot` and persists its durable part
+  // (or starts to); false when the core has nothing. The Ready stays in
+  // `slot`, where persist() may keep referring to it, until finish(),
+  // called once it is on disk.
+  static bool begin(Raft& raft, ReadyPorts& ports, std::optional<Ready>& slot);
   // Sends, restores, applies, hands over reads, advances.
   static void finish(Raft& raft, const Ready& ready, ReadyPorts& ports);
+  // Between begin() and finish(), after the core took inputs: sends what
+  // may leave before the write is durable (Raft::take_early_messages).
+  static void send_early(Raft& raft, ReadyPorts& ports);
   // begin() and finish() back to back while the core has a Ready, for a
   // shell whose persist() is synchronous.
   static void drain(Raft& raft, ReadyPorts& ports);

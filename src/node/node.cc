@@ -295,6 +295,9 @@ Status Node::open_storage() {
   auto raft = consensus::Raft::create(config, *loaded);
   if (!raft) return raft.error();
   raft_ = std::move(*raft);
+  auto writer = storage::LogWriter::start(*storage_);
+  if (!writer) return writer.error();
+  log_writer_ = std::move(*writer);
   spdlog::info("storage: term {}, {} log entries after snapshot {}, commit {}",
                loaded->hard_state.term, loaded->entries.size(), snapshot_index_,
                loaded->hard_state.commit);
@@ -484,7 +487,8 @@ void Node::loop_once() {
   std::vector<zmq_pollitem_t> items{
       zmq_pollitem_t{api_.handle(), 0, ZMQ_POLLIN, 0}, api_monitor_->pollitem(),
       zmq_pollitem_t{results_.handle(), 0, ZMQ_POLLIN, 0},
-      zmq_pollitem_t{nullptr, context_reads_->wake_fd(), ZMQ_POLLIN, 0}};
+      zmq_pollitem_t{nullptr, context_reads_->wake_fd(), ZMQ_POLLIN, 0},
+      zmq_pollitem_t{nullptr, log_writer_->wake_fd(), ZMQ_POLLIN, 0}};
   if (beacons_) items.push_back({beacons_.handle(), 0, ZMQ_POLLIN, 0});
   const std::size_t first_peer = items.size();
   for (auto& [id, socket] : peers_) {
@@ -494,7 +498,11 @@ void Node::loop_once() {
   auto wait =
       std::chrono::duration_cast<std::chrono::milliseconds>(next_tick_ - now);
   if (wait.count() < 0) wait = std::chrono::milliseconds(0);
-  if (raft_->has_ready()) wait = std::chrono::milliseconds(0);
+  // While the log writer syncs, the next Ready waits for it: the poll
+  // wakes on its eventfd.
+  if (raft_->has_ready() && !log_writer_->busy()) {
+    wait = std::chrono::milliseconds(0);
+  }
   // Work left over from the last turn's time budget: look at the sockets
   // and go on at once. Replies waiting for slow readers are retried at
   // least every few ms.
@@ -515,7 +523,7 @@ void Node::loop_once() {
           [this](const bus::MonitorEvent& e) { on_api_event(e); });
     }
     if (items[2].revents & ZMQ_POLLIN) drain_results();
-    if (beacons_ && (items[4].revents & ZMQ_POLLIN)) {
+    if (beacons_ && (items[5].revents & ZMQ_POLLIN)) {
       while (auto r = bus::receive_message(beacons_)) {
         if (*r && (*r)->frames.size() == 2) {
           auto m = decode(std::string_view((*r)->frames[1].data<char>(),
@@ -551,7 +559,9 @@ void Node::loop_once() {
   }
   process_ready();
   finish_reads();
-  maybe_compact();  // also notices a snapshot child that has finished
+  // Also notices a snapshot child that has finished. Not while the log
+  // writer has the storage: finish_ready() calls it once the write is done.
+  if (!log_writer_->busy()) maybe_compact();
   retry_held();
   expire_requests();
   anchor_audit_head();

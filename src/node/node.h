@@ -85,6 +85,7 @@
 #include "src/node/turn_phases.h"
 #include "src/security/audit_log.h"
 #include "src/state/state_machine.h"
+#include "src/storage/log_writer.h"
 #include "src/storage/sqlite_context_store.h"
 #include "src/storage/sqlite_storage.h"
 #include "src/worker/worker.h"
@@ -124,6 +125,8 @@ class Node : private consensus::ReadyPorts {
   // node_consensus.cc: driving Raft; the ReadyLoop's ports.
   void tick_until_now();
   void process_ready();
+  void finish_ready();
+  void storage_failed(const Error& error);
   void persist(const consensus::Ready& ready) override;
   void send(const consensus::Envelope& envelope) override;
   void restore(const consensus::Snapshot& snapshot) override;
@@ -230,6 +233,13 @@ class Node : private consensus::ReadyPorts {
 
   std::unique_ptr<storage::SqliteStorage> storage_;
   std::unique_ptr<consensus::Raft> raft_;
+  // The Ready the log writer is making durable (or the one being
+  // finished); the writer refers to it, so it is declared before the
+  // writer and outlives it.
+  std::optional<consensus::Ready> ready_in_flight_;
+  // Writes and fsyncs Readies away from this thread; declared after
+  // storage_ so it stops before the storage closes.
+  std::unique_ptr<storage::LogWriter> log_writer_;
   state::StateMachine state_;
   // state_'s context store (contexts.db), which state_ owns: committed
   // after every Ready, so reader threads and snapshots see what applied.

@@ -37,34 +37,57 @@ void Node::tick_until_now() {
 }
 
 // Raft's contract, carried out by the one ReadyLoop (ready_loop.h) with
-// this node's ports below. Readies are taken until the core has none or
-// this turn has spent ready_work_per_turn_ms on them: a backlog (a
-// restart's committed entries, a burst of stored contexts) is applied over
-// several turns, each of which also serves the sockets and ticks, instead
-// of in one turn long enough to miss heartbeats. Stopping between two
-// Readies is always safe: the core holds the rest for the next turn, whose
-// poll does not wait (loop_once).
+// this node's ports below. A Ready's durable part goes to the log writer
+// thread (storage/log_writer.h); until it is on disk this thread goes on
+// serving sockets and stepping the core, and sends only what may leave
+// before it (a leader's appends and heartbeats). Once it is durable the
+// Ready is finished (sent, applied, advanced) and the next one, which
+// covers everything that arrived meanwhile, is started.
+//
+// A Ready with nothing durable is finished at once. Readies are taken
+// until the core has none, one is being written, or this turn has spent
+// ready_work_per_turn_ms on them: a backlog (a restart's committed
+// entries, a burst of stored contexts) is applied over several turns,
+// each of which also serves the sockets and ticks. Stopping between two
+// Readies is always safe: the core holds the rest for the next turn,
+// whose poll does not wait (loop_once).
 void Node::process_ready() {
+  if (log_writer_->busy()) {
+    std::optional<Status> done = log_writer_->take_done();
+    if (!done) {
+      consensus::ReadyLoop::send_early(*raft_, *this);
+      return;
+    }
+    if (!*done) storage_failed(done->error());
+    finish_ready();
+  }
   const std::uint64_t deadline_us =
       steady_now_us() + limits::ready_work_per_turn_ms * 1000;
-  while (auto ready = consensus::ReadyLoop::begin(*raft_, *this)) {
-    consensus::ReadyLoop::finish(*raft_, *ready, *this);
+  while (consensus::ReadyLoop::begin(*raft_, *this, ready_in_flight_)) {
+    if (log_writer_->busy()) return;  // finished once durable
+    finish_ready();
     if (steady_now_us() >= deadline_us) break;
   }
 }
 
-// One fsync per Ready. A storage failure is fatal: continuing could
-// acknowledge what is not on disk.
+void Node::finish_ready() {
+  consensus::ReadyLoop::finish(*raft_, *ready_in_flight_, *this);
+  ready_in_flight_.reset();
+}
+
+// A storage failure is fatal: continuing could acknowledge what is not on
+// disk.
+void Node::storage_failed(const Error& error) {
+  spdlog::critical("storage failed, stopping at once: {}", error.describe());
+  audit("storage.failed", options_.node_id, error.describe());
+  std::_Exit(3);
+}
+
+// Hands the Ready to the log writer: one write and one fsync per Ready,
+// on its thread.
 void Node::persist(const consensus::Ready& ready) {
   PhaseTimer timer(turn_phases_, TurnPhase::persist);
-  Status s = storage_->write(ready.hard_state, ready.entries, ready.snapshot);
-  if (s) s = storage_->sync();
-  if (!s) {
-    spdlog::critical("storage failed, stopping at once: {}",
-                     s.error().describe());
-    audit("storage.failed", options_.node_id, s.error().describe());
-    std::_Exit(3);
-  }
+  log_writer_->submit(ready);
 }
 
 void Node::restore(const consensus::Snapshot& snapshot) {

@@ -206,7 +206,7 @@ void SimNode::resume() {
 
 void SimNode::input(NodeInput input) {
   if (!up()) return;
-  if (blocked() || paused_ || !inbox_.empty()) {
+  if (paused_ || !inbox_.empty()) {
     if (inbox_.size() >= settings_.inbox_inputs_max) {
       ++counters_.inbox_dropped;
       return;
@@ -218,21 +218,28 @@ void SimNode::input(NodeInput input) {
   run();
 }
 
+// As slurpd's loop: inputs are stepped as they come, also while a Ready
+// waits for its fsync (what they produce waits for the next Ready, except
+// the messages that may leave early, sent at once); the next Ready is
+// taken only once the fsync is done, so it covers everything stepped
+// meanwhile (group commit).
 void SimNode::run() {
-  while (up() && !blocked() && !paused_) {
-    if (raft_->has_ready()) {
+  while (up() && !paused_) {
+    if (!blocked() && raft_->has_ready()) {
       begin_ready();
       continue;
     }
-    if (inbox_.empty()) return;
-    // Everything that queued during the fsync is stepped before the next
-    // Ready, so one fsync covers the lot (group commit).
+    if (inbox_.empty()) break;
     std::deque<NodeInput> batch;
     batch.swap(inbox_);
     for (const NodeInput& input : batch) {
       if (!up()) return;
       step_input(input);
     }
+  }
+  if (up() && blocked()) {
+    Ports ports{*this};
+    consensus::ReadyLoop::send_early(*raft_, ports);
   }
 }
 
@@ -274,11 +281,8 @@ void SimNode::step_input(const NodeInput& input) {
 // the simulated fsync is done, or at once when nothing needed one.
 void SimNode::begin_ready() {
   Ports ports{*this};
-  auto ready = consensus::ReadyLoop::begin(*raft_, ports);
-  if (!ready) return;
-  const bool durable = consensus::ReadyLoop::durable(*ready);
-  ready_ = std::move(*ready);
-  if (!durable) {
+  if (!consensus::ReadyLoop::begin(*raft_, ports, ready_)) return;
+  if (!consensus::ReadyLoop::durable(*ready_)) {
     finish_ready();
     return;
   }

@@ -6,9 +6,11 @@
 //      sync_done()); a crash in between loses whatever the storage decides;
 //   3. then send the messages, restore the snapshot, apply the committed
 //      entries, and advance().
-// While a Ready waits for its fsync the node is blocked, as a single
-// threaded server would be: inputs queue in a bounded inbox and are all
-// stepped before the next Ready (group commit).
+// While a Ready waits for its fsync the node keeps stepping inputs, as
+// slurpd's loop does while its log writer thread syncs: a leader's appends
+// and heartbeats leave at once (ReadyLoop::send_early), everything else
+// waits for the next Ready, taken after the fsync (group commit). A
+// paused node queues inputs in a bounded inbox.
 //
 // Pipeline mode adds the real state::StateMachine and the real
 // node::LeaderPipeline (slurpd's), one per life, run where slurpd's loop
@@ -210,8 +212,8 @@ class SimNode {
   void pause() { paused_ = true; }
   void resume();
 
-  // Handles the input now if the node is free, queues it if it is blocked
-  // on an fsync or paused, drops it if the node is down.
+  // Handles the input now (also while an fsync is under way), queues it
+  // if the node is paused, drops it if the node is down.
   void input(NodeInput input);
   // The fsync for life `life` finished (ignored if the node crashed since).
   void sync_done(std::uint64_t life);
