@@ -39,15 +39,42 @@ std::string_view word_before(std::string_view s, std::size_t at) {
 
 // Words that name an export, linkage or attribute macro in the wild:
 // CURL_EXTERN, ZMQ_EXPORT, LEVELDB_EXPORT, FMT_API, GTEST_API_,
-// FMT_CONSTEXPR, FMT_INLINE, ...
+// FMT_CONSTEXPR, FMT_INLINE, ... Asked of every upper-case word of a C
+// file: one pass over the word, comparing only the parts whose first
+// letter could start one.
 bool names_an_attribute(std::string_view m) {
-  for (const std::string_view w :
-       {"EXPORT",    "EXTERN",    "API",      "DLL",      "VISIB",
-        "PUBLIC",    "DECL",      "INLINE",   "ATTR",     "DEPRECATED",
-        "CONSTEXPR", "NODISCARD", "NORETURN", "NOEXCEPT", "NOTHROW",
-        "LOCK",      "REQUIRES",  "EXCLUDES", "GUARDED",  "ACQUIRE",
-        "RELEASE"}) {
-    if (m.find(w) != std::string_view::npos) return true;
+  for (std::size_t k = 0; k + 3 <= m.size(); ++k) {
+    const std::string_view rest = m.substr(k);
+    bool hit = false;
+    switch (m[k]) {
+      case 'A':
+        hit = rest.starts_with("API") || rest.starts_with("ATTR") ||
+              rest.starts_with("ACQUIRE");
+        break;
+      case 'C': hit = rest.starts_with("CONSTEXPR"); break;
+      case 'D':
+        hit = rest.starts_with("DLL") || rest.starts_with("DECL") ||
+              rest.starts_with("DEPRECATED");
+        break;
+      case 'E':
+        hit = rest.starts_with("EXPORT") || rest.starts_with("EXTERN") ||
+              rest.starts_with("EXCLUDES");
+        break;
+      case 'G': hit = rest.starts_with("GUARDED"); break;
+      case 'I': hit = rest.starts_with("INLINE"); break;
+      case 'L': hit = rest.starts_with("LOCK"); break;
+      case 'N':
+        hit = rest.starts_with("NODISCARD") || rest.starts_with("NORETURN") ||
+              rest.starts_with("NOEXCEPT") || rest.starts_with("NOTHROW");
+        break;
+      case 'P': hit = rest.starts_with("PUBLIC"); break;
+      case 'R':
+        hit = rest.starts_with("REQUIRES") || rest.starts_with("RELEASE");
+        break;
+      case 'V': hit = rest.starts_with("VISIB"); break;
+      default: break;
+    }
+    if (hit) return true;
   }
   return false;
 }
@@ -56,6 +83,7 @@ bool names_an_attribute(std::string_view m) {
 // a declaration, outside a directive that defines or tests it.
 void attribute_macros(std::string_view content,
                       std::vector<std::pair<std::size_t, std::size_t>>& found) {
+  std::size_t stop = std::string_view::npos;
   for (std::size_t at = 0; at < content.size(); ++at) {
     const char c = content[at];
     if (c < 'A' || c > 'Z' || (at > 0 && ident_char(content[at - 1]))) continue;
@@ -69,9 +97,14 @@ void attribute_macros(std::string_view content,
     // `void f() GTEST_LOCK_EXCLUDED_(mu) {`: the macro and its arguments
     // between a declarator and its body or semicolon.
     if (next < content.size() && content[next] == '(') {
-      const std::size_t close = content.find(')', next);
-      const std::size_t nl = content.find('\n', next);
-      if (close == std::string_view::npos || close > nl) continue;
+      // The first `)` or newline after it, found once for all the `(`
+      // before it: a search per `MACRO(` could cross a long line each time.
+      if (stop == std::string_view::npos || stop < next) {
+        stop = content.find_first_of(")\n", next);
+        if (stop == std::string_view::npos) stop = content.size();
+      }
+      if (stop == content.size() || content[stop] != ')') continue;
+      const std::size_t close = stop;
       const std::size_t after = skip_blanks(content, close + 1);
       if (after < content.size() &&
           (content[after] == '{' || content[after] == ';')) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iterator>
+#include <mutex>
 
 #include "src/engine/grammar_queries.h"
 
@@ -126,17 +127,16 @@ const TagsQuery* tags_query(Language language, bool tsx) {
       {Language::typescript, true, tree_sitter_tsx, &kTagsQuery_typescript},
   };
   constexpr std::size_t kCount = std::size(kEntries);
-  // All compiled on first use (a few milliseconds), then read-only.
-  static const std::array<const TagsQuery*, kCount> compiled = [] {
-    std::array<const TagsQuery*, kCount> out{};
-    for (std::size_t k = 0; k < kCount; ++k) {
-      out[k] = compile(kEntries[k].grammar(), *kEntries[k].text);
-    }
-    return out;
-  }();
+  // Each compiled on its first use (tens of milliseconds for the larger
+  // ones: a tree of one language pays for that one only), then read-only.
+  static std::array<std::once_flag, kCount> once;
+  static std::array<const TagsQuery*, kCount> compiled{};
   const bool want_tsx = tsx && language == Language::typescript;
   for (std::size_t k = 0; k < kCount; ++k) {
     if (kEntries[k].language == language && kEntries[k].tsx == want_tsx) {
+      std::call_once(once[k], [k] {
+        compiled[k] = compile(kEntries[k].grammar(), *kEntries[k].text);
+      });
       return compiled[k];
     }
   }

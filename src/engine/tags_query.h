@@ -1,9 +1,9 @@
 // One language's tags query, compiled once: the grammar, the query, what
 // each capture means and the text predicates (#eq?, #match? and their
 // negations) of each pattern. Patterns that capture only references are
-// disabled: the engine lists definitions. Built on first use behind a
-// function-local static; read-only after that, so any thread may use it
-// with its own TSQueryCursor.
+// disabled: the engine lists definitions. Each language's is built on its
+// first use (std::call_once); read-only after that, so any thread may use
+// it with its own TSQueryCursor.
 #pragma once
 
 #include <tree_sitter/api.h>
