@@ -6,10 +6,10 @@
 #include <array>
 #include <memory>
 
-#include "src/engine/body_blanking.h"
 #include "src/engine/c_conditionals.h"
 #include "src/engine/comment_text.h"
 #include "src/engine/export_macros.h"
+#include "src/engine/parse_ranges.h"
 #include "src/engine/tags_query.h"
 // Header-only UTF-8 checks, shared with the worker (no link dependency).
 #include "src/worker/utf8.h"
@@ -237,23 +237,125 @@ bool is_wrapper(TSNode n) {
   return std::find(kWrappers.begin(), kWrappers.end(), type) != kWrappers.end();
 }
 
-// The row a doc comment must end just above. Parents are looked up from
-// the root (O(depth)), which is cheap for top-level definitions only.
-std::uint32_t anchor_row(TSNode definition) {
-  TSNode n = definition;
-  for (int hops = 0; hops < 4; ++hops) {
-    const TSNode parent = ts_node_parent(n);
-    if (ts_node_is_null(parent) || !is_wrapper(parent)) break;
-    n = parent;
+bool is_attribute(TSNode n) {
+  return is(n, "attribute_item") || is(n, "decorator");
+}
+
+// The path from a node down to nodes asked for in file order, found by
+// one forward walk of a tree cursor. ts_node_parent and
+// ts_node_prev_named_sibling walk down from the root past every earlier
+// sibling: over a header of thousands of declarations that was a tenth of
+// the engine's time.
+class PathWalk {
+ public:
+  struct Step {
+    TSNode node;
+    // The first row of the attributes and decorators right before it
+    // (`#[derive(..)]`, `@dataclass`), else its own first row.
+    std::uint32_t attributes_row;
+  };
+
+  explicit PathWalk(TSNode top) : cursor_(ts_tree_cursor_new(top)) {
+    path_.push_back({top, ts_node_start_point(top).row});
   }
-  // Attributes and annotations between the comment and the item.
-  for (TSNode prev = ts_node_prev_named_sibling(n);
-       !ts_node_is_null(prev) &&
-       (is(prev, "attribute_item") || is(prev, "decorator"));
-       prev = ts_node_prev_named_sibling(prev)) {
-    n = prev;
+  ~PathWalk() { ts_tree_cursor_delete(&cursor_); }
+  PathWalk(const PathWalk&) = delete;
+  PathWalk& operator=(const PathWalk&) = delete;
+
+  // The nodes from the top down to `target`, `target` last; nullptr when
+  // it is not below the top or comes before the last one asked for.
+  const std::vector<Step>* path_to(TSNode target) {
+    const std::uint32_t begin = ts_node_start_byte(target);
+    const std::uint32_t end = ts_node_end_byte(target);
+    for (;;) {
+      const TSNode at = path_.back().node;
+      if (ts_node_eq(at, target)) return &path_;
+      if (ts_node_start_byte(at) > begin) return nullptr;
+      if (ts_node_end_byte(at) >= end &&
+          ts_tree_cursor_goto_first_child(&cursor_)) {
+        const TSNode child = ts_tree_cursor_current_node(&cursor_);
+        path_.push_back({child, ts_node_start_point(child).row});
+        run_open_ = false;
+        continue;
+      }
+      if (!next()) return nullptr;
+    }
   }
-  return ts_node_start_point(n).row;
+
+ private:
+  // To the next sibling, climbing as needed; false past the top's end.
+  bool next() {
+    for (;;) {
+      const TSNode left = path_.back().node;
+      if (path_.size() > 1 && ts_tree_cursor_goto_next_sibling(&cursor_)) {
+        // A run of attributes before a named node, on the same level.
+        if (ts_node_is_named(left)) {
+          if (!is_attribute(left)) {
+            run_open_ = false;
+          } else if (!run_open_) {
+            run_open_ = true;
+            run_row_ = ts_node_start_point(left).row;
+          }
+        }
+        const TSNode node = ts_tree_cursor_current_node(&cursor_);
+        path_.back() = {node,
+                        run_open_ ? run_row_ : ts_node_start_point(node).row};
+        return true;
+      }
+      if (path_.size() == 1 || !ts_tree_cursor_goto_parent(&cursor_)) {
+        return false;
+      }
+      path_.pop_back();
+      run_open_ = false;
+    }
+  }
+
+  TSTreeCursor cursor_;
+  std::vector<Step> path_;
+  bool run_open_ = false;
+  std::uint32_t run_row_ = 0;
+};
+
+// The row a doc comment must end just above: the definition's, or that of
+// the declarations wrapping it and the attributes before them. `path`
+// ends with the definition.
+std::uint32_t anchor_row(const std::vector<PathWalk::Step>& path) {
+  std::size_t k = path.size() - 1;
+  for (int hops = 0; hops < 4 && k > 0 && is_wrapper(path[k - 1].node);
+       ++hops) {
+    --k;
+  }
+  return path[k].attributes_row;
+}
+
+// anchor_row of each definition, by one walk over them in file order.
+std::vector<std::uint32_t> anchor_rows(TSNode root,
+                                       const std::vector<Found>& found) {
+  std::vector<std::size_t> order(found.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+  // Outer before inner at one start: the order a walk meets them in.
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const TSNode x = found[a].definition, y = found[b].definition;
+    if (ts_node_start_byte(x) != ts_node_start_byte(y))
+      return ts_node_start_byte(x) < ts_node_start_byte(y);
+    return ts_node_end_byte(x) > ts_node_end_byte(y);
+  });
+  std::vector<std::uint32_t> out(found.size());
+  PathWalk walk(root);
+  for (const std::size_t k : order) {
+    const TSNode d = found[k].definition;
+    const std::vector<PathWalk::Step>* path = walk.path_to(d);
+    if (path == nullptr) {
+      // Two patterns matched one node with different ends, or a node
+      // twice: walked to afresh.
+      PathWalk again(root);
+      path = again.path_to(d);
+      out[k] = path != nullptr ? anchor_row(*path) : ts_node_start_point(d).row;
+      continue;
+    }
+    out[k] = anchor_row(*path);
+  }
+  return out;
 }
 
 std::string python_docstring(TSNode definition, std::string_view source) {
@@ -304,9 +406,14 @@ std::string doc_above(const std::vector<CommentAt>& comments, std::uint32_t row,
   return first_sentence(comment_prose(text));
 }
 
-std::string name_of(TSNode name, std::string_view source) {
-  // `int A::f()` is reported as A::f, like the hand-written extractor did.
-  const TSNode parent = ts_node_parent(name);
+// `int A::f()` is reported as A::f, like the hand-written extractor did.
+std::string name_of(TSNode definition, TSNode name, std::string_view source) {
+  // The name is inside its definition, whose subtree is small.
+  PathWalk walk(definition);
+  const std::vector<PathWalk::Step>* path = walk.path_to(name);
+  const TSNode parent = path == nullptr    ? ts_node_parent(name)
+                        : path->size() > 1 ? (*path)[path->size() - 2].node
+                                           : TSNode{};
   if (!ts_node_is_null(parent) && is(parent, "qualified_identifier")) {
     return collapsed(text_of(parent, source));
   }
@@ -359,11 +466,36 @@ std::string latin1_to_utf8(std::string_view s) {
   return out;
 }
 
-TSTree* parse(const TSLanguage* grammar, std::string_view content) {
+// The parser reads everything but the skipped spans; nodes keep the
+// file's offsets and points.
+std::vector<TSRange> included_ranges(const std::vector<SkippedSpan>& skipped) {
+  std::vector<TSRange> out;
+  if (skipped.empty()) return out;  // none: the whole text
+  out.reserve(skipped.size() + 1);
+  TSRange r{};
+  for (const SkippedSpan& s : skipped) {
+    r.end_byte = s.begin;
+    r.end_point = {s.begin_point.row, s.begin_point.column};
+    out.push_back(r);
+    r.start_byte = s.end;
+    r.start_point = {s.end_point.row, s.end_point.column};
+  }
+  r.end_byte = UINT32_MAX;
+  r.end_point = {UINT32_MAX, UINT32_MAX};
+  out.push_back(r);
+  return out;
+}
+
+TSTree* parse(const TSLanguage* grammar, std::string_view content,
+              const std::vector<SkippedSpan>& skipped) {
   thread_local std::unique_ptr<TSParser, ParserDeleter> parser(ts_parser_new());
   ts_parser_set_language(parser.get(), grammar);
   ts_parser_set_timeout_micros(parser.get(),
                                tree_parse_timeout_base_us + content.size());
+  const std::vector<TSRange> ranges = included_ranges(skipped);
+  // Sorted and disjoint by construction; a refusal would parse it all.
+  ts_parser_set_included_ranges(parser.get(), ranges.data(),
+                                static_cast<std::uint32_t>(ranges.size()));
   TSTree* tree =
       ts_parser_parse_string(parser.get(), nullptr, content.data(),
                              static_cast<std::uint32_t>(content.size()));
@@ -412,17 +544,24 @@ std::optional<TreeSymbols> tree_symbols(Language language,
       blanked = std::move(more);
     }
   }
-  // Bodies hold no top-level symbol. Only where quotes are easy to tell:
-  // JavaScript's regex literals and Rust's lifetimes would throw the brace
-  // matching off, so those languages parse whole.
-  if (c_family || language == Language::java || language == Language::go) {
-    std::string copy = blanked ? std::move(*blanked) : std::string(content);
-    blank_function_bodies(copy, language == Language::go);
-    blanked = std::move(copy);
-  }
-  std::unique_ptr<TSTree, TreeDeleter> tree(
-      parse(q->grammar, blanked ? std::string_view(*blanked) : content));
+  // Bodies hold no top-level symbol: the parser skips them.
+  const std::string_view parsed =
+      blanked ? std::string_view(*blanked) : content;
+  const std::vector<SkippedSpan> skipped = skipped_bodies(parsed, language);
+  std::unique_ptr<TSTree, TreeDeleter> tree(parse(q->grammar, parsed, skipped));
   if (!tree) return std::nullopt;
+  // Outside C and C++ (where macros leave errors in many a good parse), an
+  // error after skipping may be the skipping's, misled by a regular
+  // expression or JSX text: the file is parsed whole instead. In C and
+  // C++ too when the whole file became one ERROR: error recovery sometimes
+  // gives up on a file whose bodies are gone where it would have recovered
+  // with them (a macro call `F(void, );` after class bodies).
+  const TSNode first_root = ts_tree_root_node(tree.get());
+  if (!skipped.empty() && ts_node_has_error(first_root) &&
+      (!c_family || is(first_root, "ERROR"))) {
+    tree.reset(parse(q->grammar, parsed, {}));
+    if (!tree) return std::nullopt;
+  }
   const TSNode root = ts_tree_root_node(tree.get());
   Collected found = collect(*q, root, content);
   const std::vector<Range> scopes = outermost(std::move(found.scopes));
@@ -430,9 +569,12 @@ std::optional<TreeSymbols> tree_symbols(Language language,
             [](const CommentAt& a, const CommentAt& b) {
               return a.bytes.begin < b.bytes.begin;
             });
+  const std::vector<std::uint32_t> anchors =
+      anchor_rows(root, found.definitions);
   TreeSymbols out;
   std::vector<std::pair<std::uint32_t, ExtractedSymbol>> symbols;
-  for (const Found& f : found.definitions) {
+  for (std::size_t d = 0; d < found.definitions.size(); ++d) {
+    const Found& f = found.definitions[d];
     const std::uint32_t at = ts_node_start_byte(f.name);
     // A #define inside a function body is still file-wide.
     const bool macro = *f.capture_kind == "macro";
@@ -440,7 +582,7 @@ std::optional<TreeSymbols> tree_symbols(Language language,
         is_aggregate_without_body(f.definition))
       continue;
     ExtractedSymbol s;
-    s.name = name_of(f.name, content);
+    s.name = name_of(f.definition, f.name, content);
     // Go's blank identifier declares nothing.
     if (s.name.empty() || s.name == "_") continue;
     s.kind = kind_of(f.definition, *f.capture_kind);
@@ -451,7 +593,7 @@ std::optional<TreeSymbols> tree_symbols(Language language,
                 ? python_docstring(f.definition, content)
                 : "";
     if (s.doc.empty()) {
-      s.doc = doc_above(found.comments, anchor_row(f.definition), content);
+      s.doc = doc_above(found.comments, anchors[d], content);
     }
     symbols.emplace_back(at, std::move(s));
     if (symbols.size() >= extract_symbols_max) break;

@@ -182,6 +182,43 @@ TEST_CASE("TSX files parse with the TSX grammar", "[tree][ts]") {
         Symbols{{"App", "function", 1}});
 }
 
+TEST_CASE("JavaScript: skipping misled by a regex, the file is parsed whole",
+          "[tree][js]") {
+  // After `)` a `/` is taken for a division, so the `}` in /}/ looks like
+  // the body's end: the parse after skipping has an error, and the whole
+  // file is parsed instead.
+  const auto s = symbols_of(Language::javascript, R"(function a(s) {
+  if (s) /}/.test(s);
+}
+/** Second. */
+function b() {}
+)");
+  CHECK(s == Symbols{{"a", "function", 1}, {"b", "function", 5}});
+  CHECK(s[1].doc == "Second.");
+}
+
+TEST_CASE("C++: doc comments and attributes above skipped bodies",
+          "[tree][cpp]") {
+  const auto s = symbols_of(Language::cpp, R"(namespace n {
+/// A reader.
+class Reader {
+  int f() { return 1; }
+};
+}
+struct Flags {
+  /* The first flag. */
+#define FLAG_FIRST 1
+  int bits;
+};
+)");
+  CHECK(s == Symbols{{"n", "module", 1},
+                     {"Reader", "class", 3},
+                     {"Flags", "struct", 7},
+                     {"FLAG_FIRST", "macro", 9}});
+  CHECK(s[1].doc == "A reader.");
+  CHECK(s[3].doc == "The first flag.");
+}
+
 TEST_CASE("Over the size bound, no tree", "[tree][limits]") {
   const std::string big(tree_parse_bytes_max + 1, ' ');
   CHECK_FALSE(tree_symbols(Language::c, big));
