@@ -504,6 +504,45 @@ TSTree* parse(const TSLanguage* grammar, std::string_view content,
   return tree;
 }
 
+// Whether an ERROR or MISSING node of the tree touches a skipped span
+// (or the braces around it). Only subtrees with errors are entered; past
+// kErrorNodesMax nodes, the answer is yes.
+bool errors_touch(TSNode root, const std::vector<SkippedSpan>& skipped) {
+  constexpr int kErrorNodesMax = 100000;
+  if (!ts_node_has_error(root)) return false;
+  TSTreeCursor cursor = ts_tree_cursor_new(root);
+  bool touch = false;
+  int visited = 0;
+  for (bool more = true; more && !touch;) {
+    const TSNode n = ts_tree_cursor_current_node(&cursor);
+    if (++visited > kErrorNodesMax) {
+      touch = true;
+      break;
+    }
+    if (ts_node_is_missing(n) || is(n, "ERROR")) {
+      const std::uint32_t begin = ts_node_start_byte(n);
+      const std::uint32_t end = ts_node_end_byte(n);
+      // The first span ending at or after the error's start.
+      auto it = std::lower_bound(
+          skipped.begin(), skipped.end(), begin,
+          [](const SkippedSpan& s, std::uint32_t b) { return s.end + 1 < b; });
+      touch = it != skipped.end() && it->begin <= end + 1;
+    }
+    if (!touch && ts_node_has_error(n) &&
+        ts_tree_cursor_goto_first_child(&cursor))
+      continue;
+    // Next sibling, climbing as needed.
+    while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
+      if (!ts_tree_cursor_goto_parent(&cursor)) {
+        more = false;
+        break;
+      }
+    }
+  }
+  ts_tree_cursor_delete(&cursor);
+  return touch;
+}
+
 }  // namespace
 
 bool has_grammar(Language language) {
@@ -550,17 +589,21 @@ std::optional<TreeSymbols> tree_symbols(Language language,
   const std::vector<SkippedSpan> skipped = skipped_bodies(parsed, language);
   std::unique_ptr<TSTree, TreeDeleter> tree(parse(q->grammar, parsed, skipped));
   if (!tree) return std::nullopt;
-  // Outside C and C++ (where macros leave errors in many a good parse), an
-  // error after skipping may be the skipping's, misled by a regular
-  // expression or JSX text: the file is parsed whole instead. In C and
-  // C++ too when the whole file became one ERROR: error recovery sometimes
-  // gives up on a file whose bodies are gone where it would have recovered
-  // with them (a macro call `F(void, );` after class bodies).
-  const TSNode first_root = ts_tree_root_node(tree.get());
-  if (!skipped.empty() && ts_node_has_error(first_root) &&
-      (!c_family || is(first_root, "ERROR"))) {
-    tree.reset(parse(q->grammar, parsed, {}));
-    if (!tree) return std::nullopt;
+  // An error next to a skipped span may be the skipping's, misled by a
+  // regular expression or JSX text: the file is parsed whole instead.
+  // Errors elsewhere are the grammar's (TypeScript's `out T`), and a whole
+  // parse would only repeat them. In C and C++, whose macros leave errors
+  // next to braces in many a good parse, only when the whole file became
+  // one ERROR: error recovery sometimes gives up on a file whose bodies
+  // are gone where it would have recovered with them.
+  if (!skipped.empty()) {
+    const TSNode first_root = ts_tree_root_node(tree.get());
+    const bool again =
+        c_family ? is(first_root, "ERROR") : errors_touch(first_root, skipped);
+    if (again) {
+      tree.reset(parse(q->grammar, parsed, {}));
+      if (!tree) return std::nullopt;
+    }
   }
   const TSNode root = ts_tree_root_node(tree.get());
   Collected found = collect(*q, root, content);

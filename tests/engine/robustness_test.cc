@@ -50,6 +50,29 @@ TEST_CASE("2 MB of unclosed /* on every line is linear", "[robust][slow]") {
   }
 }
 
+TEST_CASE("A 40 MB file: past the parse bound, tokenized in linear time",
+          "[robust][slow]") {
+  // Over tree_parse_bytes_max the hand-written tokenizer takes the file,
+  // over extract_content_bytes_max only its head; counts cover it all.
+  const std::string unit = "int f(int a) { return a; }\n";
+  std::string src;
+  src.reserve((40u << 20) + unit.size());
+  while (src.size() < (40u << 20)) src += unit;
+  const std::uint64_t units = src.size() / unit.size();
+  const auto start = std::chrono::steady_clock::now();
+  const Language language = detect_language("big.c", src);
+  const LineCounts counts = count_lines(language, src);
+  const Extraction x = extract(language, src, "big.c");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  CHECK(counts == LineCounts{units, 0, 0});
+  REQUIRE(x.symbols.size() == extract_symbols_max);
+  CHECK(x.symbols.back().line == extract_symbols_max);
+  CHECK(x.symbols.front().signature.empty());  // not from a tree
+  CHECK(seconds < 60.0);
+}
+
 TEST_CASE("Minified JavaScript: one 1 MB line", "[robust]") {
   std::string js;
   for (int k = 0; js.size() < (1u << 20); ++k) {
