@@ -458,7 +458,11 @@ std::vector<SkippedSpan> Scanner::run() {
       const bool keep =
           (r_.keeps_namespaces &&
            (namespace_word || (extern_word && string && !paren))) ||
-          (r_.keeps_mods && (mod_word || extern_word) && !fn_word);
+          (r_.keeps_mods && (mod_word || extern_word) && !fn_word) ||
+          // `const { a, b: c } = ...` binds a and c at top level.
+          (r_.js && prev_ == 'a' &&
+           (prev_word_ == "const" || prev_word_ == "let" ||
+            prev_word_ == "var"));
       new_statement();
       prev_ = '{';
       if (keep) {

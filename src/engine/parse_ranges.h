@@ -7,8 +7,9 @@
 // offsets, rows and columns and the skipped bytes cost nothing.
 //
 // Which braces are kept, per language: C and C++ `namespace X {` and
-// `extern "C" {`; Rust `mod x {` and `extern "C" {`; none in Go, Java,
-// JavaScript and TypeScript, whose top level is outside every brace.
+// `extern "C" {`; Rust `mod x {` and `extern "C" {`; JavaScript and
+// TypeScript `const {` (a destructuring binds top-level names); none
+// else in those two, Go and Java, whose top level is outside every brace.
 // Inside a kept brace the same rule applies again. Comments, string and
 // character literals, raw strings, template literals (with their
 // `${...}`), regular expression literals and C directives are stepped over

@@ -161,6 +161,14 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 28>
 
 std::string kind_of(TSNode definition, const std::string& capture_kind) {
   const std::string_view type = ts_node_type(definition);
+  // `res.send = function ...` defines a method of res (ctags scopes it to
+  // res), as `int A::f()` does in C++; `f = function` stays a function.
+  if (type == "assignment_expression") {
+    const TSNode left = ts_node_child_by_field_name(definition, "left", 4);
+    if (!ts_node_is_null(left) && is(left, "member_expression")) {
+      return "method";
+    }
+  }
   if (type == "type_spec" || type == "type_alias") {
     const TSNode t = ts_node_child_by_field_name(definition, "type", 4);
     if (!ts_node_is_null(t) && is(t, "struct_type")) return "struct";
@@ -443,11 +451,16 @@ void gtest_case(TSNode definition, std::string_view source,
 }
 
 // function, class and the other named kinds over method over variable:
-// when two patterns find one name on one line, the more telling kind wins.
-int kind_rank(std::string_view kind) {
+// when two patterns find one name on one line, the more telling kind wins
+// (a Rust fn in a `mod` is matched as a method too). In JavaScript and
+// TypeScript a top-level method is `res.send = function send() {}`, which
+// is a method, not a function named send.
+int kind_rank(std::string_view kind, Language language) {
+  const bool js =
+      language == Language::javascript || language == Language::typescript;
   if (kind == "variable") return 0;
-  if (kind == "method") return 1;
-  if (kind == "function") return 2;
+  if (kind == "method") return js ? 2 : 1;
+  if (kind == "function") return js ? 1 : 2;
   return 3;
 }
 
@@ -645,9 +658,18 @@ std::optional<TreeSymbols> tree_symbols(Language language,
       symbols.begin(), symbols.end(),
       [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [at, s] : symbols) {
+    // TypeScript overloads (`function f(a: string): A;` then `function
+    // f(a: number): B;` then the body) declare one function: its first
+    // line, as ctags reports it.
+    if (language == Language::typescript && !out.symbols.empty() &&
+        s.kind == "function" && out.symbols.back().kind == "function" &&
+        out.symbols.back().name == s.name) {
+      continue;
+    }
     if (!out.symbols.empty() && out.symbols.back().name == s.name &&
         out.symbols.back().line == s.line) {
-      if (kind_rank(s.kind) > kind_rank(out.symbols.back().kind)) {
+      if (kind_rank(s.kind, language) >
+          kind_rank(out.symbols.back().kind, language)) {
         out.symbols.back() = std::move(s);
       }
       continue;

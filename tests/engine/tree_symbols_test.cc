@@ -197,6 +197,32 @@ function b() {}
   CHECK(s[1].doc == "Second.");
 }
 
+TEST_CASE("JavaScript: destructured bindings, methods assigned to objects",
+          "[tree][js]") {
+  const auto s = symbols_of(Language::javascript, R"(const [isA, isB] = pair;
+var { join, sep: separator } = require('path');
+res.send = function send(body) {};
+const helper = () => { const local = 1; };
+)");
+  CHECK(s == Symbols{{"isA", "variable", 1},
+                     {"isB", "variable", 1},
+                     {"join", "variable", 2},
+                     {"separator", "variable", 2},
+                     {"send", "method", 3},
+                     {"helper", "function", 4}});
+}
+
+TEST_CASE("TypeScript: overloads are one function, at the first",
+          "[tree][ts]") {
+  const auto s =
+      symbols_of(Language::typescript, R"(export function parse(s: string): A;
+export function parse(n: number): B;
+export function parse(x: any): any { return x; }
+export function other(): void {}
+)");
+  CHECK(s == Symbols{{"parse", "function", 1}, {"other", "function", 4}});
+}
+
 TEST_CASE("C++: doc comments and attributes above skipped bodies",
           "[tree][cpp]") {
   const auto s = symbols_of(Language::cpp, R"(namespace n {
