@@ -8,8 +8,11 @@
     (variable_declarator name: (identifier) @name) @definition.variable))
 (program
   (export_statement
-    declaration: (lexical_declaration
-      (variable_declarator name: (identifier) @name) @definition.variable)))
+    declaration: [
+      (lexical_declaration
+        (variable_declarator name: (identifier) @name) @definition.variable)
+      (variable_declaration
+        (variable_declarator name: (identifier) @name) @definition.variable)]))
 
 ; `const [a, b] = ...` and `const { a, b: c } = ...` bind a, b and c.
 (program
