@@ -70,6 +70,49 @@ constexpr int kTemplateDepthMax = 32;
 // A regular expression literal longer than this is taken for a division.
 constexpr std::size_t kRegexBytesMax = 4096;
 
+// The spans found so far, with their points: offsets are only added in
+// growing order, so rows are counted once over the text.
+class Spans {
+ public:
+  explicit Spans(std::string_view s) : s_(s) {}
+
+  void add(std::size_t begin, std::size_t end) {
+    if (begin >= end) return;
+    SkippedSpan span;
+    span.begin = static_cast<std::uint32_t>(begin);
+    span.end = static_cast<std::uint32_t>(end);
+    span.begin_point = point_at(begin);
+    span.end_point = point_at(end);
+    out_.push_back(span);
+  }
+  std::size_t size() const { return out_.size(); }
+  std::vector<SkippedSpan> take() { return std::move(out_); }
+
+ private:
+  TextPoint point_at(std::size_t byte) {
+    while (point_byte_ < byte) {
+      const void* nl =
+          std::memchr(s_.data() + point_byte_, '\n', byte - point_byte_);
+      if (nl == nullptr) {
+        point_byte_ = byte;
+        break;
+      }
+      point_byte_ =
+          static_cast<std::size_t>(static_cast<const char*>(nl) - s_.data()) +
+          1;
+      ++point_row_;
+      point_line_start_ = point_byte_;
+    }
+    return {point_row_, static_cast<std::uint32_t>(byte - point_line_start_)};
+  }
+
+  std::string_view s_;
+  std::vector<SkippedSpan> out_;
+  std::size_t point_byte_ = 0;
+  std::uint32_t point_row_ = 0;
+  std::size_t point_line_start_ = 0;
+};
+
 // Bytes [begin, end) read inside a skipped body.
 struct Kept {
   std::size_t begin = 0, end = 0;
@@ -77,7 +120,7 @@ struct Kept {
 
 class Scanner {
  public:
-  Scanner(std::string_view s, const Rules& r) : s_(s), r_(r) {}
+  Scanner(std::string_view s, const Rules& r) : s_(s), r_(r), out_(s) {}
 
   std::vector<SkippedSpan> run();
 
@@ -100,12 +143,10 @@ class Scanner {
   std::size_t comments_above(std::size_t line, std::size_t floor) const;
   void add_spans(std::size_t open, std::size_t close,
                  const std::vector<Kept>& defines);
-  void add_span(std::size_t begin, std::size_t end);
-  TextPoint point_at(std::size_t byte);
 
   std::string_view s_;
   Rules r_;
-  std::vector<SkippedSpan> out_;
+  Spans out_;
   // Lexical state carried from one element to the next.
   bool line_has_token_ = false;      // a directive's `#` must come first
   char prev_ = '\0';                 // the last significant byte
@@ -113,10 +154,6 @@ class Scanner {
   std::size_t no_regex_before_ = 0;  // a failed /re/ scan reached here
   int template_depth_ = 0;
   bool exhausted_ = false;  // a `{`, quote or template never closed
-  // point_at's position: it is only asked about growing offsets.
-  std::size_t point_byte_ = 0;
-  std::uint32_t point_row_ = 0;
-  std::size_t point_line_start_ = 0;
 };
 
 // Index past the lexical element at `k`: a blank, a comment, a literal, a
@@ -377,32 +414,6 @@ std::size_t Scanner::close_of(std::size_t open, std::vector<Kept>* defines) {
   return npos;
 }
 
-TextPoint Scanner::point_at(std::size_t byte) {
-  while (point_byte_ < byte) {
-    const void* nl =
-        std::memchr(s_.data() + point_byte_, '\n', byte - point_byte_);
-    if (nl == nullptr) {
-      point_byte_ = byte;
-      break;
-    }
-    point_byte_ =
-        static_cast<std::size_t>(static_cast<const char*>(nl) - s_.data()) + 1;
-    ++point_row_;
-    point_line_start_ = point_byte_;
-  }
-  return {point_row_, static_cast<std::uint32_t>(byte - point_line_start_)};
-}
-
-void Scanner::add_span(std::size_t begin, std::size_t end) {
-  if (begin >= end) return;
-  SkippedSpan span;
-  span.begin = static_cast<std::uint32_t>(begin);
-  span.end = static_cast<std::uint32_t>(end);
-  span.begin_point = point_at(begin);
-  span.end_point = point_at(end);
-  out_.push_back(span);
-}
-
 // Where the comment lines right above the line starting at `line` begin
 // (at most 32 lines up, never before `floor`).
 std::size_t Scanner::comments_above(std::size_t line, std::size_t floor) const {
@@ -432,10 +443,10 @@ void Scanner::add_spans(std::size_t open, std::size_t close,
       begin = std::max(begin, std::min(d.end, close));
       continue;
     }
-    add_span(begin, d.begin);
+    out_.add(begin, d.begin);
     begin = std::min(d.end, close);
   }
-  add_span(begin, close);
+  out_.add(begin, close);
 }
 
 std::vector<SkippedSpan> Scanner::run() {
@@ -499,19 +510,155 @@ std::vector<SkippedSpan> Scanner::run() {
     }
     k = next;
   }
-  return std::move(out_);
+  return out_.take();
 }
+
+// Python: the bodies of `def` and `class` after their first statement
+// (a docstring, when there is one), up to the first line indented no
+// deeper than the header. A body whose first statement opens a block
+// (`class A:\n    def f(self):`) is read; the defs in it are looked at in
+// turn. Logical lines are followed through brackets, backslashes and
+// strings (triple-quoted ones span lines at any indentation).
+class PythonScanner {
+ public:
+  explicit PythonScanner(std::string_view s) : s_(s), out_(s) {}
+
+  std::vector<SkippedSpan> run() {
+    // The innermost header whose body is being skipped, by its indent.
+    bool skipping = false;
+    std::size_t owner_indent = 0, skip_begin = 0, code_end = 0;
+    // A header seen: its body's first statement is the next line.
+    bool header = false;
+    std::size_t header_indent = 0;
+    for (std::size_t k = 0; k < s_.size();) {
+      std::size_t indent = 0;
+      while (k + indent < s_.size() &&
+             (s_[k + indent] == ' ' || s_[k + indent] == '\t'))
+        ++indent;
+      const std::size_t first = k + indent;
+      if (first >= s_.size()) break;
+      if (s_[first] == '\n' || s_[first] == '\r' || s_[first] == '#') {
+        k = line_end(first);  // blank or comment: ends nothing
+        continue;
+      }
+      if (skipping) {
+        if (indent > owner_indent) {
+          k = logical_end(first).end;
+          code_end = k;
+          continue;
+        }
+        // Blank and comment lines after the body's last line are read:
+        // a comment there documents what follows.
+        out_.add(skip_begin, code_end);
+        if (out_.size() >= skipped_spans_max) return out_.take();
+        skipping = false;
+      }
+      const Logical line = logical_end(first);
+      if (header && indent > header_indent && !line.opens_block) {
+        // The first statement is read; the rest of the body is not.
+        skipping = true;
+        owner_indent = header_indent;
+        skip_begin = code_end = line.end;
+        header = false;
+      } else {
+        header = line.opens_block && line.def_or_class;
+        header_indent = indent;
+      }
+      k = line.end;
+    }
+    if (skipping) out_.add(skip_begin, code_end);
+    return out_.take();
+  }
+
+ private:
+  struct Logical {
+    std::size_t end = 0;        // past its newline
+    bool opens_block = false;   // ends with `:` (or is a decorator)
+    bool def_or_class = false;  // starts with def, async def or class
+  };
+
+  std::size_t line_end(std::size_t k) const {
+    const std::size_t nl = s_.find('\n', k);
+    return nl == npos ? s_.size() : nl + 1;
+  }
+
+  // The logical line that starts at `k` (its first non-blank byte).
+  Logical logical_end(std::size_t k) const {
+    Logical out;
+    const std::string_view head = s_.substr(k, 10);
+    out.def_or_class = head.starts_with("def ") ||
+                       head.starts_with("async def ") ||
+                       head.starts_with("class ");
+    int depth = 0;
+    char last = '\0';  // the last significant byte
+    std::size_t j = k;
+    while (j < s_.size()) {
+      const char c = s_[j];
+      if (c == '#') {
+        j = s_.find('\n', j);
+        if (j == npos) j = s_.size();
+        continue;
+      }
+      if (c == '"' || c == '\'') {
+        j = past_string(j);
+        last = '"';
+        continue;
+      }
+      if (c == '\\' && j + 1 < s_.size() && s_[j + 1] == '\n') {
+        j += 2;
+        continue;
+      }
+      if (c == '\n') {
+        if (depth <= 0) {
+          ++j;
+          break;
+        }
+      } else if (c == '(' || c == '[' || c == '{') {
+        ++depth;
+      } else if (c == ')' || c == ']' || c == '}') {
+        --depth;
+      }
+      if (!is_blank(c) && c != '\n') last = c;
+      ++j;
+    }
+    out.end = j;
+    // A decorator leads a definition, which must stay whole.
+    out.opens_block = last == ':' || s_[k] == '@';
+    return out;
+  }
+
+  std::size_t past_string(std::size_t k) const {
+    const char q = s_[k];
+    const bool triple = k + 2 < s_.size() && s_[k + 1] == q && s_[k + 2] == q;
+    for (std::size_t j = k + (triple ? 3 : 1); j < s_.size(); ++j) {
+      const char c = s_[j];
+      if (c == '\\') {
+        ++j;
+      } else if (c == q && (!triple || (j + 2 < s_.size() && s_[j + 1] == q &&
+                                        s_[j + 2] == q))) {
+        return j + (triple ? 3 : 1);
+      } else if (c == '\n' && !triple) {
+        return j;
+      }
+    }
+    return s_.size();
+  }
+
+  std::string_view s_;
+  Spans out_;
+};
 
 }  // namespace
 
 std::vector<SkippedSpan> skipped_bodies(std::string_view text,
                                         Language language) {
+  if (text.size() >= std::numeric_limits<std::uint32_t>::max()) return {};
+  if (language == Language::python) return PythonScanner(text).run();
   const Rules rules = rules_for(language);
   if (!rules.directives && !rules.js && !rules.rust && !rules.go_raw_strings &&
       !rules.text_blocks) {
     return {};
   }
-  if (text.size() >= std::numeric_limits<std::uint32_t>::max()) return {};
   return Scanner(text, rules).run();
 }
 

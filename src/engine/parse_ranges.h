@@ -15,8 +15,10 @@
 // `${...}`), regular expression literals and C directives are stepped over
 // when matching braces; a C `#define` inside a skipped body stays read
 // (macros are file-wide). A `{` without a match ends the skipping: the
-// rest is read whole. No spans for Python and the languages without a
-// grammar. Pure; any thread; linear in the text.
+// rest is read whole. Python has no braces: there the body of a `def`
+// or `class` is skipped after its first statement (the docstring, when
+// there is one) up to the line that leaves its indentation. No spans for
+// the languages without a grammar. Pure; any thread; linear in the text.
 #pragma once
 
 #include <cstddef>

@@ -121,10 +121,41 @@ TEST_CASE("Go and Java: every top-level brace is skipped", "[ranges]") {
                   Language::java) == "class A {}\n");
 }
 
-TEST_CASE("Python and languages without a grammar get no spans", "[ranges]") {
-  CHECK(skipped_bodies("def f():\n    return {1: 2}\n", Language::python)
-            .empty());
+TEST_CASE(
+    "Python: bodies after their first statement, which may be a "
+    "docstring",
+    "[ranges]") {
+  const std::string text =
+      "def f(a,\n      b):\n"
+      "    \"\"\"Doc.\n\nMore, at column 0.\"\"\"\n"
+      "    x = (1,\n2)\n"
+      "    return x\n"
+      "\n"
+      "# About g.\n"
+      "class G:\n"
+      "    @property\n"
+      "    def p(self):\n"
+      "        return 1\n"
+      "        # trailing\n"
+      "    y = 2\n"
+      "def h(): return 3\n";
+  CHECK(read_part(text, Language::python) ==
+        "def f(a,\n      b):\n"
+        "    \"\"\"Doc.\n\nMore, at column 0.\"\"\"\n"
+        "\n"
+        "# About g.\n"
+        "class G:\n"
+        "    @property\n"
+        "    def p(self):\n"
+        "        return 1\n"
+        "        # trailing\n"
+        "    y = 2\n"
+        "def h(): return 3\n");
+}
+
+TEST_CASE("Languages without a grammar get no spans", "[ranges]") {
   CHECK(skipped_bodies("f() { echo; }\n", Language::shell).empty());
+  CHECK(skipped_bodies("a: {b: 1}\n", Language::yaml).empty());
 }
 
 TEST_CASE("Hostile inputs are linear", "[ranges][robust]") {
