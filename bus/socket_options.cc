@@ -56,6 +56,11 @@ Status validate_socket_options(const SocketOptions& o) {
     if (p.value <= 0) return bad_option(p.name, "must be positive");
   }
   if (o.linger_ms < 0) return bad_option("linger_ms", "must not be negative");
+  if (o.send_buffer_bytes < 0 || o.receive_buffer_bytes < 0) {
+    return bad_option(o.send_buffer_bytes < 0 ? "send_buffer_bytes"
+                                              : "receive_buffer_bytes",
+                      "must not be negative");
+  }
   if (o.receive_hwm_messages < 0) {
     return bad_option("receive_hwm_messages", "must not be negative");
   }
@@ -109,6 +114,12 @@ void apply_socket_options(zmq::socket_t& socket, zmq::socket_type type,
     socket.set(zmq::sockopt::heartbeat_ivl, 0);
   }
   socket.set(zmq::sockopt::handshake_ivl, o.handshake_interval_ms);
+  if (o.send_buffer_bytes > 0) {
+    socket.set(zmq::sockopt::sndbuf, o.send_buffer_bytes);
+  }
+  if (o.receive_buffer_bytes > 0) {
+    socket.set(zmq::sockopt::rcvbuf, o.receive_buffer_bytes);
+  }
   // libzmq has no jitter option: pick this socket's interval at random.
   socket.set(zmq::sockopt::reconnect_ivl,
              jittered_interval_ms(o.reconnect_interval_ms));

@@ -70,6 +70,12 @@ struct SocketOptions {
   // Tells the peer to drop us after this much silence; same as our timeout.
   int heartbeat_ttl_ms = limits::zmtp_heartbeat_timeout_ms;
   int handshake_interval_ms = limits::handshake_interval_ms;
+  // The kernel's TCP buffers (SO_SNDBUF / SO_RCVBUF) for this socket's
+  // connections; 0: the kernel's default, which autotunes to megabytes.
+  // Set where messages queued in the kernel must stay few (jobs: a job
+  // waiting there is leased but not being worked on).
+  int send_buffer_bytes = 0;
+  int receive_buffer_bytes = 0;
   int tcp_keepalive_idle_s = limits::tcp_keepalive_idle_s;
   int tcp_keepalive_interval_s = limits::tcp_keepalive_interval_s;
   int tcp_keepalive_count = limits::tcp_keepalive_count;

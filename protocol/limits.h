@@ -182,12 +182,21 @@ inline constexpr std::size_t dispatch_batch_jobs_max = 64;
 inline constexpr std::size_t leasing_jobs_max = 4096;
 // Encoded bytes of completions one Raft entry carries (an Append carries at
 // most append_bytes_max of entry data).
-inline constexpr std::size_t complete_command_bytes_max = 512 * 1024;
+// Small enough that applying one is a few ms of CPU (an entry is applied
+// whole; see consensus::Config::apply_bytes_max).
+inline constexpr std::size_t complete_command_bytes_max = 128 * 1024;
 // How often the leader looks for expired leases and passed deadlines.
 inline constexpr std::uint64_t lease_check_interval_ms = 100;
 // The leader's jobs PUSH queues at most this many batches per worker: a
 // worker that does not keep up gets no more until it drains.
 inline constexpr int jobs_send_hwm_batches = 4;
+// ... and the kernel's TCP buffers on each end of a jobs connection hold
+// about this much (SO_SNDBUF / SO_RCVBUF; Linux doubles it). Left to
+// autotuning they grew to megabytes: `generate --by-path` jobs are ~200
+// bytes, so thousands of leased jobs sat in a worker's socket and their
+// 30 s leases expired before it read them. A larger job still passes; it
+// just takes more round trips.
+inline constexpr int jobs_socket_buffer_bytes = 16 * 1024;
 // How often the leader publishes a beacon.
 inline constexpr std::uint64_t beacon_interval_ms = 200;
 // A leader that is asked to stop waits at most this long for its

@@ -120,10 +120,13 @@ struct Config {
   // turns, answering heartbeats in between, instead of in one long turn.
   // A stored context of ~2 KB costs 50-120 us of CPU to apply on the
   // development machine (decoding, the as-of lookup and the SQLite
-  // insert), so 256 KiB of them stay near 15 ms: 8 MiB took 100-150 ms, and
-  // the node checks its turn budget only between Readies.
-  std::size_t apply_entries_max = 256;
-  std::size_t apply_bytes_max = 256 * 1024;
+  // insert), so 64 KiB of them stay near 4 ms of CPU: 8 MiB took 100-150
+  // ms, and the node checks its turn budget only between Readies. Small,
+  // because on a busy machine a turn's wall time is several times its CPU
+  // time (three nodes and two workers on two cores: 50 ms of CPU took 274
+  // ms), and a leader in the middle of a long apply sends no heartbeats.
+  std::size_t apply_entries_max = 64;
+  std::size_t apply_bytes_max = 64 * 1024;
 
   std::uint64_t seed = 1;  // for election timeout randomization
 

@@ -58,8 +58,11 @@ class ReadyLoop {
   static bool begin(Raft& raft, ReadyPorts& ports, std::optional<Ready>& slot);
   // Sends, restores, applies, hands over reads, advances.
   static void finish(Raft& raft, const Ready& ready, ReadyPorts& ports);
-  // Between begin() and finish(), after the core took inputs: sends what
-  // may leave before the write is durable (Raft::take_early_messages).
+  // Sends what may leave before a write is durable
+  // (Raft::take_early_messages): between begin() and finish(), after the
+  // core took inputs, and by a shell with an asynchronous persist() just
+  // before begin(), so a leader's appends reach its followers while its
+  // own fsync runs rather than after it.
   static void send_early(Raft& raft, ReadyPorts& ports);
   // begin() and finish() back to back while the core has a Ready, for a
   // shell whose persist() is synchronous.

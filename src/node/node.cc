@@ -346,11 +346,21 @@ Status Node::bind_sockets(const NodeOptions& options) {
   drained.receive_hwm_messages = 0;
   bus::SocketOptions api_options = drained;
   api_options.send_hwm_messages = limits::api_send_hwm_messages;
+  // A worker that does not keep up gets no more batches: PUSH skips a
+  // full pipe (see src/worker/worker.h on flow control). Set before bind:
+  // libzmq gives the connections a listener accepts the options the
+  // socket had when it bound, so the high-water mark this socket used to
+  // get after bind() never applied, and a leader pushed thousands of
+  // leased jobs into its workers' pipes, where their leases ran out.
+  bus::SocketOptions jobs_options = facing;
+  jobs_options.send_hwm_messages = limits::jobs_send_hwm_batches;
+  jobs_options.send_buffer_bytes = limits::jobs_socket_buffer_bytes;
   for (Binding& b : bindings) {
     try {
       const bool work = b.socket == &jobs_ || b.socket == &results_;
       const bus::SocketOptions& options = b.socket == &api_       ? api_options
                                           : b.socket == &results_ ? drained
+                                          : b.socket == &jobs_    ? jobs_options
                                                                   : facing;
       *b.socket = bus::make_socket(context_, b.type,
                                    work ? work_security : security, options);
@@ -371,9 +381,6 @@ Status Node::bind_sockets(const NodeOptions& options) {
                         b.field);
     }
   }
-  // A worker that does not keep up gets no more batches: PUSH skips a
-  // full pipe (see src/worker/worker.h on flow control).
-  jobs_.set(zmq::sockopt::sndhwm, limits::jobs_send_hwm_batches);
   // From the config, members advertise their host; a node started from
   // flags alone advertises what it bound.
   if (self_.api_endpoint.empty()) self_.api_endpoint = api;

@@ -195,6 +195,8 @@ class Node : private consensus::ReadyPorts {
   static LeaderPipeline::Settings pipeline_settings(const NodeOptions& options);
   void run_pipeline();
   void send_job_batch(const JobBatch& batch);
+  bool push_unpushed_jobs();
+  bool try_push_jobs(const std::string& payload);
   void on_pipeline_applied(const LogEntry& entry,
                            const state::ApplyOutcome& outcome);
   void drain_results();
@@ -225,6 +227,10 @@ class Node : private consensus::ReadyPorts {
   std::uint64_t intake_refused_ = 0;
   LogRateLimit refusal_log_{limits::refusal_log_lines_per_s};
   // Worker results read off results_ and not yet accepted, and their bytes.
+  // Leased batches the jobs PUSH did not take (every worker's pipe was
+  // full), encoded, oldest first: pushed before anything else, and no new
+  // lease is proposed while one waits. At most leasing_jobs_max jobs.
+  std::deque<std::string> unpushed_jobs_;
   std::deque<bus::ReceivedMessage> results_backlog_;
   std::size_t results_backlog_bytes_ = 0;
   std::uint64_t results_discarded_ = 0;

@@ -63,7 +63,9 @@ void Node::process_ready() {
   }
   const std::uint64_t deadline_us =
       steady_now_us() + limits::ready_work_per_turn_ms * 1000;
-  while (consensus::ReadyLoop::begin(*raft_, *this, ready_in_flight_)) {
+  while (true) {
+    consensus::ReadyLoop::send_early(*raft_, *this);
+    if (!consensus::ReadyLoop::begin(*raft_, *this, ready_in_flight_)) break;
     if (log_writer_->busy()) return;  // finished once durable
     finish_ready();
     if (steady_now_us() >= deadline_us) break;

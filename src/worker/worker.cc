@@ -74,6 +74,8 @@ Worker::~Worker() {
 Status Worker::connect() {
   bus::SocketOptions jobs_options;
   jobs_options.receive_hwm_messages = kJobsReceiveHwmBatches;
+  // And few bytes in the kernel: a job held there is leased but waits.
+  jobs_options.receive_buffer_bytes = limits::jobs_socket_buffer_bytes;
   // This PULL stops its input on purpose (credit flow control, above), so
   // no ZMTP heartbeats on it: libzmq 4.3.4 aborts when a heartbeat fires
   // on a stopped connection that failed, e.g. when a node restarts

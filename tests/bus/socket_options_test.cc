@@ -1,6 +1,8 @@
 #include "bus/socket_options.h"
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <string>
 #include <set>
 
 #include "bus/curve_keys.h"
@@ -133,6 +135,71 @@ TEST_CASE("sockets: option validation", "[bus][socket]") {
   options = {};
   options.linger_ms = -1;
   CHECK_FALSE(validate_socket_options(options).ok());
+}
+
+// How many 13 KB messages a bound PUSH takes, with its one peer (a PULL
+// with a receive high-water mark of 2 and a small kernel buffer) never
+// reading, until it stops taking more for half a second. At most `cap`.
+std::size_t push_until_full(zmq::socket_t& push, std::size_t cap) {
+  const std::string message(13 * 1024, 'j');
+  std::size_t taken = 0;
+  while (taken < cap) {
+    if (push.send(zmq::buffer(message), zmq::send_flags::dontwait)) {
+      ++taken;
+      continue;
+    }
+    zmq::pollitem_t item{push.handle(), 0, ZMQ_POLLOUT, 0};
+    if (zmq::poll(&item, 1, std::chrono::milliseconds(500)) == 0) break;
+  }
+  return taken;
+}
+
+TEST_CASE(
+    "sockets: a bound PUSH queues what the high-water mark and buffers it "
+    "bound with allow",
+    "[bus][socket]") {
+  zmq::context_t context;
+  Result<CurveKeyPair> server = generate_curve_keypair();
+  Result<CurveKeyPair> client = generate_curve_keypair();
+  REQUIRE(server.ok());
+  REQUIRE(client.ok());
+  SocketOptions pull_options;
+  pull_options.receive_hwm_messages = 2;
+  pull_options.receive_buffer_bytes = 16 * 1024;
+  pull_options.zmtp_heartbeats = false;
+  auto connected_pull = [&](const std::string& endpoint) {
+    zmq::socket_t pull = make_socket(
+        context, zmq::socket_type::pull,
+        CurveClient{client->public_z85, client->secret_z85, server->public_z85},
+        pull_options);
+    pull.connect(endpoint);
+    return pull;
+  };
+  const CurveServer curve{server->public_z85, server->secret_z85, ""};
+
+  SECTION("options given to make_socket hold for accepted connections") {
+    SocketOptions options;
+    options.send_hwm_messages = 4;
+    options.send_buffer_bytes = 16 * 1024;
+    options.zmtp_heartbeats = false;
+    zmq::socket_t push =
+        make_socket(context, zmq::socket_type::push, curve, options);
+    zmq::socket_t pull = connected_pull(bind_ephemeral(push));
+    // 4 + 2 in the pipes, a few in the kernel's buffers (Linux doubles
+    // SO_SNDBUF / SO_RCVBUF).
+    CHECK(push_until_full(push, 2000) <= 40);
+  }
+  SECTION("a high-water mark set after bind does not reach them") {
+    // Why the node sets its jobs PUSH's options before bind(): libzmq
+    // gives a listener's connections the options the socket bound with.
+    SocketOptions options;
+    options.zmtp_heartbeats = false;
+    zmq::socket_t push =
+        make_socket(context, zmq::socket_type::push, curve, options);
+    zmq::socket_t pull = connected_pull(bind_ephemeral(push));
+    push.set(zmq::sockopt::sndhwm, 4);
+    CHECK(push_until_full(push, 2000) == 2000);
+  }
 }
 
 }  // namespace

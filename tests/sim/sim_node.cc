@@ -281,6 +281,8 @@ void SimNode::step_input(const NodeInput& input) {
 // the simulated fsync is done, or at once when nothing needed one.
 void SimNode::begin_ready() {
   Ports ports{*this};
+  // As slurpd's node: what may leave before the write, first.
+  consensus::ReadyLoop::send_early(*raft_, ports);
   if (!consensus::ReadyLoop::begin(*raft_, ports, ready_)) return;
   if (!consensus::ReadyLoop::durable(*ready_)) {
     finish_ready();
