@@ -225,6 +225,10 @@ class Raft {
 
   // The state machine has a snapshot covering up to `index` (<= applied):
   // log entries up to it may be dropped, and lagging followers get it.
+  // Errors: bad_request (index beyond applied), too_large, and conflict
+  // when the log is compacted at or past `index` already, e.g. by a
+  // leader's snapshot stepped since the last ready() (the next Ready
+  // installs it): the caller drops its snapshot and tries later.
   Status compact(std::uint64_t index, SnapshotData data);
 
   bool has_ready() const;

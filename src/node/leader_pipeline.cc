@@ -76,6 +76,15 @@ void LeaderPipeline::dispatch(consensus::Raft& raft,
                  settings_.leasing_jobs_max - leasing_.size());
     auto picks = machine.next_dispatch(wall_now_ms, room, leasing_);
     if (picks.empty()) return;
+    std::size_t dependencies = 0;
+    for (std::size_t i = 0; i < picks.size(); ++i) {
+      const state::JobRecord* job = machine.job(picks[i].job_id);
+      dependencies += job != nullptr ? job->depends_on.size() : 0;
+      if (i > 0 && dependencies > settings_.dispatch_batch_dependencies_max) {
+        picks.resize(i);  // the rest wait for the next lease
+        break;
+      }
+    }
     state::LeaseCommand lease;
     lease.term = raft.term();
     lease.time_ms = wall_now_ms;

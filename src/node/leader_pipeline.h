@@ -48,6 +48,8 @@ class LeaderPipeline {
     // tests shrink them to reach them with a few jobs.
     std::size_t leasing_jobs_max = limits::leasing_jobs_max;
     std::size_t dispatch_batch_jobs_max = limits::dispatch_batch_jobs_max;
+    std::size_t dispatch_batch_dependencies_max =
+        limits::dispatch_batch_dependencies_max;
     std::uint64_t lease_check_interval_ms = limits::lease_check_interval_ms;
     std::size_t complete_command_bytes_max = limits::complete_command_bytes_max;
     std::uint64_t seed = 1;  // the retry jitter's

@@ -290,6 +290,7 @@ class Node : private consensus::ReadyPorts {
   LoopTurns loop_turns_;
   TurnPhases turn_phases_;
   LogRateLimit slow_turn_log_{1};
+  LogRateLimit slow_apply_log_{1};
   std::uint64_t poll_wait_us_ = 0;
   std::uint64_t next_beacon_ms_ = 0;
   std::uint64_t next_health_ms_ = 0;

@@ -119,9 +119,25 @@ void Node::restore(const consensus::Snapshot& snapshot) {
   publish("snapshot.installed", {{"index", std::to_string(snapshot_index_)}});
 }
 
+// An entry that alone takes a good part of a turn is named in the log
+// (kind, size, where the time went on this thread), at most once a second.
 void Node::apply(const LogEntry& entry) {
   PhaseTimer timer(turn_phases_, TurnPhase::apply);
+  const std::uint64_t start_us = steady_now_us();
+  const std::uint64_t cpu_start_us = thread_cpu_us();
   apply_entry(entry);
+  const std::uint64_t took_us = steady_now_us() - start_us;
+  if (took_us < limits::loop_turn_warn_ms * 1000 / 2) return;
+  std::uint64_t left_out = 0;
+  if (!slow_apply_log_.allow(steady_now_ms(), &left_out)) return;
+  spdlog::warn(
+      "applying entry {} (kind {}, {} bytes) took {:.1f} ms ({:.1f} ms on a "
+      "core){}",
+      entry.index, entry.kind, entry.data.size(),
+      static_cast<double>(took_us) / 1000.0,
+      static_cast<double>(thread_cpu_us() - cpu_start_us) / 1000.0,
+      left_out > 0 ? fmt::format(" ({} more not logged)", left_out)
+                   : std::string());
 }
 
 void Node::read_confirmed(const consensus::ReadState& read) {

@@ -403,6 +403,37 @@ TEST_CASE("dispatch keeps to leasing_jobs_max and waits while it cannot push",
   CHECK(jobs_in(c[0].pushed).size() == 5);
 }
 
+TEST_CASE("a lease carries at most dispatch_batch_dependencies_max dependencies",
+          "[pipeline]") {
+  LeaderPipeline::Settings s = settings_for("");
+  s.dispatch_batch_dependencies_max = 4;
+  Cluster c(1, s);
+  c.elect_other_than(std::nullopt);
+  // Three directories of three files each, the files' contexts stored.
+  for (int d = 0; d < 3; ++d) {
+    const std::string dir = "d" + std::to_string(d);
+    std::vector<std::string> files;
+    for (const char* f : {"/a.cc", "/b.cc", "/c.cc"}) {
+      Context context;
+      context.address = address(dir + f);
+      context.summary = "a file";
+      c.propose(0, state::CommandKind::update_context,
+                encode_record(state::UpdateContextCommand{
+                    context, "alice", 1000, std::string("developer")}));
+      files.push_back(context.address);
+    }
+    c.settle();
+    c.enqueue(0, dir, files);
+  }
+  c.turn(0, 2000, 0);
+  // 3 + 3 would be over 4: one directory per lease.
+  CHECK(c[0].pipeline.counters().leases_proposed == 3);
+  CHECK(c[0].pipeline.leasing() == 3);
+  c.settle();
+  CHECK(jobs_in(c[0].pushed).size() == 3);
+  for (const JobBatch& batch : c[0].pushed) CHECK(batch.jobs.size() == 1);
+}
+
 TEST_CASE("each fault changes the behaviour it names", "[pipeline]") {
   Cluster c(1);
   c.elect_other_than(std::nullopt);

@@ -507,6 +507,13 @@ void SimNode::maybe_compact() {
   consensus::Snapshot snapshot{{applied, state_.applied_term()},
                                encode_snapshot()};
   if (Status s = raft_->compact(applied, snapshot.data); !s) {
+    // A snapshot from the leader stepped in during the last fsync is the
+    // core's already and is installed by the next Ready: as slurpd does
+    // (Node::finish_snapshot), drop ours and try again later.
+    if (s.error().code == ErrorCode::conflict) {
+      next_compact_at_ = applied + settings_.compact_entries_min;
+      return;
+    }
     observer_.on_anomaly(*this, "Raft::compact: " + s.error().describe());
     return;
   }
