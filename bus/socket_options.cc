@@ -57,9 +57,9 @@ Status validate_socket_options(const SocketOptions& o) {
   }
   if (o.linger_ms < 0) return bad_option("linger_ms", "must not be negative");
   if (o.send_buffer_bytes < 0 || o.receive_buffer_bytes < 0) {
-    return bad_option(o.send_buffer_bytes < 0 ? "send_buffer_bytes"
-                                              : "receive_buffer_bytes",
-                      "must not be negative");
+    return bad_option(
+        o.send_buffer_bytes < 0 ? "send_buffer_bytes" : "receive_buffer_bytes",
+        "must not be negative");
   }
   if (o.receive_hwm_messages < 0) {
     return bad_option("receive_hwm_messages", "must not be negative");

@@ -2,8 +2,8 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <string>
 #include <set>
+#include <string>
 
 #include "bus/curve_keys.h"
 #include "bus/socket.h"

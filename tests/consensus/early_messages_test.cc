@@ -84,11 +84,14 @@ TEST_CASE(
   c.tick_all(2);
   Raft& follower = c.raft("n2");
   // Stored before the test: the first append gives n2 a Ready to write.
-  follower.step(Append{c.raft("n1").term(), "n1", c.raft("n1").last_index(),
-                       c.raft("n1").term(), c.raft("n1").commit_index(),
-                       {{c.raft("n1").last_index() + 1, c.raft("n1").term(), 1,
-                         bytes("x")}},
-                       100});
+  follower.step(Append{
+      c.raft("n1").term(),
+      "n1",
+      c.raft("n1").last_index(),
+      c.raft("n1").term(),
+      c.raft("n1").commit_index(),
+      {{c.raft("n1").last_index() + 1, c.raft("n1").term(), 1, bytes("x")}},
+      100});
   Ready writing = follower.ready();
   REQUIRE_FALSE(writing.entries.empty());
   const std::uint64_t first = writing.entries.back().index;

@@ -403,8 +403,9 @@ TEST_CASE("dispatch keeps to leasing_jobs_max and waits while it cannot push",
   CHECK(jobs_in(c[0].pushed).size() == 5);
 }
 
-TEST_CASE("a lease carries at most dispatch_batch_dependencies_max dependencies",
-          "[pipeline]") {
+TEST_CASE(
+    "a lease carries at most dispatch_batch_dependencies_max dependencies",
+    "[pipeline]") {
   LeaderPipeline::Settings s = settings_for("");
   s.dispatch_batch_dependencies_max = 4;
   Cluster c(1, s);

@@ -32,10 +32,10 @@ class RefusingStorage : public RaftStorage {
   Result<consensus::InitialState> load(LoadStats* /*stats*/) override {
     return consensus::InitialState{};
   }
-  Status write(const std::optional<consensus::HardState>& /*hard_state*/,
-               const std::vector<LogEntry>& /*entries*/,
-               const std::optional<consensus::Snapshot>& /*snapshot*/)
-      override {
+  Status write(
+      const std::optional<consensus::HardState>& /*hard_state*/,
+      const std::vector<LogEntry>& /*entries*/,
+      const std::optional<consensus::Snapshot>& /*snapshot*/) override {
     return ok_status();
   }
   Status sync() override {
