@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """The context store on disk (contexts.db), with three real slurpd processes:
 
-  - ENTRIES update_contexts (SLURP_STORE_TEST_ENTRIES, default 12,000: more
-    than the 10,000-entry snapshot interval, so every node has taken a
-    snapshot and a restart replays the log after it) are stored through the
-    leader, 256 in flight;
+  - ENTRIES update_contexts (SLURP_STORE_TEST_ENTRIES, default 22,000: more
+    than two 10,000-entry snapshot intervals, so every node has taken a
+    snapshot and a restart replays the log after it, and the leader's log,
+    which keeps 10,000 entries below its latest snapshot, no longer reaches
+    back to entry 1: a wiped follower cannot catch up by appends) are
+    stored through the leader, 256 in flight;
   - a follower SIGKILLed after them and started again knows the leader
     within 1 s of its restart;
   - a follower whose data directory is wiped is sent a snapshot (the core,
@@ -26,7 +28,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
     Client, cluster_test_main, note, now, wait_for)
 
-ENTRIES = int(os.environ.get("SLURP_STORE_TEST_ENTRIES", "12000"))
+ENTRIES = int(os.environ.get("SLURP_STORE_TEST_ENTRIES", "22000"))
 IN_FLIGHT = 256
 RESTART_TO_LEADER_S = 1.0
 
