@@ -47,14 +47,29 @@ class RefusingStorage : public RaftStorage {
   }
 };
 
+// raft.db in `dir`, opened and loaded as a node does before writing.
+std::unique_ptr<SqliteStorage> opened(const TempDir& dir) {
+  auto storage = SqliteStorage::open(dir.str());
+  REQUIRE(storage.ok());
+  REQUIRE((*storage)->load().ok());
+  return std::move(*storage);
+}
+
+// What the next process finds in `dir`.
+consensus::InitialState reloaded(const TempDir& dir) {
+  auto storage = SqliteStorage::open(dir.str());
+  REQUIRE(storage.ok());
+  auto loaded = (*storage)->load();
+  REQUIRE(loaded.ok());
+  return std::move(*loaded);
+}
+
 TEST_CASE("the log writer makes a Ready durable off the owner's thread",
           "[storage][log_writer]") {
   TempDir dir;
   {
-    auto storage = SqliteStorage::open(dir.str());
-    REQUIRE(storage.ok());
-    REQUIRE((*storage)->load().ok());
-    auto writer = LogWriter::start(**storage);
+    auto storage = opened(dir);
+    auto writer = LogWriter::start(*storage);
     REQUIRE(writer.ok());
     CHECK_FALSE((*writer)->busy());
     CHECK_FALSE((*writer)->take_done());
@@ -78,14 +93,11 @@ TEST_CASE("the log writer makes a Ready durable off the owner's thread",
           (*writer)->counters().write_us_last);
   }
   // What was taken as done is on disk for the next process.
-  auto reopened = SqliteStorage::open(dir.str());
-  REQUIRE(reopened.ok());
-  auto loaded = (*reopened)->load();
-  REQUIRE(loaded.ok());
-  REQUIRE(loaded->entries.size() == 150);
-  CHECK(loaded->entries.back().data == payload(150, 64));
-  CHECK(loaded->hard_state.term == 1);
-  CHECK(loaded->hard_state.voted_for == "n1");
+  const consensus::InitialState loaded = reloaded(dir);
+  REQUIRE(loaded.entries.size() == 150);
+  CHECK(loaded.entries.back().data == payload(150, 64));
+  CHECK(loaded.hard_state.term == 1);
+  CHECK(loaded.hard_state.voted_for == "n1");
 }
 
 TEST_CASE("the log writer returns the storage's failure",
@@ -105,20 +117,14 @@ TEST_CASE("stopping the log writer finishes the write under way",
           "[storage][log_writer]") {
   TempDir dir;
   {
-    auto storage = SqliteStorage::open(dir.str());
-    REQUIRE(storage.ok());
-    REQUIRE((*storage)->load().ok());
+    auto storage = opened(dir);
     consensus::Ready ready = ready_with(1, 2000, 3);
-    auto writer = LogWriter::start(**storage);
+    auto writer = LogWriter::start(*storage);
     REQUIRE(writer.ok());
     (*writer)->submit(ready);
     writer->reset();  // without taking the outcome
   }
-  auto reopened = SqliteStorage::open(dir.str());
-  REQUIRE(reopened.ok());
-  auto loaded = (*reopened)->load();
-  REQUIRE(loaded.ok());
-  CHECK(loaded->entries.size() == 2000);
+  CHECK(reloaded(dir).entries.size() == 2000);
 }
 
 }  // namespace
