@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 
 #include "src/engine/comment_text.h"
 #include "src/engine/tree_symbols.h"
@@ -701,6 +702,8 @@ class CExtractor {
   std::size_t qualify(const CStatement& st, std::size_t from,
                       std::size_t name_at, std::string& name) const;
   void typedef_names(const CStatement& st, std::size_t from, std::size_t to);
+  const Token* parenthesized_name(const CStatement& st, std::size_t open,
+                                  std::size_t to);
 
   Cursor c_;
   Sink& sink_;
@@ -872,6 +875,28 @@ bool CExtractor::aggregate(const CStatement& st, std::size_t from,
   return true;
 }
 
+// The name in `(name)`, `(MACRO *name)` or `(MACRO name)` at `open`,
+// when a parameter list or array bound follows: a declarator's name, the
+// words before it calling conventions (`APIENTRYP`, `CALLBACK`).
+const Token* CExtractor::parenthesized_name(const CStatement& st,
+                                            std::size_t open, std::size_t to) {
+  const Token* name = nullptr;
+  for (std::size_t k = open + 1; k < to && k < open + 8; ++k) {
+    const Token& t = tok(st.idx[k]);
+    if (is(t, ")")) {
+      const bool follows = k + 1 < to && (is(tok(st.idx[k + 1]), "(") ||
+                                          is(tok(st.idx[k + 1]), "["));
+      return follows ? name : nullptr;
+    }
+    if (t.kind == Tok::ident) {
+      name = &t;
+    } else if (!is(t, "*") && !is(t, "^") && !is(t, "&")) {
+      return nullptr;
+    }
+  }
+  return nullptr;
+}
+
 // Names declared by a typedef: the last identifier of each declarator, or
 // the one after `(*` in a function pointer.
 void CExtractor::typedef_names(const CStatement& st, std::size_t from,
@@ -888,11 +913,12 @@ void CExtractor::typedef_names(const CStatement& st, std::size_t from,
           tok(st.idx[k + 2]).kind == Tok::ident) {
         last = &tok(st.idx[k + 2]);
         pointer_name = true;
-      } else if (is(t, "(") && depth == 0 && !pointer_name && k + 2 < to &&
-                 tok(st.idx[k + 1]).kind == Tok::ident &&
-                 is(tok(st.idx[k + 2]), ")")) {
-        last = &tok(st.idx[k + 1]);  // typedef void(fn_t)(int);
-        pointer_name = true;
+      } else if (is(t, "(") && depth == 0 && !pointer_name) {
+        // typedef void(fn_t)(int); typedef void (APIENTRYP fn_t)(int);
+        if (const Token* name = parenthesized_name(st, k, to)) {
+          last = name;
+          pointer_name = true;
+        }
       }
       ++depth;
       continue;
@@ -1541,7 +1567,17 @@ Extraction extract(Language language, std::string_view content,
   auto tree = cython ? std::nullopt
                      : tree_symbols(language, content, path.ends_with(".tsx"));
   if (tree) {
+    // Past the part the parser read, the tokenizer's symbols stay.
+    std::erase_if(out.symbols, [&](const ExtractedSymbol& s) {
+      return tree->first_line_unread == 0 || s.line < tree->first_line_unread;
+    });
+    tree->symbols.insert(tree->symbols.end(),
+                         std::make_move_iterator(out.symbols.begin()),
+                         std::make_move_iterator(out.symbols.end()));
     out.symbols = std::move(tree->symbols);
+    if (out.symbols.size() > extract_symbols_max) {
+      out.symbols.resize(extract_symbols_max);
+    }
     out.include_guard = std::move(tree->include_guard);
   }
   return out;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <memory>
 
 #include "src/engine/c_conditionals.h"
@@ -52,12 +53,96 @@ struct Collected {
   std::vector<CommentAt> comments;
 };
 
-std::string_view text_of(TSNode n, std::string_view source) {
-  const std::uint32_t begin = ts_node_start_byte(n);
-  return source.substr(begin, ts_node_end_byte(n) - begin);
-}
+// What the parser reads, and the way back to the file. The parser is
+// given the text less its skipped spans as one string of its own. (With
+// tree-sitter's included ranges nodes would keep the file's offsets, but
+// 0.20.7's lexer finds the range of a position by a walk from the first,
+// ts_lexer_goto, for most tokens: over a header of thousands of spans,
+// quadratic.) Nodes' offsets are into that string; begin, end, row and
+// text answer in the file's. Immutable; one per parse.
+class Source {
+ public:
+  // `parsed` is `original` or a copy of it with the same offsets (the C
+  // blanks); `skipped` in order, disjoint, as skipped_bodies returns them.
+  Source(std::string_view original, std::string_view parsed,
+         const std::vector<SkippedSpan>& skipped)
+      : original_(original), parsed_(parsed) {
+    std::uint32_t at = 0;
+    if (!skipped.empty()) {
+      for (const SkippedSpan& span : skipped) {
+        pieces_.push_back({size32(compacted_), at});
+        compacted_.append(parsed.substr(at, span.begin - at));
+        at = span.end;
+      }
+      pieces_.push_back({size32(compacted_), at});
+      compacted_.append(parsed.substr(at));
+      parsed_ = compacted_;
+    } else {
+      pieces_.push_back({0, 0});
+    }
+    for (const char* p = original.data(); p != nullptr;) {
+      const auto left =
+          static_cast<std::size_t>(original.data() + original.size() - p);
+      p = static_cast<const char*>(std::memchr(p, '\n', left));
+      if (p == nullptr) break;
+      newlines_.push_back(static_cast<std::uint32_t>(p - original.data()));
+      ++p;
+    }
+  }
+  Source(const Source&) = delete;
+  Source& operator=(const Source&) = delete;
 
-Collected collect(const TagsQuery& q, TSNode root, std::string_view source) {
+  std::string_view parsed() const { return parsed_; }
+  std::string_view original() const { return original_; }
+
+  // The file's offset of a node's first byte, and past its last.
+  std::uint32_t begin(TSNode n) const {
+    return to_original(ts_node_start_byte(n));
+  }
+  std::uint32_t end(TSNode n) const {
+    const std::uint32_t b = ts_node_start_byte(n), e = ts_node_end_byte(n);
+    return e <= b ? to_original(b) : to_original(e - 1) + 1;
+  }
+  // The 0-based row of a byte of the file.
+  std::uint32_t row_at(std::uint32_t byte) const {
+    return static_cast<std::uint32_t>(
+        std::lower_bound(newlines_.begin(), newlines_.end(), byte) -
+        newlines_.begin());
+  }
+  std::uint32_t row(TSNode n) const { return row_at(begin(n)); }
+  // The file's offset of a parsed offset.
+  std::uint32_t offset_in_file(std::size_t parsed_offset) const {
+    return to_original(static_cast<std::uint32_t>(parsed_offset));
+  }
+  std::string_view text(TSNode n) const {
+    const std::uint32_t b = begin(n);
+    return original_.substr(b, end(n) - b);
+  }
+
+ private:
+  struct Piece {
+    std::uint32_t parsed = 0, original = 0;  // where it starts in each
+  };
+  static std::uint32_t size32(const std::string& s) {
+    return static_cast<std::uint32_t>(s.size());
+  }
+  std::uint32_t to_original(std::uint32_t byte) const {
+    if (pieces_.size() == 1) return byte;
+    auto it = std::upper_bound(
+        pieces_.begin(), pieces_.end(), byte,
+        [](std::uint32_t b, const Piece& p) { return b < p.parsed; });
+    --it;  // the first piece starts at 0
+    return it->original + (byte - it->parsed);
+  }
+
+  std::string_view original_;
+  std::string_view parsed_;
+  std::string compacted_;
+  std::vector<Piece> pieces_;
+  std::vector<std::uint32_t> newlines_;
+};
+
+Collected collect(const TagsQuery& q, TSNode root, const Source& source) {
   thread_local std::unique_ptr<TSQueryCursor, CursorDeleter> cursor(
       ts_query_cursor_new());
   ts_query_cursor_set_match_limit(cursor.get(), kMatchLimit);
@@ -76,25 +161,21 @@ Collected collect(const TagsQuery& q, TSNode root, std::string_view source) {
           found.capture_kind = &q.definition_kind[c.index];
           break;
         case CaptureRole::scope:
-          out.scopes.push_back(
-              {ts_node_start_byte(c.node), ts_node_end_byte(c.node)});
+          out.scopes.push_back({source.begin(c.node), source.end(c.node)});
           break;
         case CaptureRole::comment: {
-          // Rust's line comments hold their '\n': they end on the next row.
-          const TSPoint end = ts_node_end_point(c.node);
-          const std::uint32_t first = ts_node_start_point(c.node).row;
-          const std::uint32_t last =
-              end.column == 0 && end.row > first ? end.row - 1 : end.row;
+          // The row of its last byte: Rust's line comments hold their '\n'.
+          const Range bytes{source.begin(c.node), source.end(c.node)};
           out.comments.push_back(
-              {first,
-               last,
-               {ts_node_start_byte(c.node), ts_node_end_byte(c.node)}});
+              {source.row_at(bytes.begin),
+               source.row_at(std::max(bytes.begin, bytes.end - 1)), bytes});
           break;
         }
         case CaptureRole::ignored: break;
       }
     }
-    if (has_name && has_definition && predicates_hold(q, match, source)) {
+    if (has_name && has_definition &&
+        predicates_hold(q, match, source.parsed())) {
       out.definitions.push_back(found);
     }
   }
@@ -214,16 +295,16 @@ std::uint32_t line_start(std::string_view source, std::uint32_t byte) {
   return static_cast<std::uint32_t>(nl + 1);
 }
 
-std::string signature_of(TSNode definition, std::string_view source) {
-  std::uint32_t begin = ts_node_start_byte(definition);
-  std::uint32_t end = ts_node_end_byte(definition);
+std::string signature_of(TSNode definition, const Source& source) {
+  std::uint32_t begin = source.begin(definition);
+  std::uint32_t end = source.end(definition);
   const TSNode body = ts_node_child_by_field_name(definition, "body", 4);
-  if (!ts_node_is_null(body)) end = ts_node_start_byte(body);
+  if (!ts_node_is_null(body)) end = source.begin(body);
   // A C declarator lacks its return type: take its line from the start.
   if (is(definition, "function_declarator")) {
-    begin = line_start(source, begin);
+    begin = line_start(source.original(), begin);
   }
-  std::string_view s = source.substr(begin, end - begin);
+  std::string_view s = source.original().substr(begin, end - begin);
   s = s.substr(0, std::min<std::size_t>(s.size(), 4 * extract_text_bytes_max));
   std::string out = collapsed(s);
   while (!out.empty() && (out.back() == ':' || out.back() == '{' ||
@@ -263,8 +344,9 @@ class PathWalk {
     std::uint32_t attributes_row;
   };
 
-  explicit PathWalk(TSNode top) : cursor_(ts_tree_cursor_new(top)) {
-    path_.push_back({top, ts_node_start_point(top).row});
+  PathWalk(TSNode top, const Source& source)
+      : source_(source), cursor_(ts_tree_cursor_new(top)) {
+    path_.push_back({top, source_.row(top)});
   }
   ~PathWalk() { ts_tree_cursor_delete(&cursor_); }
   PathWalk(const PathWalk&) = delete;
@@ -282,7 +364,7 @@ class PathWalk {
       if (ts_node_end_byte(at) >= end &&
           ts_tree_cursor_goto_first_child(&cursor_)) {
         const TSNode child = ts_tree_cursor_current_node(&cursor_);
-        path_.push_back({child, ts_node_start_point(child).row});
+        path_.push_back({child, source_.row(child)});
         run_open_ = false;
         continue;
       }
@@ -302,12 +384,11 @@ class PathWalk {
             run_open_ = false;
           } else if (!run_open_) {
             run_open_ = true;
-            run_row_ = ts_node_start_point(left).row;
+            run_row_ = source_.row(left);
           }
         }
         const TSNode node = ts_tree_cursor_current_node(&cursor_);
-        path_.back() = {node,
-                        run_open_ ? run_row_ : ts_node_start_point(node).row};
+        path_.back() = {node, run_open_ ? run_row_ : source_.row(node)};
         return true;
       }
       if (path_.size() == 1 || !ts_tree_cursor_goto_parent(&cursor_)) {
@@ -318,6 +399,7 @@ class PathWalk {
     }
   }
 
+  const Source& source_;
   TSTreeCursor cursor_;
   std::vector<Step> path_;
   bool run_open_ = false;
@@ -338,7 +420,8 @@ std::uint32_t anchor_row(const std::vector<PathWalk::Step>& path) {
 
 // anchor_row of each definition, by one walk over them in file order.
 std::vector<std::uint32_t> anchor_rows(TSNode root,
-                                       const std::vector<Found>& found) {
+                                       const std::vector<Found>& found,
+                                       const Source& source) {
   std::vector<std::size_t> order(found.size());
   for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
   // Outer before inner at one start: the order a walk meets them in.
@@ -349,16 +432,16 @@ std::vector<std::uint32_t> anchor_rows(TSNode root,
     return ts_node_end_byte(x) > ts_node_end_byte(y);
   });
   std::vector<std::uint32_t> out(found.size());
-  PathWalk walk(root);
+  PathWalk walk(root, source);
   for (const std::size_t k : order) {
     const TSNode d = found[k].definition;
     const std::vector<PathWalk::Step>* path = walk.path_to(d);
     if (path == nullptr) {
       // Two patterns matched one node with different ends, or a node
       // twice: walked to afresh.
-      PathWalk again(root);
+      PathWalk again(root, source);
       path = again.path_to(d);
-      out[k] = path != nullptr ? anchor_row(*path) : ts_node_start_point(d).row;
+      out[k] = path != nullptr ? anchor_row(*path) : source.row(d);
       continue;
     }
     out[k] = anchor_row(*path);
@@ -366,7 +449,7 @@ std::vector<std::uint32_t> anchor_rows(TSNode root,
   return out;
 }
 
-std::string python_docstring(TSNode definition, std::string_view source) {
+std::string python_docstring(TSNode definition, const Source& source) {
   TSNode d = definition;
   const TSNode body = ts_node_child_by_field_name(d, "body", 4);
   if (ts_node_is_null(body) || ts_node_named_child_count(body) == 0) return {};
@@ -377,7 +460,7 @@ std::string python_docstring(TSNode definition, std::string_view source) {
   const TSNode s = ts_node_named_child(first, 0);
   if (!is(s, "string")) return {};
   // Prefix (r, b, u, f) and quotes off both ends.
-  std::string_view text = text_of(s, source);
+  std::string_view text = source.text(s);
   while (!text.empty() && text.front() != '"' && text.front() != '\'')
     text.remove_prefix(1);
   const std::size_t quotes =
@@ -415,23 +498,22 @@ std::string doc_above(const std::vector<CommentAt>& comments, std::uint32_t row,
 }
 
 // `int A::f()` is reported as A::f, like the hand-written extractor did.
-std::string name_of(TSNode definition, TSNode name, std::string_view source) {
+std::string name_of(TSNode definition, TSNode name, const Source& source) {
   // The name is inside its definition, whose subtree is small.
-  PathWalk walk(definition);
+  PathWalk walk(definition, source);
   const std::vector<PathWalk::Step>* path = walk.path_to(name);
   const TSNode parent = path == nullptr    ? ts_node_parent(name)
                         : path->size() > 1 ? (*path)[path->size() - 2].node
                                            : TSNode{};
   if (!ts_node_is_null(parent) && is(parent, "qualified_identifier")) {
-    return collapsed(text_of(parent, source));
+    return collapsed(source.text(parent));
   }
-  return collapsed(text_of(name, source));
+  return collapsed(source.text(name));
 }
 
 // `TEST_F(DBTest, Iterate) { ... }` defines a test, not a function named
 // TEST_F: kind "test", named "TEST_F(DBTest, Iterate)".
-void gtest_case(TSNode definition, std::string_view source,
-                ExtractedSymbol& s) {
+void gtest_case(TSNode definition, const Source& source, ExtractedSymbol& s) {
   static constexpr std::array<std::string_view, 6> kMacros{
       "TEST", "TEST_F", "TEST_P", "TYPED_TEST", "TYPED_TEST_P", "FRIEND_TEST"};
   if (std::find(kMacros.begin(), kMacros.end(), s.name) == kMacros.end() ||
@@ -443,7 +525,7 @@ void gtest_case(TSNode definition, std::string_view source,
   std::string args;
   for (std::uint32_t k = 0; k < ts_node_named_child_count(params); ++k) {
     if (!args.empty()) args += ", ";
-    args += collapsed(text_of(ts_node_named_child(params, k), source));
+    args += collapsed(source.text(ts_node_named_child(params, k)));
   }
   if (args.empty()) return;
   s.name += "(" + args + ")";
@@ -479,39 +561,37 @@ std::string latin1_to_utf8(std::string_view s) {
   return out;
 }
 
-// The parser reads everything but the skipped spans; nodes keep the
-// file's offsets and points.
-std::vector<TSRange> included_ranges(const std::vector<SkippedSpan>& skipped) {
-  std::vector<TSRange> out;
-  if (skipped.empty()) return out;  // none: the whole text
-  out.reserve(skipped.size() + 1);
-  TSRange r{};
-  for (const SkippedSpan& s : skipped) {
-    r.end_byte = s.begin;
-    r.end_point = {s.begin_point.row, s.begin_point.column};
-    out.push_back(r);
-    r.start_byte = s.end;
-    r.start_point = {s.end_point.row, s.end_point.column};
+// What of `parsed` the parser reads: all of it up to tree_read_bytes_max,
+// else up to the start of the last line before that bound that starts
+// with no blank (a top-level declaration, mostly), or of the last line.
+std::string_view read_part(std::string_view parsed) {
+  if (parsed.size() <= tree_read_bytes_max) return parsed;
+  std::size_t cut = parsed.rfind('\n', tree_read_bytes_max - 1);
+  if (cut == std::string_view::npos) return parsed.substr(0, 0);
+  // At most 4096 lines back, never into the first half.
+  std::size_t nl = cut;
+  for (int tries = 0; tries < 4096 && nl > tree_read_bytes_max / 2; ++tries) {
+    const char next = parsed[nl + 1];
+    if (next != ' ' && next != '\t' && next != '\n' && next != '\r' &&
+        next != '}' && next != ')') {
+      cut = nl;
+      break;
+    }
+    nl = parsed.rfind('\n', nl - 1);
+    if (nl == std::string_view::npos) break;
   }
-  r.end_byte = UINT32_MAX;
-  r.end_point = {UINT32_MAX, UINT32_MAX};
-  out.push_back(r);
-  return out;
+  return parsed.substr(0, cut + 1);
 }
 
-TSTree* parse(const TSLanguage* grammar, std::string_view content,
-              const std::vector<SkippedSpan>& skipped) {
+TSTree* parse(const TSLanguage* grammar, std::string_view text,
+              std::size_t file_bytes) {
   thread_local std::unique_ptr<TSParser, ParserDeleter> parser(ts_parser_new());
   ts_parser_set_language(parser.get(), grammar);
   ts_parser_set_timeout_micros(parser.get(),
-                               tree_parse_timeout_base_us + content.size());
-  const std::vector<TSRange> ranges = included_ranges(skipped);
-  // Sorted and disjoint by construction; a refusal would parse it all.
-  ts_parser_set_included_ranges(parser.get(), ranges.data(),
-                                static_cast<std::uint32_t>(ranges.size()));
+                               tree_parse_timeout_base_us + file_bytes);
   TSTree* tree =
-      ts_parser_parse_string(parser.get(), nullptr, content.data(),
-                             static_cast<std::uint32_t>(content.size()));
+      ts_parser_parse_string(parser.get(), nullptr, text.data(),
+                             static_cast<std::uint32_t>(text.size()));
   // A timed-out parse leaves the parser mid-way; the next one starts anew.
   if (tree == nullptr) ts_parser_reset(parser.get());
   return tree;
@@ -520,7 +600,8 @@ TSTree* parse(const TSLanguage* grammar, std::string_view content,
 // Whether an ERROR or MISSING node of the tree touches a skipped span
 // (or the braces around it). Only subtrees with errors are entered; past
 // kErrorNodesMax nodes, the answer is yes.
-bool errors_touch(TSNode root, const std::vector<SkippedSpan>& skipped) {
+bool errors_touch(TSNode root, const Source& source,
+                  const std::vector<SkippedSpan>& skipped) {
   constexpr int kErrorNodesMax = 100000;
   if (!ts_node_has_error(root)) return false;
   TSTreeCursor cursor = ts_tree_cursor_new(root);
@@ -533,8 +614,8 @@ bool errors_touch(TSNode root, const std::vector<SkippedSpan>& skipped) {
       break;
     }
     if (ts_node_is_missing(n) || is(n, "ERROR")) {
-      const std::uint32_t begin = ts_node_start_byte(n);
-      const std::uint32_t end = ts_node_end_byte(n);
+      const std::uint32_t begin = source.begin(n);
+      const std::uint32_t end = source.end(n);
       // The first span ending at or after the error's start.
       auto it = std::lower_bound(
           skipped.begin(), skipped.end(), begin,
@@ -554,6 +635,115 @@ bool errors_touch(TSNode root, const std::vector<SkippedSpan>& skipped) {
   }
   ts_tree_cursor_delete(&cursor);
   return touch;
+}
+
+// Whether the skipping may have misled the parser, so that the file is
+// parsed whole instead. An error next to a skipped span may be the
+// skipping's, misled by a regular expression or JSX text. Errors elsewhere
+// are the grammar's (TypeScript's `out T`), and a whole parse would only
+// repeat them. In C and C++, whose macros leave errors next to braces in
+// many a good parse, only when the whole file became one ERROR: error
+// recovery sometimes gives up on a file whose bodies are gone where it
+// would have recovered with them (fmt's gmock.h after
+// `GMOCK_DEFINE_DEFAULT_ACTION_FOR_RETURN_TYPE_(void, );`), though not
+// always; the caller keeps the parse with fewer bytes in errors.
+bool misled(TSNode root, const Source& source,
+            const std::vector<SkippedSpan>& skipped, bool c_family) {
+  if (skipped.empty()) return false;
+  return c_family ? is(root, "ERROR") : errors_touch(root, source, skipped);
+}
+
+// One symbol per name and line, the most telling kind kept; TypeScript
+// overloads (`function f(a: string): A;` then `function f(a: number): B;`
+// then the body) declare one function: its first line, as ctags reports.
+std::vector<ExtractedSymbol> deduplicated(
+    std::vector<std::pair<std::uint32_t, ExtractedSymbol>> symbols,
+    Language language) {
+  std::vector<ExtractedSymbol> out;
+  for (auto& [at, s] : symbols) {
+    if (language == Language::typescript && !out.empty() &&
+        s.kind == "function" && out.back().kind == "function" &&
+        out.back().name == s.name) {
+      continue;
+    }
+    if (!out.empty() && out.back().name == s.name &&
+        out.back().line == s.line) {
+      if (kind_rank(s.kind, language) > kind_rank(out.back().kind, language)) {
+        out.back() = std::move(s);
+      }
+      continue;
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// The file's bytes inside the outermost ERROR nodes.
+std::uint64_t error_bytes(TSNode root, const Source& source) {
+  std::uint64_t bytes = 0;
+  if (!ts_node_has_error(root)) return bytes;
+  TSTreeCursor cursor = ts_tree_cursor_new(root);
+  for (bool more = true; more;) {
+    const TSNode n = ts_tree_cursor_current_node(&cursor);
+    const bool error = is(n, "ERROR");
+    if (error) bytes += source.end(n) - source.begin(n);
+    if (!error && ts_node_has_error(n) &&
+        ts_tree_cursor_goto_first_child(&cursor))
+      continue;
+    while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
+      if (!ts_tree_cursor_goto_parent(&cursor)) {
+        more = false;
+        break;
+      }
+    }
+  }
+  ts_tree_cursor_delete(&cursor);
+  return bytes;
+}
+
+// The symbols a parse found, in file order, one per name and line.
+std::vector<ExtractedSymbol> symbols_of(const TagsQuery& q, TSNode root,
+                                        const Source& source,
+                                        Language language) {
+  Collected found = collect(q, root, source);
+  const std::vector<Range> scopes = outermost(std::move(found.scopes));
+  std::sort(found.comments.begin(), found.comments.end(),
+            [](const CommentAt& a, const CommentAt& b) {
+              return a.bytes.begin < b.bytes.begin;
+            });
+  const std::vector<std::uint32_t> anchors =
+      anchor_rows(root, found.definitions, source);
+  const std::string_view content = source.original();
+  std::vector<std::pair<std::uint32_t, ExtractedSymbol>> symbols;
+  for (std::size_t d = 0; d < found.definitions.size(); ++d) {
+    const Found& f = found.definitions[d];
+    const std::uint32_t at = source.begin(f.name);
+    // A #define inside a function body is still file-wide.
+    const bool macro = *f.capture_kind == "macro";
+    if ((!macro && inside(scopes, at)) ||
+        is_aggregate_without_body(f.definition))
+      continue;
+    ExtractedSymbol s;
+    s.name = name_of(f.definition, f.name, source);
+    // Go's blank identifier declares nothing.
+    if (s.name.empty() || s.name == "_") continue;
+    s.kind = kind_of(f.definition, *f.capture_kind);
+    if (language == Language::cpp) gtest_case(f.definition, source, s);
+    s.line = source.row_at(at) + std::uint64_t{1};
+    s.signature = signature_of(f.definition, source);
+    s.doc = language == Language::python
+                ? python_docstring(f.definition, source)
+                : "";
+    if (s.doc.empty()) {
+      s.doc = doc_above(found.comments, anchors[d], content);
+    }
+    symbols.emplace_back(at, std::move(s));
+    if (symbols.size() >= extract_symbols_max) break;
+  }
+  std::stable_sort(
+      symbols.begin(), symbols.end(),
+      [](const auto& a, const auto& b) { return a.first < b.first; });
+  return deduplicated(std::move(symbols), language);
 }
 
 }  // namespace
@@ -600,81 +790,34 @@ std::optional<TreeSymbols> tree_symbols(Language language,
   const std::string_view parsed =
       blanked ? std::string_view(*blanked) : content;
   const std::vector<SkippedSpan> skipped = skipped_bodies(parsed, language);
-  std::unique_ptr<TSTree, TreeDeleter> tree(parse(q->grammar, parsed, skipped));
+  auto source = std::make_unique<Source>(content, parsed, skipped);
+  std::unique_ptr<TSTree, TreeDeleter> tree(
+      parse(q->grammar, read_part(source->parsed()), content.size()));
   if (!tree) return std::nullopt;
-  // An error next to a skipped span may be the skipping's, misled by a
-  // regular expression or JSX text: the file is parsed whole instead.
-  // Errors elsewhere are the grammar's (TypeScript's `out T`), and a whole
-  // parse would only repeat them. In C and C++, whose macros leave errors
-  // next to braces in many a good parse, only when the whole file became
-  // one ERROR: error recovery sometimes gives up on a file whose bodies
-  // are gone where it would have recovered with them.
-  if (!skipped.empty()) {
-    const TSNode first_root = ts_tree_root_node(tree.get());
-    const bool again =
-        c_family ? is(first_root, "ERROR") : errors_touch(first_root, skipped);
-    if (again) {
-      tree.reset(parse(q->grammar, parsed, {}));
-      if (!tree) return std::nullopt;
+  if (misled(ts_tree_root_node(tree.get()), *source, skipped, c_family)) {
+    auto whole =
+        std::make_unique<Source>(content, parsed, std::vector<SkippedSpan>{});
+    std::unique_ptr<TSTree, TreeDeleter> again(
+        parse(q->grammar, read_part(whole->parsed()), content.size()));
+    if (!again) return std::nullopt;
+    // In C and C++ either may be the better one; elsewhere the whole.
+    if (!c_family || error_bytes(ts_tree_root_node(again.get()), *whole) <
+                         error_bytes(ts_tree_root_node(tree.get()), *source)) {
+      tree = std::move(again);
+      source = std::move(whole);
     }
   }
-  const TSNode root = ts_tree_root_node(tree.get());
-  Collected found = collect(*q, root, content);
-  const std::vector<Range> scopes = outermost(std::move(found.scopes));
-  std::sort(found.comments.begin(), found.comments.end(),
-            [](const CommentAt& a, const CommentAt& b) {
-              return a.bytes.begin < b.bytes.begin;
-            });
-  const std::vector<std::uint32_t> anchors =
-      anchor_rows(root, found.definitions);
   TreeSymbols out;
-  std::vector<std::pair<std::uint32_t, ExtractedSymbol>> symbols;
-  for (std::size_t d = 0; d < found.definitions.size(); ++d) {
-    const Found& f = found.definitions[d];
-    const std::uint32_t at = ts_node_start_byte(f.name);
-    // A #define inside a function body is still file-wide.
-    const bool macro = *f.capture_kind == "macro";
-    if ((!macro && inside(scopes, at)) ||
-        is_aggregate_without_body(f.definition))
-      continue;
-    ExtractedSymbol s;
-    s.name = name_of(f.definition, f.name, content);
-    // Go's blank identifier declares nothing.
-    if (s.name.empty() || s.name == "_") continue;
-    s.kind = kind_of(f.definition, *f.capture_kind);
-    if (language == Language::cpp) gtest_case(f.definition, content, s);
-    s.line = ts_node_start_point(f.name).row + std::uint64_t{1};
-    s.signature = signature_of(f.definition, content);
-    s.doc = language == Language::python
-                ? python_docstring(f.definition, content)
-                : "";
-    if (s.doc.empty()) {
-      s.doc = doc_above(found.comments, anchors[d], content);
-    }
-    symbols.emplace_back(at, std::move(s));
-    if (symbols.size() >= extract_symbols_max) break;
-  }
-  std::stable_sort(
-      symbols.begin(), symbols.end(),
-      [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (auto& [at, s] : symbols) {
-    // TypeScript overloads (`function f(a: string): A;` then `function
-    // f(a: number): B;` then the body) declare one function: its first
-    // line, as ctags reports it.
-    if (language == Language::typescript && !out.symbols.empty() &&
-        s.kind == "function" && out.symbols.back().kind == "function" &&
-        out.symbols.back().name == s.name) {
-      continue;
-    }
-    if (!out.symbols.empty() && out.symbols.back().name == s.name &&
-        out.symbols.back().line == s.line) {
-      if (kind_rank(s.kind, language) >
-          kind_rank(out.symbols.back().kind, language)) {
-        out.symbols.back() = std::move(s);
-      }
-      continue;
-    }
-    out.symbols.push_back(std::move(s));
+  out.symbols =
+      symbols_of(*q, ts_tree_root_node(tree.get()), *source, language);
+  const std::size_t read = read_part(source->parsed()).size();
+  if (read < source->parsed().size()) {
+    // The line the parser stopped at, and what it found on it or after
+    // (a declaration cut in two), are the tokenizer's.
+    out.first_line_unread = source->row_at(source->offset_in_file(read)) + 1;
+    std::erase_if(out.symbols, [&](const ExtractedSymbol& s) {
+      return s.line >= out.first_line_unread;
+    });
   }
   if (c_family) out.include_guard = include_guard(content);
   return out;

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "src/engine/tree_symbols.h"
 #include "tests/engine/symbol_maker.h"
 
 namespace slurp::engine {
@@ -477,6 +478,34 @@ TEST_CASE("Markdown summary is the first heading", "[symbols][markdown]") {
   CHECK(extract(Language::markdown, "intro\n\n## Slurp engine\n").doc_summary ==
         "Slurp engine");
   CHECK(extract(Language::markdown, "Title\n=====\n").doc_summary == "Title");
+}
+
+// Generated headers (GL's extension lists, Boost's preprocessed tables)
+// run to megabytes of declarations: the parser reads the first
+// tree_read_bytes_max of them, the tokenizer the rest, so that every
+// prototype and function-pointer typedef is still listed at its line.
+TEST_CASE("C: past what the parser reads, the tokenizer's symbols",
+          "[symbols][c][limits]") {
+  std::string text;
+  std::size_t lines = 0;
+  while (text.size() <= tree_read_bytes_max + 4096) {
+    const std::string n = std::to_string(lines / 2);
+    text += "typedef void (APIENTRYP PFNGLF" + n + "PROC) (GLenum target);\n";
+    text += "GLAPI void APIENTRY glF" + n + " (GLenum target);\n";
+    lines += 2;
+  }
+  const auto x = extract(Language::c, text);
+  REQUIRE(x.symbols.size() == lines);
+  for (std::size_t k = 0; k < lines; ++k) {
+    const std::string n = std::to_string(k / 2);
+    CHECK(x.symbols[k] ==
+          (k % 2 == 0 ? ExtractedSymbol{"PFNGLF" + n + "PROC", "type", k + 1}
+                      : ExtractedSymbol{"glF" + n, "function", k + 1}));
+  }
+  // The parser's symbols have signatures; the tokenizer's do not.
+  CHECK(x.symbols.front().signature ==
+        "typedef void (APIENTRYP PFNGLF0PROC) (GLenum target);");
+  CHECK(x.symbols.back().signature.empty());
 }
 
 TEST_CASE("Limits: long summaries and many TODOs are bounded",
