@@ -18,11 +18,20 @@
 //
 // Durability: the Raft log is the record of truth and this database holds
 // only what applied (hence committed) entries wrote. So commits here do not
-// fsync (WAL, synchronous = NORMAL: consistent after a crash, perhaps
-// without its last commits, which the log replays). The node thread never
-// fsyncs this file: automatic checkpoints are off on its connection, and a
-// checkpointer thread of this class runs them (they fsync). Before Raft drops
-// log entries up to a snapshot's index, make_durable() fsyncs the WAL so that
+// fsync: consistent after a crash, perhaps without its last commits, which
+// the log replays. The node thread never fsyncs this file. Its connection
+// runs with synchronous = OFF and automatic checkpoints off; the
+// checkpointer thread of this class checkpoints through its own connection
+// at SQLite's default (FULL), which fsyncs the WAL before copying it and
+// the database before the WAL may be reused. With NORMAL on the node's
+// connection, the commit that started the WAL over after a checkpoint
+// fsynced its header on the node thread: 19 fdatasyncs in 15 s of
+// slurp-bench --phases store, slowest when they met the checkpointer's
+// fsync of the same file. Not syncing that header loses nothing the log
+// cannot replay: a header lost to a power cut leaves the old one, whose
+// salts reject the new frames, and the checkpointer fsyncs the new one
+// before any of those frames reach the database. Before Raft drops log
+// entries up to a snapshot's index, make_durable() fsyncs the WAL so that
 // nothing those entries wrote can be lost (the snapshot writer calls it).
 //
 // Failures: a write that fails leaves the store unusable; failure() says
