@@ -481,12 +481,14 @@ void Node::note_slow_turn(std::uint64_t work_us, std::uint64_t cpu_start_us) {
   if (work_us < limits::loop_turn_warn_ms * 1000) return;
   std::uint64_t left_out = 0;
   if (!slow_turn_log_.allow(steady_now_ms(), &left_out)) return;
-  spdlog::warn("loop turn took {:.1f} ms ({:.1f} ms on a core): {}{}",
-               static_cast<double>(work_us) / 1000.0,
-               static_cast<double>(thread_cpu_us() - cpu_start_us) / 1000.0,
-               turn_phases_.describe(work_us),
-               left_out > 0
-                   ? fmt::format(" ({} more slow turns not logged)", left_out)
+  const ThreadSwitches switches = thread_switches().since(switches_after_poll_);
+  spdlog::warn(
+      "loop turn took {:.1f} ms ({:.1f} ms on a core, blocked {} and "
+      "preempted {} times): {}{}",
+      static_cast<double>(work_us) / 1000.0,
+      static_cast<double>(thread_cpu_us() - cpu_start_us) / 1000.0,
+      switches.blocked, switches.preempted, turn_phases_.describe(work_us),
+      left_out > 0 ? fmt::format(" ({} more slow turns not logged)", left_out)
                    : std::string());
 }
 
@@ -521,6 +523,7 @@ void Node::loop_once() {
   const std::uint64_t poll_start_us = steady_now_us();
   const int ready = bus::poll_items(items, wait);
   poll_wait_us_ = steady_now_us() - poll_start_us;
+  switches_after_poll_ = thread_switches();
   std::optional<PhaseTimer> sockets(std::in_place, turn_phases_,
                                     TurnPhase::sockets);
   if (ready > 0) {

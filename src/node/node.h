@@ -70,6 +70,7 @@
 #include "protocol/role.h"
 #include "protocol/socket_messages.h"
 #include "src/clock/clocks.h"
+#include "src/clock/thread_switches.h"
 #include "src/consensus/raft.h"
 #include "src/consensus/ready_loop.h"
 #include "src/node/context_reads.h"
@@ -292,6 +293,8 @@ class Node : private consensus::ReadyPorts {
   LogRateLimit slow_turn_log_{1};
   LogRateLimit slow_apply_log_{1};
   std::uint64_t poll_wait_us_ = 0;
+  // Read after the turn's poll, so a slow turn's line counts only its own.
+  ThreadSwitches switches_after_poll_;
   std::uint64_t next_beacon_ms_ = 0;
   std::uint64_t next_health_ms_ = 0;
   std::uint64_t next_expiry_ms_ = 0;

@@ -125,17 +125,20 @@ void Node::apply(const LogEntry& entry) {
   PhaseTimer timer(turn_phases_, TurnPhase::apply);
   const std::uint64_t start_us = steady_now_us();
   const std::uint64_t cpu_start_us = thread_cpu_us();
+  const ThreadSwitches switches_start = thread_switches();
   apply_entry(entry);
   const std::uint64_t took_us = steady_now_us() - start_us;
   if (took_us < limits::loop_turn_warn_ms * 1000 / 2) return;
   std::uint64_t left_out = 0;
   if (!slow_apply_log_.allow(steady_now_ms(), &left_out)) return;
+  const ThreadSwitches switches = thread_switches().since(switches_start);
   spdlog::warn(
       "applying entry {} (kind {}, {} bytes) took {:.1f} ms ({:.1f} ms on a "
-      "core){}",
+      "core, blocked {} and preempted {} times){}",
       entry.index, entry.kind, entry.data.size(),
       static_cast<double>(took_us) / 1000.0,
       static_cast<double>(thread_cpu_us() - cpu_start_us) / 1000.0,
+      switches.blocked, switches.preempted,
       left_out > 0 ? fmt::format(" ({} more not logged)", left_out)
                    : std::string());
 }
