@@ -8,7 +8,9 @@
 #include "protocol/limits.h"
 #include "protocol/ucxl_address.h"
 #include "protocol/wire_size.h"
+#include "src/context/dependency_trim.h"
 #include "src/context/role_filter.h"
+#include "src/node/job_batches.h"
 
 namespace slurp::node {
 namespace {
@@ -94,6 +96,29 @@ Message context_list_reply(storage::ContextReader& reader,
   return reply;
 }
 
+std::vector<std::string> fill_job_batch(storage::ContextReader& reader,
+                                        JobBatch batch) {
+  for (Job& job : batch.jobs) {
+    context::fill_dependencies(
+        job, [&](const std::string& address) -> std::optional<Context> {
+          auto stored = reader.get(address);
+          if (!stored) {
+            spdlog::error("job {}: reading dependency {}: {}", job.job_id,
+                          address, stored.error().describe());
+            return std::nullopt;
+          }
+          if (!*stored) return std::nullopt;
+          return std::move((*stored)->context);
+        });
+  }
+  std::vector<std::string> payloads;
+  for (const JobBatch& split :
+       split_job_batches(std::move(batch.jobs), batch.term, batch.leader)) {
+    payloads.push_back(encode(split));
+  }
+  return payloads;
+}
+
 Result<std::unique_ptr<ContextReads>> ContextReads::start(
     const std::string& dir, std::size_t threads) {
   std::unique_ptr<ContextReads> reads(new ContextReads());
@@ -167,17 +192,17 @@ void ContextReads::run(storage::ContextReader& reader) {
     queued_.pop_front();
     ++running_;
     lock.unlock();
-    const Message reply = std::visit(
-        [&](const auto& request) -> Message {
-          using T = std::decay_t<decltype(request)>;
-          if constexpr (std::is_same_v<T, GetContext>) {
-            return context_get_reply(reader, request, read.role);
-          } else {
-            return context_list_reply(reader, request, read.role);
-          }
-        },
-        read.request);
-    Done done{std::move(read.route), encode(reply)};
+    Done done;
+    done.route = std::move(read.route);
+    if (auto* batch = std::get_if<JobBatch>(&read.request)) {
+      done.jobs_term = batch->term;
+      done.job_batches = fill_job_batch(reader, std::move(*batch));
+    } else if (auto* get = std::get_if<GetContext>(&read.request)) {
+      done.payload = encode(context_get_reply(reader, *get, read.role));
+    } else {
+      done.payload = encode(context_list_reply(
+          reader, std::get<ListContexts>(read.request), read.role));
+    }
     lock.lock();
     --running_;
     done_.push_back(std::move(done));

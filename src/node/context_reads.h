@@ -2,7 +2,10 @@
 // (or ten thousand of them, an export of a big tree) costs the node thread
 // nothing but handing the request over and sending the encoded reply.
 // Before this, building a page of `list` on the node thread stalled it
-// long enough for the followers to elect another leader.
+// long enough for the followers to elect another leader. The leader's
+// leased jobs that depend on others get their dependencies' contexts here
+// too (fill_job_batch): /usr/include's directory jobs, filled on the node
+// thread, held a leader's turn for up to 490 ms.
 //
 // Consistency: the node hands a read over only once the state machine has
 // applied the read's index (read-index for linearizable reads, the local
@@ -48,17 +51,26 @@ Message context_get_reply(storage::ContextReader& reader, const GetContext& get,
 // export.
 Message context_list_reply(storage::ContextReader& reader,
                            const ListContexts& list, Role role);
+// `batch` with each job's dependencies filled from the reader
+// (context::fill_dependencies), split again under the message limit
+// (job_batches.h) and encoded. A dependency the reader fails to read is
+// left out, with a log line: the roll-up is poorer, the job still runs.
+std::vector<std::string> fill_job_batch(storage::ContextReader& reader,
+                                        JobBatch batch);
 
 class ContextReads {
  public:
   struct Read {
-    ReplyRoute route;
+    ReplyRoute route;  // none for a JobBatch
     Role role = Role::observer;
-    std::variant<GetContext, ListContexts> request;
+    std::variant<GetContext, ListContexts, JobBatch> request;
   };
   struct Done {
     ReplyRoute route;
     std::string payload;  // the encoded reply
+    // A JobBatch's: its term and the encoded batches (fill_job_batch).
+    std::uint64_t jobs_term = 0;
+    std::vector<std::string> job_batches;
   };
 
   // Opens one reader per thread on dir's contexts.db. Errors: internal.

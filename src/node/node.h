@@ -196,6 +196,7 @@ class Node : private consensus::ReadyPorts {
   static LeaderPipeline::Settings pipeline_settings(const NodeOptions& options);
   void run_pipeline();
   void send_job_batch(const JobBatch& batch);
+  void push_job_payload(std::string payload);
   bool push_unpushed_jobs();
   bool try_push_jobs(const std::string& payload);
   void on_pipeline_applied(const LogEntry& entry,

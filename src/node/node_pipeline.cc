@@ -5,11 +5,14 @@
 // handed to it, or passed on to the leader when this node does not lead.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <random>
 
 #include "bus/received_message.h"
 #include "protocol/codec.h"
 #include "protocol/limits.h"
+#include "src/context/dependency_trim.h"
+#include "src/node/job_batches.h"
 #include "src/node/node.h"
 #include "src/security/policy.h"
 
@@ -55,8 +58,34 @@ void Node::on_pipeline_applied(const LogEntry& entry,
 // was dropped to run again after its lease: a leader that leased 4,096
 // jobs into pipes with room for a few hundred left the rest idle for
 // 30 s, and /usr/include took minutes.)
+//
+// Jobs that depend on others (directories) first get their dependencies'
+// contexts on a reader thread (ContextReads::fill_job_batch). Those
+// contexts are in contexts.db already: a job is leased only once its
+// dependencies' results were applied, and each Ready's applies are
+// committed before the next turn proposes anything. When every reader is
+// busy the batch is filled here, as before.
 void Node::send_job_batch(const JobBatch& batch) {
-  std::string payload = encode(batch);
+  const bool needs_fill =
+      std::any_of(batch.jobs.begin(), batch.jobs.end(),
+                  [](const Job& job) { return !job.depends_on.empty(); });
+  if (!needs_fill) return push_job_payload(encode(batch));
+  ContextReads::Read read;
+  read.request = batch;
+  if (context_reads_->submit(std::move(read))) return;
+  std::vector<Job> jobs = batch.jobs;
+  for (Job& job : jobs) {
+    context::fill_dependencies(job, [this](const std::string& address) {
+      return state_.context(address);
+    });
+  }
+  for (const JobBatch& split :
+       split_job_batches(std::move(jobs), batch.term, batch.leader)) {
+    push_job_payload(encode(split));
+  }
+}
+
+void Node::push_job_payload(std::string payload) {
   if (!unpushed_jobs_.empty() || !try_push_jobs(payload)) {
     unpushed_jobs_.push_back(std::move(payload));
   }

@@ -258,7 +258,19 @@ bool Node::hand_to_readers(const ClientRequest& request) {
 void Node::send_context_replies() {
   for (ContextReads::Done& done :
        context_reads_->take_done(limits::context_replies_per_turn_max)) {
-    send_route(done.route, std::move(done.payload));
+    if (done.job_batches.empty()) {
+      send_route(done.route, std::move(done.payload));
+      continue;
+    }
+    // Jobs filled for a term this node no longer leads are dropped like
+    // unpushed ones (reset_pipeline): their leases expire where they are.
+    if (raft_->role() != consensus::RaftRole::leader ||
+        raft_->term() != done.jobs_term) {
+      continue;
+    }
+    for (std::string& payload : done.job_batches) {
+      push_job_payload(std::move(payload));
+    }
   }
 }
 

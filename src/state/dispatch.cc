@@ -5,7 +5,6 @@
 #include <array>
 #include <cassert>
 
-#include "src/context/dependency_trim.h"
 #include "src/state/state_machine.h"
 
 namespace slurp::state {
@@ -112,13 +111,9 @@ std::optional<Job> StateMachine::job_for_dispatch(
   d.file_path = record->file_path;
   d.depends_on = record->depends_on;
   d.failed_dependencies = record->failed_dependencies;
-  // What a directory's roll-up is made from; a dependency that ended
-  // without a context is named in failed_dependencies instead.
-  for (const std::string& address : d.depends_on) {
-    if (std::optional<Context> done = context(address)) {
-      d.dependencies.push_back(context::trim_for_dependant(*done));
-    }
-  }
+  // d.dependencies, what a directory's roll-up is made from, stays empty:
+  // the node fills it from contexts.db away from its thread
+  // (context::fill_dependencies).
   return d;
 }
 

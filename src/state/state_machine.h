@@ -510,11 +510,12 @@ class StateMachine {
   std::optional<std::uint64_t> earliest_deadline() const;
   // Every active job, ascending id (a new leader re-arms its lease timers).
   std::vector<LeasedJob> active_jobs() const;
-  // The wire Job a worker gets for one leased attempt (protocol/messages.h),
-  // complete: content, the verified hash, failed dependencies and the
-  // trimmed stored contexts of depends_on. nullopt when the job is unknown.
-  // Built here and nowhere else because every field is replicated state;
-  // the leader only batches it.
+  // The wire Job a worker gets for one leased attempt (protocol/messages.h):
+  // content, the verified hash, depends_on and failed dependencies, but not
+  // the stored contexts of depends_on (`dependencies`), which the leader's
+  // shell reads from contexts.db off its thread (context::fill_dependencies).
+  // nullopt when the job is unknown. Built here and nowhere else because
+  // every field is replicated state; the leader only batches it.
   std::optional<Job> job_for_dispatch(std::uint64_t job_id,
                                       std::uint64_t attempt,
                                       std::uint64_t lease_ms) const;

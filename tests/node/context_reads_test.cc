@@ -157,5 +157,57 @@ TEST_CASE("the reader threads answer and wake the node",
   CHECK((*reads)->in_flight() == 0);
 }
 
+TEST_CASE(
+    "a leased directory job gets its children's stored contexts, trimmed, "
+    "from a reader thread",
+    "[node][context_reads]") {
+  Store s;
+  s.put_all({stored("ucxl://any:any@p:any/*^/src/a.go", 3),
+             stored("ucxl://any:any@p:any/*^/src/b.go", 2)});
+  JobBatch batch{7, "n1", {}};
+  Job dir;
+  dir.job_id = 9;
+  dir.address = "ucxl://any:any@p:any/*^/src";
+  // b.go is stored, a.go too; c.go ended without a context (not stored).
+  dir.depends_on = {"ucxl://any:any@p:any/*^/src/a.go",
+                    "ucxl://any:any@p:any/*^/src/b.go",
+                    "ucxl://any:any@p:any/*^/src/c.go"};
+  Job file;
+  file.job_id = 10;
+  file.address = "ucxl://any:any@p:any/*^/README";
+  batch.jobs = {dir, file};
+
+  auto reads = ContextReads::start(s.dir.path(), 1);
+  REQUIRE(reads);
+  ContextReads::Read read;
+  read.request = batch;
+  REQUIRE((*reads)->submit(std::move(read)));
+  std::vector<ContextReads::Done> done;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (done.empty() && std::chrono::steady_clock::now() < deadline) {
+    done = (*reads)->take_done(1);
+    if (done.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].jobs_term == 7);
+  REQUIRE(done[0].job_batches.size() == 1);
+  auto m = decode(done[0].job_batches[0]);
+  REQUIRE(m);
+  REQUIRE(std::holds_alternative<JobBatch>(*m));
+  const JobBatch& sent = std::get<JobBatch>(*m);
+  CHECK(sent.term == 7);
+  CHECK(sent.leader == "n1");
+  REQUIRE(sent.jobs.size() == 2);
+  const Job& filled = sent.jobs[0];
+  REQUIRE(filled.dependencies.size() == 2);
+  CHECK(filled.dependencies[0].address == "ucxl://any:any@p:any/*^/src/a.go");
+  CHECK(filled.dependencies[0].summary ==
+        "summary of ucxl://any:any@p:any/*^/src/a.go");
+  CHECK(filled.dependencies[0].symbols.empty());  // trimmed
+  CHECK(filled.dependencies[1].address == "ucxl://any:any@p:any/*^/src/b.go");
+  CHECK(sent.jobs[1].dependencies.empty());
+}
+
 }  // namespace
 }  // namespace slurp::node

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "src/context/dependency_trim.h"
 #include "src/state/state_machine.h"
 #include "tests/state/state_driver.h"
 
@@ -381,8 +382,10 @@ TEST_CASE("cancelling a waiting job detaches it from its dependencies",
   CHECK(d.order(100000).empty());
 }
 
-TEST_CASE("a dispatched job carries its dependencies' contexts, trimmed",
-          "[state][queue][deps]") {
+TEST_CASE(
+    "a dispatched job names its dependencies; filling gives their stored "
+    "contexts, trimmed",
+    "[state][queue][deps]") {
   const std::string lib = address_of("lib.cc");
   Driver d;
   EnqueueCommand dep = make_enqueue("lib");
@@ -399,6 +402,11 @@ TEST_CASE("a dispatched job carries its dependencies' contexts, trimmed",
 
   std::optional<Job> wire = d.sm.job_for_dispatch(2, 1, 30000);
   REQUIRE(wire);
+  CHECK(wire->depends_on == std::vector<std::string>{lib});
+  // The contexts are the node's to read, off its thread.
+  CHECK(wire->dependencies.empty());
+  context::fill_dependencies(
+      *wire, [&](const std::string& address) { return d.sm.context(address); });
   REQUIRE(wire->dependencies.size() == 1);
   CHECK(wire->dependencies[0].address == lib);
   CHECK(wire->dependencies[0].symbols.empty());
