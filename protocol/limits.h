@@ -180,10 +180,19 @@ inline constexpr std::size_t dispatch_batch_jobs_max = 64;
 // ... and the dependencies of a batch's jobs, together, at most this many
 // (the first job always goes). When a lease applies, the leader reads each
 // dependency's context from contexts.db into the directory job that rolls
-// it up, on the node thread: 64 directory jobs of a few hundred children
-// each took 450 ms of CPU in one apply, and the leader's followers elected
-// another; 256 dependencies still took 88 ms (about 0.3 ms each).
+// it up (about 0.3 ms each). That was on the node thread, where 64
+// directory jobs of a few hundred children each took 450 ms of CPU in one
+// apply and the followers elected another leader; it is on a reader thread
+// now (node/context_reads.h), and this bound keeps one batch's reading and
+// message small.
 inline constexpr std::size_t dispatch_batch_dependencies_max = 64;
+// Leases the leader proposes in one loop turn. Without a bound a new
+// leader (or one whose workers just drained) proposed up to
+// leasing_jobs_max / dispatch_batch_jobs_max = 64 leases in one turn, each
+// pick skipping the jobs already leasing: a 220 ms turn on
+// /usr/include (59 ms of CPU), right after an election. Four leases are
+// 256 jobs a turn, far more than workers take between two turns.
+inline constexpr std::size_t dispatch_leases_per_turn_max = 4;
 // Jobs in leases proposed and not yet committed; bounds what a slow disk
 // lets pile up.
 inline constexpr std::size_t leasing_jobs_max = 4096;

@@ -70,7 +70,10 @@ std::vector<JobBatch> LeaderPipeline::turn(consensus::Raft& raft,
 void LeaderPipeline::dispatch(consensus::Raft& raft,
                               const state::StateMachine& machine,
                               std::uint64_t wall_now_ms) {
-  while (leasing_.size() < settings_.leasing_jobs_max) {
+  for (std::size_t leases = 0;
+       leases < settings_.dispatch_leases_per_turn_max &&
+       leasing_.size() < settings_.leasing_jobs_max;
+       ++leases) {
     const std::size_t room =
         std::min(settings_.dispatch_batch_jobs_max,
                  settings_.leasing_jobs_max - leasing_.size());

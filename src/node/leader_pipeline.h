@@ -50,6 +50,8 @@ class LeaderPipeline {
     std::size_t dispatch_batch_jobs_max = limits::dispatch_batch_jobs_max;
     std::size_t dispatch_batch_dependencies_max =
         limits::dispatch_batch_dependencies_max;
+    std::size_t dispatch_leases_per_turn_max =
+        limits::dispatch_leases_per_turn_max;
     std::uint64_t lease_check_interval_ms = limits::lease_check_interval_ms;
     std::size_t complete_command_bytes_max = limits::complete_command_bytes_max;
     std::uint64_t seed = 1;  // the retry jitter's

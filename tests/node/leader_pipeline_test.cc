@@ -403,6 +403,25 @@ TEST_CASE("dispatch keeps to leasing_jobs_max and waits while it cannot push",
   CHECK(jobs_in(c[0].pushed).size() == 5);
 }
 
+TEST_CASE("a turn proposes at most dispatch_leases_per_turn_max leases",
+          "[pipeline]") {
+  LeaderPipeline::Settings s = settings_for("");
+  s.dispatch_batch_jobs_max = 1;
+  s.dispatch_leases_per_turn_max = 2;
+  Cluster c(1, s);
+  c.elect_other_than(std::nullopt);
+  for (int i = 0; i < 5; ++i) c.enqueue(0, "f" + std::to_string(i) + ".cc");
+  c.turn(0, 2000, 0);
+  CHECK(c[0].pipeline.counters().leases_proposed == 2);
+  CHECK(c[0].pipeline.leasing() == 2);
+  c.turn(0, 2000, 1);
+  CHECK(c[0].pipeline.counters().leases_proposed == 4);
+  c.turn(0, 2000, 2);
+  CHECK(c[0].pipeline.counters().leases_proposed == 5);
+  c.settle();
+  CHECK(jobs_in(c[0].pushed).size() == 5);
+}
+
 TEST_CASE(
     "a lease carries at most dispatch_batch_dependencies_max dependencies",
     "[pipeline]") {
