@@ -701,6 +701,34 @@ std::uint64_t error_bytes(TSNode root, const Source& source) {
   return bytes;
 }
 
+// The name of a function expression binds inside it only: in
+// `res.contentType = res.type = function contentType(t) {}` the symbol is
+// the method `type` (the assignment's), and `contentType` declares
+// nothing. In `res.send = function send() {}` the two have one name and
+// line and the method is kept either way. `module.exports = function
+// render() {}` is the exception: the module is that function, and its
+// name is the one a reader looks for. The function expressions that are
+// the right side of an assignment found as a definition.
+std::vector<TSNode> assigned_functions(const std::vector<Found>& found,
+                                       const Source& source) {
+  std::vector<TSNode> out;
+  for (const Found& f : found) {
+    if (!is(f.definition, "assignment_expression")) continue;
+    const TSNode left = ts_node_child_by_field_name(f.definition, "left", 4);
+    if (!ts_node_is_null(left) && source.text(left) == "module.exports") {
+      continue;
+    }
+    const TSNode right = ts_node_child_by_field_name(f.definition, "right", 5);
+    if (!ts_node_is_null(right)) out.push_back(right);
+  }
+  return out;
+}
+
+bool is_one_of(TSNode n, const std::vector<TSNode>& nodes) {
+  return std::any_of(nodes.begin(), nodes.end(),
+                     [&](const TSNode& m) { return ts_node_eq(n, m); });
+}
+
 // The symbols a parse found, in file order, one per name and line.
 std::vector<ExtractedSymbol> symbols_of(const TagsQuery& q, TSNode root,
                                         const Source& source,
@@ -714,6 +742,8 @@ std::vector<ExtractedSymbol> symbols_of(const TagsQuery& q, TSNode root,
   const std::vector<std::uint32_t> anchors =
       anchor_rows(root, found.definitions, source);
   const std::string_view content = source.original();
+  const std::vector<TSNode> assigned =
+      assigned_functions(found.definitions, source);
   std::vector<std::pair<std::uint32_t, ExtractedSymbol>> symbols;
   for (std::size_t d = 0; d < found.definitions.size(); ++d) {
     const Found& f = found.definitions[d];
@@ -721,7 +751,9 @@ std::vector<ExtractedSymbol> symbols_of(const TagsQuery& q, TSNode root,
     // A #define inside a function body is still file-wide.
     const bool macro = *f.capture_kind == "macro";
     if ((!macro && inside(scopes, at)) ||
-        is_aggregate_without_body(f.definition))
+        is_aggregate_without_body(f.definition) ||
+        (is(f.definition, "function_expression") &&
+         is_one_of(f.definition, assigned)))
       continue;
     ExtractedSymbol s;
     s.name = name_of(f.definition, f.name, source);

@@ -212,6 +212,22 @@ const helper = () => { const local = 1; };
                      {"helper", "function", 4}});
 }
 
+// A function expression's own name binds inside it only: the chained
+// assignment defines the method `type`, not a function `contentType`
+// (express' response.js); `module.exports = function render` names the
+// module's one function.
+TEST_CASE("JavaScript: a function expression's name declares nothing",
+          "[tree][js]") {
+  const auto s = symbols_of(Language::javascript,
+                            R"(res.contentType =
+res.type = function contentType(type) {};
+module.exports = function renderFile(name) {};
+)");
+  CHECK(s == Symbols{{"type", "method", 2},
+                     {"exports", "method", 3},
+                     {"renderFile", "function", 3}});
+}
+
 TEST_CASE("TypeScript: overloads are one function, at the first",
           "[tree][ts]") {
   const auto s =
