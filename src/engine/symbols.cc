@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "src/engine/comment_text.h"
+#include "src/engine/extraction_cache.h"
 #include "src/engine/tree_symbols.h"
 
 namespace slurp::engine {
@@ -1524,10 +1525,10 @@ void collect_todos(const std::vector<Comment>& comments,
 
 }  // namespace
 
-Extraction extract(Language language, std::string_view content,
-                   std::string_view path) {
-  content =
-      content.substr(0, std::min(content.size(), extract_content_bytes_max));
+namespace {
+
+Extraction extract_uncached(Language language, std::string_view content,
+                            std::string_view path) {
   Extraction out;
   if (language == Language::markdown) {
     out.doc_summary = markdown_summary(content);
@@ -1580,6 +1581,36 @@ Extraction extract(Language language, std::string_view content,
     }
     out.include_guard = std::move(tree->include_guard);
   }
+  return out;
+}
+
+// What of the path extract_uncached reads, with the language: one cache
+// entry per combination.
+std::uint64_t variant_of(Language language, std::string_view path) {
+  std::uint64_t v = static_cast<std::uint64_t>(language) << 8;
+  if (path.ends_with(".tsx")) v |= 1;
+  if (path.ends_with(".pyx") || path.ends_with(".pxd") ||
+      path.ends_with(".pxi"))
+    v |= 2;
+  return v;
+}
+
+}  // namespace
+
+Extraction extract(Language language, std::string_view content,
+                   std::string_view path) {
+  content =
+      content.substr(0, std::min(content.size(), extract_content_bytes_max));
+  // Small files are quick to read again; the cache keeps larger ones.
+  static ExtractionCache cache(extract_cache_entries_max,
+                               extract_cache_bytes_max);
+  const bool cached = content.size() >= extract_cache_content_bytes_min;
+  const std::uint64_t variant = variant_of(language, path);
+  if (cached) {
+    if (auto hit = cache.find(variant, content)) return std::move(*hit);
+  }
+  Extraction out = extract_uncached(language, content, path);
+  if (cached) cache.insert(variant, content, out);
   return out;
 }
 

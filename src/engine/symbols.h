@@ -49,10 +49,18 @@ inline constexpr std::size_t extract_symbols_max = 20000;
 inline constexpr std::size_t extract_imports_max = 2000;
 inline constexpr std::size_t extract_todos_max = 100;
 inline constexpr std::size_t extract_text_bytes_max = 200;  // summary, todo
+// extract() keeps the extractions of the last contents it read (at least
+// extract_cache_content_bytes_min bytes each, extract_cache_bytes_max in
+// all, src/engine/extraction_cache.h): the same bytes again, under the
+// same language and path suffix, are not parsed again.
+inline constexpr std::size_t extract_cache_content_bytes_min = 1024;
+inline constexpr std::size_t extract_cache_entries_max = 4096;
+inline constexpr std::size_t extract_cache_bytes_max = 64u << 20;
 
 // Symbols come from the language's tree-sitter grammar where there is one
 // (tree_symbols.h) and from the hand-written tokenizer otherwise; `path`
-// only picks the TSX grammar for a ".tsx" file.
+// only picks the TSX grammar for a ".tsx" file and the tokenizer for
+// Cython. Any thread.
 Extraction extract(Language language, std::string_view content,
                    std::string_view path = {});
 

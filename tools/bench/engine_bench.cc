@@ -200,9 +200,8 @@ Result<ClocRun> run_cloc(const EngineTree& tree, const std::string& cloc,
   const fs::path csv = work_dir / "engine-cloc.csv";
   const fs::path err = work_dir / "engine-cloc.err";
   if (Status st = write_list(tree, list); !st) return st.error();
-  const std::vector<std::string> args{
-      cloc,      "--by-file",         "--csv",
-      "--quiet", "--skip-uniqueness", "--list-file=" + list.string()};
+  const std::vector<std::string> args{cloc, "--by-file", "--csv", "--quiet",
+                                      "--list-file=" + list.string()};
   const auto start = Clock::now();
   auto exited = spawn_and_wait(args, csv, err);
   ClocRun run;

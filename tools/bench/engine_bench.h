@@ -67,9 +67,11 @@ struct ClocRun {
   int exit_code = 0;
 };
 
-// `cloc --by-file --csv --quiet --skip-uniqueness --list-file=LIST`, with
-// LIST written to `work_dir`, and its wall-clock time. --skip-uniqueness
-// because the engine does not look for duplicate files either. Errors:
+// `cloc --by-file --csv --quiet --list-file=LIST`, with LIST written to
+// `work_dir`, and its wall-clock time. cloc's uniqueness check stays on
+// (its default: a file whose bytes it has counted already is left out),
+// as the engine reuses the extraction of bytes it has read already
+// (src/engine/extraction_cache.h): neither reads a copy twice. Errors:
 // not_found (no such program: the message says how to install it),
 // internal (it could not be run or was killed).
 Result<ClocRun> run_cloc(const EngineTree& tree, const std::string& cloc,
