@@ -228,6 +228,21 @@ module.exports = function renderFile(name) {};
                      {"renderFile", "function", 3}});
 }
 
+// From redux' examples and type tests: an exported destructuring binds
+// its names, and so does an ambient `declare const`.
+TEST_CASE("TypeScript: exported destructuring, declare const", "[tree][js]") {
+  const auto s =
+      symbols_of(Language::typescript,
+                 R"(export const { increment, decrement } = slice.actions
+declare const logger: () => Middleware
+export declare const thunk: Middleware
+)");
+  CHECK(s == Symbols{{"increment", "variable", 1},
+                     {"decrement", "variable", 1},
+                     {"logger", "variable", 2},
+                     {"thunk", "variable", 3}});
+}
+
 TEST_CASE("TypeScript: overloads are one function, at the first",
           "[tree][ts]") {
   const auto s =

@@ -33,6 +33,15 @@
        name: (object_pattern
          [(shorthand_property_identifier_pattern) @name
           (pair_pattern value: (identifier) @name)])) @definition.variable)])
+; `export const { a, b } = slice.actions` exports a and b.
+(program
+  (export_statement
+    declaration: (lexical_declaration
+      (variable_declarator
+        name: [(object_pattern
+                 [(shorthand_property_identifier_pattern) @name
+                  (pair_pattern value: (identifier) @name)])
+               (array_pattern (identifier) @name)]) @definition.variable)))
 
 (statement_block) @scope
 (class_body) @scope
