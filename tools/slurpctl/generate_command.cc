@@ -28,10 +28,16 @@ using Clock = std::chrono::steady_clock;
 using slurp::ErrorCode;
 using slurp::Message;
 
-// While waiting for job_done: a quiet spell this long makes us ask for the
-// jobs still open (a leader change drops the waiters of the old leader).
+// While waiting for job_done: when none has come for kWaitPollAfter, we
+// ask for the jobs still open, kWaitPollJobsMax of them every
+// kWaitPollEvery, taking turns through them (a leader change, or a node
+// that dropped our connection, loses the waiters it held). Asking the
+// first 128 open jobs after every quiet spell, as before, asked the same
+// slow directories again and again: after an election on /usr/include
+// the last 20,000 jobs were found done at about 150 a second.
 constexpr auto kWaitPollAfter = std::chrono::seconds(2);
-constexpr std::size_t kWaitPollJobsMax = 128;
+constexpr auto kWaitPollEvery = std::chrono::milliseconds(250);
+constexpr std::size_t kWaitPollJobsMax = 256;
 constexpr std::size_t kRefusalsShownMax = 20;
 
 enum class Phase { pending, sent, acked, done, refused };
@@ -77,7 +83,12 @@ class Generator {
         tool_(tool),
         plan_(std::move(plan)),
         priority_(priority),
-        states_(plan_.items.size()) {
+        states_(plan_.items.size()),
+        parent_(plan_.items.size(), kNoParent),
+        deferred_(plan_.items.size(), false) {
+    for (std::size_t d = 0; d < plan_.items.size(); ++d) {
+      for (std::size_t e : plan_.items[d].entry_indexes) parent_[e] = d;
+    }
     std::random_device seed;
     char run[16];
     std::snprintf(run, sizeof run, "%08x", seed());
@@ -206,14 +217,44 @@ class Generator {
         retry_.pop_front();
         if (states_[i].phase == Phase::pending) send(i);
       }
+      if (!unblocked_.empty()) {
+        const std::size_t i = unblocked_.front();
+        if (states_[i].phase != Phase::pending) {
+          unblocked_.pop_front();
+          continue;
+        }
+        send(i);
+        if (states_[i].phase == Phase::pending) return;  // not sent
+        unblocked_.pop_front();
+        continue;
+      }
       while (cursor_ < plan_.items.size() &&
              states_[cursor_].phase != Phase::pending) {
         ++cursor_;
       }
-      if (cursor_ == plan_.items.size() || !sendable(cursor_)) return;
+      if (cursor_ == plan_.items.size()) return;
+      if (!sendable(cursor_)) {
+        // A directory whose entries are not all answered yet: it goes
+        // when the last one is (release_parent), and the items after it
+        // go now. Stopping here emptied the pipeline before each of
+        // /usr/include's 2,129 directories: 1,600 acknowledged a second
+        // with 256 in flight, against 12,000+ for slurp-bench's enqueues.
+        deferred_[cursor_] = true;
+        ++cursor_;
+        continue;
+      }
       send(cursor_);
       if (states_[cursor_].phase == Phase::pending) return;  // not sent
     }
+  }
+
+  // Item i was answered (acknowledged or refused): its directory may now
+  // have every entry answered.
+  void release_parent(std::size_t i) {
+    const std::size_t p = parent_[i];
+    if (p == kNoParent || !deferred_[p] || !sendable(p)) return;
+    deferred_[p] = false;
+    unblocked_.push_back(p);
   }
 
   // Takes replies for a short while; false when the cluster is gone for
@@ -271,6 +312,7 @@ class Generator {
     if (auto* reply = std::get_if<slurp::GenerateReply>(&message)) {
       if (s.phase != Phase::sent && s.phase != Phase::pending) return;
       s.phase = Phase::acked;
+      release_parent(i);
       s.job_id = reply->job_id;
       s.outcome = reply->outcome;
       ++acked_;
@@ -306,6 +348,7 @@ class Generator {
         return;
       }
       s.phase = Phase::refused;
+      release_parent(i);
       s.error = error->name + ": " + error->message;
       ++refused_;
       if (refused_ <= kRefusalsShownMax) {
@@ -323,6 +366,7 @@ class Generator {
     ItemState& s = states_[i];
     if (s.phase == Phase::done) return;
     s.phase = Phase::done;
+    last_done_ = Clock::now();
     s.state = state;
     s.error = error;
     ++done_;
@@ -343,16 +387,25 @@ class Generator {
     }
   }
 
-  // After a quiet spell, asks where the open jobs stand.
+  // After a spell without job_done, asks where the open jobs stand.
   void poll_open_jobs() {
-    if (Clock::now() - last_reply_ < kWaitPollAfter ||
-        Clock::now() - last_poll_ < kWaitPollAfter) {
+    const auto now = Clock::now();
+    if (now - last_done_ < kWaitPollAfter || now - last_poll_ < poll_every_) {
       return;
     }
-    last_poll_ = Clock::now();
+    // Rounds that find nothing done slow down (a slow engine's long jobs
+    // are not worth 1,000 queries a second); one that finds some speeds up.
+    poll_every_ =
+        done_ > done_at_last_poll_
+            ? Clock::duration(kWaitPollEvery)
+            : std::min<Clock::duration>(2 * poll_every_, kWaitPollAfter);
+    done_at_last_poll_ = done_;
+    last_poll_ = now;
     std::size_t asked = 0;
-    for (std::size_t i = 0; i < states_.size() && asked < kWaitPollJobsMax;
-         ++i) {
+    for (std::size_t seen = 0;
+         seen < states_.size() && asked < kWaitPollJobsMax; ++seen) {
+      const std::size_t i = poll_cursor_;
+      poll_cursor_ = (poll_cursor_ + 1) % states_.size();
       if (states_[i].phase != Phase::acked) continue;
       slurp::JobQuery query;
       query.job_id = states_[i].job_id;
@@ -428,9 +481,20 @@ class Generator {
   std::map<std::uint64_t, std::size_t> waiting_by_request_;
   std::deque<std::pair<Clock::time_point, std::size_t>> retry_;
   std::size_t cursor_ = 0;
+  // Each item's directory in the plan (kNoParent for the top), directories
+  // skipped by the cursor until their entries are answered, and those
+  // whose entries now are, to send before the cursor moves on.
+  static constexpr std::size_t kNoParent = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> parent_;
+  std::vector<bool> deferred_;
+  std::deque<std::size_t> unblocked_;
   std::uint64_t acked_ = 0, refused_ = 0, done_ = 0, failed_ = 0;
   std::map<std::string, std::uint64_t> outcomes_;
   Clock::time_point last_reply_ = Clock::now(), last_poll_;
+  Clock::time_point last_done_ = Clock::now();
+  std::size_t poll_cursor_ = 0;
+  Clock::duration poll_every_ = kWaitPollEvery;
+  std::uint64_t done_at_last_poll_ = 0;
 };
 
 }  // namespace
