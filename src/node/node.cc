@@ -504,8 +504,11 @@ void Node::loop_once() {
     items.push_back({socket.handle(), 0, ZMQ_POLLIN, 0});
   }
   auto now = std::chrono::steady_clock::now();
-  auto wait =
-      std::chrono::duration_cast<std::chrono::milliseconds>(next_tick_ - now);
+  // Rounded up: rounded down, the last part of a millisecond before each
+  // tick was a poll of 0 ms, again and again, and an idle node turned its
+  // loop about 10,000 times a second, CPU the other nodes on the machine
+  // needed.
+  auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_tick_ - now);
   if (wait.count() < 0) wait = std::chrono::milliseconds(0);
   // While the log writer syncs, the next Ready waits for it: the poll
   // wakes on its eventfd.
