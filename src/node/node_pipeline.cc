@@ -57,6 +57,7 @@ void Node::on_pipeline_applied(const LogEntry& entry,
 // 30 s, and /usr/include took minutes.)
 void Node::send_job_batch(const JobBatch& batch) {
   std::string payload = encode(batch);
+  if (metrics_) metrics_->jobs_dispatched(batch.jobs.size());
   if (!unpushed_jobs_.empty() || !try_push_jobs(payload)) {
     unpushed_jobs_.push_back(std::move(payload));
   }
@@ -150,6 +151,7 @@ void Node::accept_results(const ResultBatch& batch, std::string_view payload) {
                  verdict.newer_term, raft_->term());
     return;
   }
+  if (metrics_) metrics_->results_received(batch.results.size());
   if (verdict.refused) {
     spdlog::warn("results from {} not proposed: {}", batch.worker,
                  verdict.refused->describe());
