@@ -1,5 +1,6 @@
 #include "src/metrics/node_metrics.h"
 
+#include <array>
 #include <string>
 #include <system_error>
 
@@ -19,23 +20,19 @@ double value(const std::atomic<std::uint64_t>& v) {
   return static_cast<double>(v.load(relaxed));
 }
 
-// The wire name of ClientRequestMessage's alternative `index` ("generate").
+// The wire names of ClientRequestMessage's alternatives ("generate"), by
+// variant index.
 template <std::size_t... I>
-std::string_view request_type_name(std::size_t index,
-                                   std::index_sequence<I...>) {
-  std::string_view name;
-  ((index == I
-        ? (name = std::variant_alternative_t<I, ClientRequestMessage>::kType,
-           true)
-        : false) ||
-   ...);
-  return name;
+constexpr std::array<std::string_view, sizeof...(I)> request_type_names(
+    std::index_sequence<I...>) {
+  return {std::variant_alternative_t<I, ClientRequestMessage>::kType...};
 }
 
+constexpr auto kRequestTypeNames = request_type_names(
+    std::make_index_sequence<std::variant_size_v<ClientRequestMessage>>());
+
 std::string_view request_type_name(std::size_t index) {
-  return request_type_name(
-      index,
-      std::make_index_sequence<std::variant_size_v<ClientRequestMessage>>());
+  return kRequestTypeNames[index];
 }
 
 std::string priority_name(std::size_t p) {
