@@ -144,11 +144,9 @@ std::vector<MetricFamily> NodeMetrics::Collect() const {
                           "Work time of one turn of the node's event loop "
                           "(the wait for input excluded).",
                           turn_seconds_));
-  if (sources_.audit_records) {
-    out.push_back(counter("slurp_audit_records_total",
-                          "Records written to this node's audit log.",
-                          static_cast<double>(sources_.audit_records())));
-  }
+  out.push_back(counter("slurp_audit_records_total",
+                        "Records written to this node's audit log.",
+                        value(audit_records_)));
   if (sources_.zap_refusals) {
     out.push_back(counter("slurp_zap_refusals_total",
                           "CURVE handshakes refused by the ZAP handler "

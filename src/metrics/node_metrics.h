@@ -8,9 +8,9 @@
 //
 // Thread-safety: every method may be called from any thread, but only the
 // node thread calls the writers (turn_done, set_*, the event methods) and
-// only HTTP threads call Collect, live and ready. Values the node does not
-// own (audit records, ZAP refusals, file sizes) are read at scrape time
-// through Sources, whose functions must be safe on any thread.
+// only HTTP threads call Collect, live and ready. ZAP refusals (an atomic)
+// and file sizes are read at scrape time, through Sources, whose functions
+// must be safe on any thread and take no lock the node thread takes.
 #pragma once
 
 #include <array>
@@ -42,7 +42,6 @@ class NodeMetrics final : public prometheus::Collectable {
     std::vector<std::string> members;  // every voter's id, this node's too
     std::filesystem::path data_dir;    // raft.db, contexts.db, snapshots
     std::uint64_t election_timeout_ms = 300;
-    std::function<std::uint64_t()> audit_records;  // written to audit.log
     std::function<std::uint64_t()> zap_refusals;
   };
 
@@ -80,6 +79,9 @@ class NodeMetrics final : public prometheus::Collectable {
   void set_peer_lag(std::size_t member, std::uint64_t entries);
   void set_queue(const QueueView& queue);
   void set_stopping() { stopping_.store(true); }
+  // Records written to audit.log (AuditLog::stats takes the log's lock, so
+  // the node thread reads it, not a scrape).
+  void set_audit_records(std::uint64_t n) { audit_records_.store(n); }
   // A decoded client request of variant index `type` (ClientRequestMessage).
   void request_received(std::size_t type);
   // A refused request: `type` as above, or nullopt when refused before it
@@ -125,7 +127,7 @@ class NodeMetrics final : public prometheus::Collectable {
   std::array<Counter, request_types> requests_{};
   // [type + 1][code]: row 0 is "refused before it was decoded".
   std::array<std::array<Counter, error_codes>, request_types + 1> refused_{};
-  Counter dispatched_{0}, results_{0};
+  Counter dispatched_{0}, results_{0}, audit_records_{0};
 
   Counter last_turn_ms_{0};  // steady; 0 before the first turn
   Counter turns_{0};

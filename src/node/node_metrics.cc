@@ -32,8 +32,6 @@ Status Node::start_metrics() {
   sources.data_dir = options_.data_dir;
   sources.election_timeout_ms =
       options_.timing.tick_ms * options_.timing.election_ticks_max;
-  security::AuditLog* audit = audit_log_.get();
-  sources.audit_records = [audit] { return audit->stats().written; };
   bus::ZapAuthenticator* zap = zap_.get();
   sources.zap_refusals = [zap] { return zap->refused_count(); };
   metrics_ = std::make_shared<metrics::NodeMetrics>(std::move(sources));
@@ -122,6 +120,7 @@ void Node::update_metrics(std::uint64_t turn_end_us, std::uint64_t work_us) {
     }
   }
   metrics_->set_queue(q);
+  metrics_->set_audit_records(audit_log_->stats().written);
 }
 
 }  // namespace slurp::node
