@@ -6,7 +6,9 @@ WORKDIR /opt/slurp
 COPY . .
 # Built in /opt/build, outside the copied tree, so that a host build/
 # directory that came along cannot confuse CMake.
+# curl: the compose healthchecks ask /readyz and /healthz.
 RUN ./tools/setup && \
+    apt-get install -y -q --no-install-recommends curl && \
     rm -rf /var/lib/apt/lists/* && \
     cmake -S . -B /opt/build -G Ninja && \
     targets="slurpd slurpctl slurp-monitor slurp-worker" && \

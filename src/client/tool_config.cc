@@ -1,5 +1,7 @@
 #include "src/client/tool_config.h"
 
+#include "src/config/listen_address.h"
+
 namespace slurp::client {
 
 const NodeTarget* ToolConfig::find_node(std::string_view id) const {
@@ -37,6 +39,21 @@ Result<std::string> node_public_key(const config::NodeConfig& node) {
 
 }  // namespace
 
+namespace {
+
+// Where a client reaches the node's metrics listener: its own address,
+// or the node's host when it binds every interface.
+std::string metrics_address(const config::NodeConfig& node) {
+  auto listen = config::parse_listen_address(node.metrics_listen);
+  if (!listen) return "";
+  if (!listen->any_interface()) return listen->text();
+  const bool v6 = node.host.find(':') != std::string::npos;
+  return (v6 ? "[" + node.host + "]" : node.host) + ":" +
+         std::to_string(listen->port);
+}
+
+}  // namespace
+
 Result<ToolConfig> tool_config_from(const config::ClusterConfig& cluster,
                                     const ToolFlags& flags,
                                     const config::GetEnv& getenv) {
@@ -52,7 +69,14 @@ Result<ToolConfig> tool_config_from(const config::ClusterConfig& cluster,
       if (!key) return key.error();
       target.public_key_z85 = *key;
     }
+    if (std::string a = metrics_address(node); !a.empty()) {
+      tool.node_metrics_address[node.id] = a;
+    }
     tool.nodes.push_back(std::move(target));
+  }
+  for (const config::WorkerConfig& worker : cluster.workers) {
+    if (worker.metrics_listen.empty()) continue;
+    tool.worker_metrics_listen[worker.id] = worker.metrics_listen;
   }
   if (tool.insecure) return tool;
   auto key_path = config::discover_client_key(flags.key, getenv, cluster);

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,12 @@ struct ToolConfig {
   // [files] roots: where slurp-worker may read file_path (it has
   // --file-root to override them).
   std::vector<std::string> file_roots;
+  // HOST:PORT where a node's /metrics, /healthz and /readyz answer, by
+  // node id; absent when it has no metrics_listen. A wildcard bind is
+  // reached at the node's host.
+  std::map<std::string, std::string, std::less<>> node_metrics_address;
+  // [[workers]] metrics_listen by worker id (slurp-worker --name).
+  std::map<std::string, std::string, std::less<>> worker_metrics_listen;
 
   // nullptr when no node has that id.
   const NodeTarget* find_node(std::string_view id) const;

@@ -12,6 +12,7 @@
 
 #include "protocol/limits.h"
 #include "src/config/file_roots.h"
+#include "src/config/listen_address.h"
 
 namespace slurp::config {
 namespace fs = std::filesystem;
@@ -484,6 +485,13 @@ Status read_public_key(const TableReader& t, fs::path& path, std::string& z85) {
   return check_value(t.context(), z85_field, z85_problem(z85));
 }
 
+Status read_metrics_listen(const TableReader& t, std::string& out) {
+  if (Status s = t.string("metrics_listen", out); !s) return s;
+  if (!t.has("metrics_listen")) return ok_status();
+  return check_value(t.context(), t.field("metrics_listen"),
+                     listen_address_problem(out));
+}
+
 struct PortSpec {
   std::string_view key;
   std::uint16_t NodeConfig::*member;
@@ -498,10 +506,10 @@ constexpr PortSpec port_specs[] = {
 
 Status read_node(const TableReader& t, const ClusterConfig& c, NodeConfig& n) {
   const Context& ctx = t.context();
-  if (Status s =
-          t.check_keys({"id", "host", "bind_host", "api_port", "events_port",
-                        "jobs_port", "results_port", "public_key",
-                        "public_key_z85", "secret_key", "data_dir"});
+  if (Status s = t.check_keys({"id", "host", "bind_host", "api_port",
+                               "events_port", "jobs_port", "results_port",
+                               "public_key", "public_key_z85", "secret_key",
+                               "data_dir", "metrics_listen"});
       !s) {
     return s;
   }
@@ -531,15 +539,19 @@ Status read_node(const TableReader& t, const ClusterConfig& c, NodeConfig& n) {
     return s;
   }
   if (Status s = t.path("secret_key", n.secret_key_path); !s) return s;
+  if (Status s = read_metrics_listen(t, n.metrics_listen); !s) return s;
   n.data_dir = c.data_dir / n.id;
   return t.path("data_dir", n.data_dir);
 }
 
 Status read_worker(const TableReader& t, const ClusterConfig&,
                    WorkerConfig& w) {
-  if (Status s = t.check_keys({"id", "public_key", "public_key_z85"}); !s) {
+  if (Status s = t.check_keys(
+          {"id", "public_key", "public_key_z85", "metrics_listen"});
+      !s) {
     return s;
   }
+  if (Status s = read_metrics_listen(t, w.metrics_listen); !s) return s;
   if (Status s = t.string("id", w.id, true); !s) return s;
   if (Status s = check_value(t.context(), t.field("id"), id_problem(w.id));
       !s) {

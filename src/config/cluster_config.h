@@ -30,9 +30,11 @@
 //   public_key = "keys/n1.pub"      # or public_key_z85 = "<40 chars>"
 //   secret_key = "keys/n1.key"      # optional
 //   data_dir = "/srv/n1"            # optional
+//   metrics_listen = "127.0.0.1:9101"  # optional; HTTP /metrics, /healthz
 //   [[workers]]                     # optional
 //   id = "w1"
 //   public_key = "keys/w1.pub"      # or public_key_z85
+//   metrics_listen = "127.0.0.1:9201"  # optional; slurp-worker --name w1
 //
 // Relative paths resolve against the directory of the config file. Unknown
 // keys are errors everywhere: a typo must not silently fall back to a
@@ -123,6 +125,9 @@ struct NodeConfig {
   std::string public_key_z85;
   std::filesystem::path secret_key_path;  // empty: not in the file
   std::filesystem::path data_dir;  // resolved: own, or cluster data_dir/id
+  // HOST:PORT of the Prometheus and health listener (listen_address.h);
+  // empty: none (the default).
+  std::string metrics_listen;
 
   // "tcp://host:port" to connect to (IPv6 hosts get brackets).
   std::string api_endpoint() const { return endpoint(host, api_port); }
@@ -141,6 +146,7 @@ struct WorkerConfig {
   std::string id;
   std::filesystem::path public_key_path;  // at most one of these two
   std::string public_key_z85;
+  std::string metrics_listen;  // as NodeConfig's; empty: none
 };
 
 struct ClusterConfig {

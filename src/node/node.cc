@@ -192,6 +192,7 @@ Status Node::open(const NodeOptions& options) {
   if (Status s = bind_sockets(options); !s) return s;
   if (Status s = connect_peers(); !s) return s;
   if (Status s = start_embedded_workers(); !s) return s;
+  if (Status s = start_metrics(); !s) return s;
   if (!options.endpoint_file.empty()) {
     if (Status s =
             write_endpoint_file(options.endpoint_file, self_.api_endpoint);
@@ -470,6 +471,7 @@ int Node::run() {
     const std::uint64_t turn_end_us = steady_now_us();
     const std::uint64_t work_us = turn_end_us - turn_start_us - poll_wait_us_;
     loop_turns_.record(turn_end_us, work_us);
+    update_metrics(turn_end_us, work_us);
     note_slow_turn(work_us, cpu_start_us);
   }
   spdlog::info("node {} stopping", options_.node_id);

@@ -73,6 +73,8 @@
 #include "src/clock/thread_switches.h"
 #include "src/consensus/raft.h"
 #include "src/consensus/ready_loop.h"
+#include "src/metrics/metrics_listener.h"
+#include "src/metrics/node_metrics.h"
 #include "src/node/context_reads.h"
 #include "src/node/event_journal.h"
 #include "src/node/fair_intake.h"
@@ -207,6 +209,10 @@ class Node : private consensus::ReadyPorts {
   void reset_pipeline();
   Status start_embedded_workers();
 
+  // node_metrics.cc: the metrics and health listener (docs/METRICS.md).
+  Status start_metrics();
+  void update_metrics(std::uint64_t turn_end_us, std::uint64_t work_us);
+
   // node_shutdown.cc
   void begin_shutdown();
   // The most up-to-date follower heard from lately, to hand leadership to.
@@ -315,6 +321,13 @@ class Node : private consensus::ReadyPorts {
   // Shutdown: a leader hands over first, then in-flight requests drain.
   bool stopping_ = false;
   std::uint64_t stop_deadline_ms_ = 0;
+
+  // Written by this thread, read by the listener's HTTP threads; the
+  // listener is declared last so it stops first.
+  std::shared_ptr<metrics::NodeMetrics> metrics_;
+  std::uint64_t next_metrics_ms_ = 0;
+  std::uint64_t metrics_log_writes_ = 0;  // LogWriter writes seen
+  std::unique_ptr<metrics::MetricsListener> metrics_listener_;
 };
 
 }  // namespace slurp::node

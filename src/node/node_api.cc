@@ -137,7 +137,9 @@ void Node::handle_api_message(std::vector<zmq::message_t>& frames,
     ClientRequest& request;
     const std::string& user_id;
     void operator()(ClientRequestMessage& m) {
+      if (node.metrics_) node.metrics_->request_received(m.index());
       request.request = std::move(m);
+      request.decoded = true;
       node.route_request(std::move(request));
     }
     void operator()(ConsensusMessage& m) {
@@ -191,7 +193,9 @@ void Node::handle_forward(const ReplyRoute& peer_route, const std::string& peer,
                                "request"));
     return;
   }
+  if (metrics_) metrics_->request_received(inner->index());
   request.request = std::move(*inner);
+  request.decoded = true;
   if (raft_->role() != consensus::RaftRole::leader) {
     // No chains: the follower that sent it re-routes on not_leader.
     spdlog::debug("forward {} from {}: not leader", forward.forward_id, peer);

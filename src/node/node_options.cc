@@ -36,6 +36,7 @@ Result<NodeOptions> node_options_from_config(
   options.timing = config.timing;
   options.limits = config.limits;
   options.file_roots = config.files.roots;
+  options.metrics_listen = self->metrics_listen;
   for (const config::NodeConfig& n : config.nodes) {
     MemberOptions member;
     member.id = n.id;

@@ -43,6 +43,8 @@ struct NodeOptions {
   // [files] roots: where embedded workers may read file_path (none: they
   // refuse every file_path), and what admission may check it against.
   std::vector<std::string> file_roots;
+  // HOST:PORT of the metrics and health listener; empty: none.
+  std::string metrics_listen;
 };
 
 // The options for node `node_id` of `config`. Errors: not_found (no such

@@ -66,6 +66,7 @@ void Node::on_pipeline_applied(const LogEntry& entry,
 // committed before the next turn proposes anything. When every reader is
 // busy the batch is filled here, as before.
 void Node::send_job_batch(const JobBatch& batch) {
+  if (metrics_) metrics_->jobs_dispatched(batch.jobs.size());
   const bool needs_fill =
       std::any_of(batch.jobs.begin(), batch.jobs.end(),
                   [](const Job& job) { return !job.depends_on.empty(); });
@@ -179,6 +180,7 @@ void Node::accept_results(const ResultBatch& batch, std::string_view payload) {
                  verdict.newer_term, raft_->term());
     return;
   }
+  if (metrics_) metrics_->results_received(batch.results.size());
   if (verdict.refused) {
     spdlog::warn("results from {} not proposed: {}", batch.worker,
                  verdict.refused->describe());

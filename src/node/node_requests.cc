@@ -454,6 +454,11 @@ void Node::refuse(const ClientRequest& request, const Error& error) {
   }
   audit_refusal("request.rejected", request.requester, error);
   publish_refusal(request.requester, error);
+  if (metrics_) {
+    metrics_->request_refused(
+        request.decoded ? std::optional(request.request.index()) : std::nullopt,
+        error.code);
+  }
   reply_to(request, to_error_reply(request.id, error));
 }
 
@@ -467,6 +472,10 @@ void Node::answer_applied(ClientRequest request, const LogEntry& entry,
   const ClientRequestMessage& m = request.request;
   if (auto* g = std::get_if<Generate>(&m)) {
     reply_to(request, GenerateReply{g->id, outcome.job_id, outcome.outcome});
+    if (metrics_) {
+      metrics_->generate_acknowledged(
+          static_cast<double>(steady_now_ms() - request.received_ms) / 1e3);
+    }
     publish("request.accepted", {{"requester", request.requester},
                                  {"request_id", g->request_id},
                                  {"job_id", std::to_string(outcome.job_id)},

@@ -48,6 +48,8 @@ struct ClientRequest {
   Role role = Role::observer;
   ClientRequestMessage request;
   std::string payload;  // as received, for forwarding unchanged
+  // `request` holds what `payload` decoded to (metrics label refusals).
+  bool decoded = false;
   std::uint64_t id = 0;
   std::uint64_t received_ms = 0;  // steady clock
   // The first reply went out; only job_done (wait) remains.

@@ -16,6 +16,7 @@
 #include "bus/escaped_log_format.h"
 #include "bus/signal_flags.h"
 #include "src/config/cluster_config.h"
+#include "src/config/listen_address.h"
 #include "src/node/node.h"
 
 namespace {
@@ -26,6 +27,7 @@ struct Flags {
   std::optional<std::string> api, events, jobs, results;
   std::optional<std::string> secret_key, authorized_keys, data_dir;
   std::optional<std::string> endpoint_file;
+  std::optional<std::string> metrics_listen;
   bool insecure = false;
   std::size_t workers = 0;
   std::string log_level = "info";
@@ -60,6 +62,12 @@ slurp::Result<slurp::node::NodeOptions> options_from(const Flags& flags) {
   if (flags.authorized_keys) options.authorized_keys = *flags.authorized_keys;
   if (flags.data_dir) options.data_dir = *flags.data_dir;
   if (flags.endpoint_file) options.endpoint_file = *flags.endpoint_file;
+  if (flags.metrics_listen) options.metrics_listen = *flags.metrics_listen;
+  if (auto problem = config::listen_address_problem(options.metrics_listen);
+      !options.metrics_listen.empty() && problem) {
+    return make_error(ErrorCode::bad_request, "--metrics-listen " + *problem,
+                      "metrics_listen");
+  }
   if (flags.insecure) options.insecure = true;
   options.embedded_workers = flags.workers;
   if (options.insecure && options.members.size() > 1) {
@@ -100,6 +108,9 @@ int main(int argc, char** argv) {
                  "where the Raft log, snapshots and audit.log are kept");
   app.add_option("--endpoint-file", flags.endpoint_file,
                  "write the bound api endpoint here once serving");
+  app.add_option("--metrics-listen", flags.metrics_listen,
+                 "HOST:PORT for Prometheus /metrics, /healthz and /readyz "
+                 "over HTTP (default: the node's metrics_listen; none)");
   app.add_option("--workers", flags.workers,
                  "run N worker slots in this process (same protocol as "
                  "slurp-worker)")

@@ -27,6 +27,9 @@
 #include "protocol/limits.h"
 #include "src/client/tool_config.h"
 #include "src/config/file_roots.h"
+#include "src/config/listen_address.h"
+#include "src/metrics/metrics_listener.h"
+#include "src/metrics/worker_metrics.h"
 #include "src/worker/builtin_engine.h"
 #include "src/worker/exec_engine.h"
 #include "src/worker/noop_engine.h"
@@ -106,6 +109,15 @@ int main(int argc, char** argv) {
                  "keep the CPU their heartbeats need")
       ->capture_default_str()
       ->check(CLI::Range(0, slurp::worker::thread_nice_max));
+  std::string metrics_listen;
+  app.add_option("--metrics-listen", metrics_listen,
+                 "HOST:PORT for Prometheus /metrics, /healthz and /readyz "
+                 "over HTTP (default: [[workers]] metrics_listen of the entry "
+                 "whose id is --name; none)")
+      ->check([](const std::string& text) {
+        auto problem = slurp::config::listen_address_problem(text);
+        return problem ? *problem : std::string();
+      });
   app.add_flag("--insecure", flags.insecure, "plaintext (test clusters only)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
       ->capture_default_str();
@@ -178,6 +190,27 @@ int main(int argc, char** argv) {
   if (auto s = worker.connect(); !s) {
     spdlog::error("cannot start: {}", s.error().describe());
     return 1;
+  }
+  if (auto it = tool->worker_metrics_listen.find(name);
+      metrics_listen.empty() && it != tool->worker_metrics_listen.end()) {
+    metrics_listen = it->second;
+  }
+  // Declared after the worker, so it stops (and stops reading the
+  // worker's counters) first.
+  std::unique_ptr<slurp::metrics::MetricsListener> listener;
+  if (!metrics_listen.empty()) {
+    auto metrics = std::make_shared<slurp::metrics::WorkerMetrics>(
+        name, options.nodes.size(), worker.counters());
+    auto health = [metrics](std::uint64_t) { return metrics->health(); };
+    auto started = slurp::metrics::MetricsListener::start(
+        *slurp::config::parse_listen_address(metrics_listen), metrics, health,
+        health);
+    if (!started) {
+      spdlog::error("cannot start: {}", started.error().describe());
+      return 1;
+    }
+    listener = std::move(*started);
+    spdlog::info("metrics on http://{}/metrics", metrics_listen);
   }
   spdlog::info(
       "worker {} serving {} nodes with {} engine threads at nice {} ({} "

@@ -171,13 +171,14 @@ class Cluster:
     pids/NAME.pid and logs/NAME.log."""
 
     def __init__(self, bin_dir, directory, nodes=3, workers=0, limits=(),
-                 worker_args=()):
+                 worker_args=(), metrics=False):
         self.bin_dir = pathlib.Path(bin_dir)
         self.dir = pathlib.Path(directory)
         self.count = nodes
         self.workers = workers
         self.limits = list(limits)  # "key=value" for cluster.toml [limits]
         self.worker_args = list(worker_args)  # more slurp-worker arguments
+        self.metrics = metrics  # tools/cluster up --metrics
         self.base_port = None
         self.up_output = ""
         self.nodes = {}      # id -> dict(api, events, pub, data_dir)
@@ -201,6 +202,8 @@ class Cluster:
                        for flag in ("--limit", limit)]
         limit_flags += [flag for arg in self.worker_args
                         for flag in ("--worker-arg", arg)]
+        if self.metrics:
+            limit_flags.append("--metrics")
         result = subprocess.run(
             [str(CLUSTER_TOOL), "up", "--nodes", str(self.count),
              "--workers", str(self.workers), "--dir", str(self.dir),
@@ -221,6 +224,7 @@ class Cluster:
         for n in config["nodes"]:
             self.nodes[n["id"]] = {
                 "id": n["id"],
+                "metrics": n.get("metrics_listen"),
                 "api": f"tcp://{n['host']}:{n['api_port']}",
                 "events": f"tcp://{n['host']}:{n['events_port']}",
                 "pub": read_key(self.dir / n["public_key"]),

@@ -14,6 +14,9 @@ int run_keygen(const std::string& dir, const std::string& name);
 int run_ping(const Flags& f);
 int run_status(const Flags& f);
 int run_cluster(const Flags& f);
+// Every node's /healthz and /readyz; exit 0 all ready, 2 some not, 3 none
+// answered (health_command.cc).
+int run_health(const Flags& f);
 
 struct GenerateFlags {
   std::vector<std::string> paths;

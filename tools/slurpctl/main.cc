@@ -22,6 +22,7 @@ constexpr const char* kExamples = R"(Examples:
   slurpctl watch 1042                          # until job 1042 ends
   slurpctl cancel 1042
   slurpctl cluster                             # every node: endpoints, answers?, lag
+  slurpctl health                              # every node's /healthz and /readyz
   slurpctl audit verify data/audit.log --key audit.verify-key
   slurpctl audit verify data/n2/audit.log --cluster --node n2
 
@@ -66,6 +67,12 @@ int main(int argc, char** argv) {
       "cluster", "every configured node: endpoints, answers, state, lag");
   add_connect_flags(cluster, f, direct);
   cluster->add_flag("--json", f.json, "one JSON array on one line");
+
+  auto* health = app.add_subcommand(
+      "health",
+      "every node's /healthz and /readyz (metrics_listen) with the reasons");
+  add_connect_flags(health, f, direct);
+  health->add_flag("--json", f.json, "one JSON array on one line");
 
   GenerateFlags g;
   auto* generate = app.add_subcommand(
@@ -190,6 +197,7 @@ int main(int argc, char** argv) {
   if (*ping) return run_ping(f);
   if (*status) return run_status(f);
   if (*cluster) return run_cluster(f);
+  if (*health) return run_health(f);
   if (*generate) return run_generate(f, g);
   if (*get) return run_get(f, address);
   if (*exporter) return run_export(f, format, prefix);
