@@ -297,6 +297,7 @@ class Generator {
         },
         message);
     if (auto* done = std::get_if<slurp::JobDone>(&message)) {
+      last_job_done_ = Clock::now();
       // job_done carries the generate's id; the request is long answered.
       auto it = waiting_by_request_.find(id);
       if (it != waiting_by_request_.end()) {
@@ -366,7 +367,6 @@ class Generator {
     ItemState& s = states_[i];
     if (s.phase == Phase::done) return;
     s.phase = Phase::done;
-    last_done_ = Clock::now();
     s.state = state;
     s.error = error;
     ++done_;
@@ -390,7 +390,10 @@ class Generator {
   // After a spell without job_done, asks where the open jobs stand.
   void poll_open_jobs() {
     const auto now = Clock::now();
-    if (now - last_done_ < kWaitPollAfter || now - last_poll_ < poll_every_) {
+    // Jobs our polls find done do not count: only job_done says the node
+    // still holds our waiters.
+    if (now - last_job_done_ < kWaitPollAfter ||
+        now - last_poll_ < poll_every_) {
       return;
     }
     // Rounds that find nothing done slow down (a slow engine's long jobs
@@ -491,7 +494,7 @@ class Generator {
   std::uint64_t acked_ = 0, refused_ = 0, done_ = 0, failed_ = 0;
   std::map<std::string, std::uint64_t> outcomes_;
   Clock::time_point last_reply_ = Clock::now(), last_poll_;
-  Clock::time_point last_done_ = Clock::now();
+  Clock::time_point last_job_done_ = Clock::now();
   std::size_t poll_cursor_ = 0;
   Clock::duration poll_every_ = kWaitPollEvery;
   std::uint64_t done_at_last_poll_ = 0;
