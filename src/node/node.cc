@@ -520,7 +520,8 @@ void Node::loop_once() {
   // Work left over from the last turn's time budget: look at the sockets
   // and go on at once. Replies waiting for slow readers are retried at
   // least every few ms.
-  if (intake_.messages() > 0 || !results_backlog_.empty() || reads_left_over_) {
+  const bool results_waiting = !results_backlog_.empty() && raft_->leader();
+  if (intake_.messages() > 0 || results_waiting || reads_left_over_) {
     wait = std::chrono::milliseconds(0);
   } else if (outbox_.backlog_peers() > 0) {
     wait = std::min(wait, std::chrono::milliseconds(2));

@@ -145,7 +145,12 @@ void Node::serve_results() {
                                              " result batches discarded"));
     results_discarded_ = 0;
   }
-  for (std::size_t n = 0; n < 256 && !results_backlog_.empty(); ++n) {
+  // With no leader known, results wait here (within the backlog's byte
+  // budget) for the next one instead of being dropped: dropped, their jobs
+  // waited out their 30 s leases, and each election on /usr/include added
+  // a 30 s tail of jobs done once and done again.
+  for (std::size_t n = 0;
+       n < 256 && !results_backlog_.empty() && raft_->leader(); ++n) {
     bus::ReceivedMessage message = std::move(results_backlog_.front());
     results_backlog_.pop_front();
     const zmq::message_t& frame = message.frames[0];
