@@ -597,6 +597,17 @@ TSTree* parse(const TSLanguage* grammar, std::string_view text,
   return tree;
 }
 
+// Moves the cursor to the next node of a pre-order walk that enters the
+// current node's children only when `descend` (and it has some); false
+// when the walk is over.
+bool next_in_walk(TSTreeCursor& cursor, bool descend) {
+  if (descend && ts_tree_cursor_goto_first_child(&cursor)) return true;
+  while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
+    if (!ts_tree_cursor_goto_parent(&cursor)) return false;
+  }
+  return true;
+}
+
 // Whether an ERROR or MISSING node of the tree touches a skipped span
 // (or the braces around it). Only subtrees with errors are entered; past
 // kErrorNodesMax nodes, the answer is yes.
@@ -622,16 +633,7 @@ bool errors_touch(TSNode root, const Source& source,
           [](const SkippedSpan& s, std::uint32_t b) { return s.end + 1 < b; });
       touch = it != skipped.end() && it->begin <= end + 1;
     }
-    if (!touch && ts_node_has_error(n) &&
-        ts_tree_cursor_goto_first_child(&cursor))
-      continue;
-    // Next sibling, climbing as needed.
-    while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
-      if (!ts_tree_cursor_goto_parent(&cursor)) {
-        more = false;
-        break;
-      }
-    }
+    more = next_in_walk(cursor, !touch && ts_node_has_error(n));
   }
   ts_tree_cursor_delete(&cursor);
   return touch;
@@ -687,15 +689,7 @@ std::uint64_t error_bytes(TSNode root, const Source& source) {
     const TSNode n = ts_tree_cursor_current_node(&cursor);
     const bool error = is(n, "ERROR");
     if (error) bytes += source.end(n) - source.begin(n);
-    if (!error && ts_node_has_error(n) &&
-        ts_tree_cursor_goto_first_child(&cursor))
-      continue;
-    while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
-      if (!ts_tree_cursor_goto_parent(&cursor)) {
-        more = false;
-        break;
-      }
-    }
+    more = next_in_walk(cursor, !error && ts_node_has_error(n));
   }
   ts_tree_cursor_delete(&cursor);
   return bytes;

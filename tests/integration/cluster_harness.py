@@ -10,6 +10,7 @@ Only the standard library, python3-zmq and python3-msgpack (Debian's
 /usr/bin/python3).
 """
 import ctypes
+import hashlib
 import itertools
 import json
 import os
@@ -387,6 +388,19 @@ class Client:
                                and reply.get("id") in ids):
                 return reply
             self.late.append(reply)
+
+    def generate_and_wait(self, request_id, address, content, seconds=20):
+        """Sends an inline generate with wait: true (content_hash given) and
+        returns its job_done, its error, or None when `seconds` pass."""
+        rid = self.send({"type": "generate", "request_id": request_id,
+                         "address": address, "content": content,
+                         "content_hash": hashlib.sha256(content).hexdigest(),
+                         "wait": True})
+        deadline = now() + seconds
+        while True:
+            reply = self.receive({rid}, deadline)
+            if not reply or reply.get("type") in ("job_done", "error"):
+                return reply
 
     def call(self, request, timeout=3.0):
         """Sends a request and waits for its reply (None on timeout)."""

@@ -21,7 +21,6 @@ Over plain HTTP on 127.0.0.1 it checks:
   - a malformed metrics_listen is refused with a typed error, and a port
     already in use stops slurpd with "cannot listen on".
 """
-import hashlib
 import pathlib
 import re
 import signal
@@ -33,7 +32,7 @@ import urllib.request
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    Client, cluster_test_main, note, now, wait_for)
+    Client, cluster_test_main, note, wait_for)
 
 # name -> TYPE, as docs/METRICS.md documents them.
 NODE_METRICS = {
@@ -185,17 +184,8 @@ def check_counters_move(c, ctx, cluster, nodes, leader):
     before = counters(nodes, leader, asked)
     worker_done_before = worker_jobs_done(cluster)
     client = Client(ctx, cluster, asked, name="dev")
-    content = b"def main():\n    return 0\n"
-    rid = client.send({"type": "generate", "request_id": "metrics-1",
-                       "address": "ucxl://metrics/main.py",
-                       "content": content, "wait": True,
-                       "content_hash": hashlib.sha256(content).hexdigest()})
-    deadline = now() + 20
-    done = None
-    while now() < deadline and done is None:
-        reply = client.receive({rid}, deadline)
-        if not reply or reply.get("type") in ("job_done", "error"):
-            done = reply
+    done = client.generate_and_wait("metrics-1", "ucxl://metrics/main.py",
+                                    b"def main():\n    return 0\n")
     client.close()
     if not c.check("generate --wait ends completed",
                    done and done.get("state") == "completed", done):

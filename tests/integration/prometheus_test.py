@@ -18,7 +18,6 @@ Through Prometheus' HTTP API it checks:
   - the rules loaded, and SlurpNoLeader is not firing.
 Each query and its answer is printed (the issue's closing note quotes them).
 """
-import hashlib
 import json
 import os
 import pathlib
@@ -32,7 +31,7 @@ import urllib.request
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from cluster_harness import (  # noqa: E402
-    Client, cluster_test_main, note, now, wait_for)
+    Client, cluster_test_main, note, wait_for)
 from metrics_test import worker_addresses  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -144,17 +143,8 @@ def scrape_and_query(c, ctx, cluster, address):
     done_q = 'sum(slurp_worker_jobs_total{outcome="done"})'
     done_before = show(address, done_q)
     client = Client(ctx, cluster, "n1", name="dev")
-    content = b"package main\n\nfunc main() {}\n"
-    rid = client.send({"type": "generate", "request_id": "prom-1",
-                       "address": "ucxl://prom/main.go", "content": content,
-                       "content_hash": hashlib.sha256(content).hexdigest(),
-                       "wait": True})
-    deadline = now() + 20
-    done = None
-    while now() < deadline and done is None:
-        reply = client.receive({rid}, deadline)
-        if not reply or reply.get("type") in ("job_done", "error"):
-            done = reply
+    done = client.generate_and_wait("prom-1", "ucxl://prom/main.go",
+                                    b"package main\n\nfunc main() {}\n")
     client.close()
     if not c.check("generate --wait ends completed",
                    done and done.get("state") == "completed", done):
