@@ -160,7 +160,23 @@ std::vector<JobBatch> LeaderPipeline::on_applied(
   }
   if (expire_index_ == entry.index) expire_index_.reset();
   auto it = lease_proposals_.find(entry.index);
-  if (it == lease_proposals_.end()) return {};
+  if (it == lease_proposals_.end()) {
+    // A lease an earlier leader proposed that commits only now, in our
+    // term: that leader applied it, if ever, when it no longer led, so
+    // nobody pushed its jobs, and they sat out their whole lease. On
+    // /usr/include about 2,000 jobs, leased by a leader whose followers had
+    // stopped acknowledging, waited 30 s after each election. Their grants
+    // are in the log, so we send them. A lease that leader did apply and
+    // push while it led is normally applied here before we lead; when we
+    // lag, its jobs go twice and the later result is a duplicate the
+    // state machine ignores (QueueCounters::duplicate_generations).
+    const bool orphaned = leading(raft) && entry.term < raft.term() &&
+                          static_cast<state::CommandKind>(entry.kind) ==
+                              state::CommandKind::lease;
+    if (!orphaned) return {};
+    ++counters_.orphaned_leases_pushed;
+    return push_leased(raft.term(), outcome, machine);
+  }
   for (std::uint64_t id : it->second.job_ids) leasing_.erase(id);
   const bool ours =
       it->second.term == entry.term && leading(raft) &&
@@ -169,13 +185,13 @@ std::vector<JobBatch> LeaderPipeline::on_applied(
   lease_proposals_.erase(it);
   if (!ours) return {};
   ++counters_.leases_applied;
-  return push_leased(entry, outcome, machine);
+  return push_leased(entry.term, outcome, machine);
 }
 
 // Jobs go out in batches under the message limit: a worker refuses a
 // bigger frame, and a refused batch would only come back after its lease.
 std::vector<JobBatch> LeaderPipeline::push_leased(
-    const LogEntry& entry, const state::ApplyOutcome& outcome,
+    std::uint64_t term, const state::ApplyOutcome& outcome,
     const state::StateMachine& machine) {
   if (outcome.leased.empty()) return {};
   std::vector<Job> jobs;
@@ -185,7 +201,7 @@ std::vector<JobBatch> LeaderPipeline::push_leased(
     if (job) jobs.push_back(std::move(*job));
   }
   counters_.jobs_pushed += jobs.size();
-  return split_job_batches(std::move(jobs), entry.term, settings_.node_id);
+  return split_job_batches(std::move(jobs), term, settings_.node_id);
 }
 
 // Fault::ignore_dependencies: remembers jobs that were enqueued waiting,

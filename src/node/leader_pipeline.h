@@ -87,6 +87,8 @@ class LeaderPipeline {
     std::uint64_t lease_expiries = 0;  // expired leases proposed as failed
     std::uint64_t results_deposed = 0;
     std::uint64_t proposals_refused = 0;
+    // Leases of an earlier term that committed in ours (on_applied).
+    std::uint64_t orphaned_leases_pushed = 0;
     Counters& operator+=(const Counters& other) {
       leases_proposed += other.leases_proposed;
       leases_applied += other.leases_applied;
@@ -94,6 +96,7 @@ class LeaderPipeline {
       lease_expiries += other.lease_expiries;
       results_deposed += other.results_deposed;
       proposals_refused += other.proposals_refused;
+      orphaned_leases_pushed += other.orphaned_leases_pushed;
       return *this;
     }
   };
@@ -153,7 +156,10 @@ class LeaderPipeline {
   void expire_deadlines(consensus::Raft& raft,
                         const state::StateMachine& machine,
                         std::uint64_t wall_now_ms);
-  std::vector<JobBatch> push_leased(const LogEntry& entry,
+  // The batches carry `term`, the term of the leader that pushes them;
+  // results echo it, and a result with a newer term tells a leader it was
+  // deposed (on_results).
+  std::vector<JobBatch> push_leased(std::uint64_t term,
                                     const state::ApplyOutcome& outcome,
                                     const state::StateMachine& machine);
   std::vector<JobBatch> push_waiting(const consensus::Raft& raft,

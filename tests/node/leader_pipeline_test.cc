@@ -89,6 +89,17 @@ class Cluster {
   }
 
   void isolate(std::size_t i) { cut_.insert(i); }
+  // Node i's Ready goes out and reaches the others, then i is cut off: they
+  // hold its new entries, and it never learns that they committed.
+  void send_then_isolate(std::size_t i) {
+    process(i);
+    for (auto& [from, envelope] : network_) {
+      if (from == i)
+        members_[index_of(envelope.to)]->raft->step(envelope.message);
+    }
+    network_.clear();
+    isolate(i);
+  }
   // One tick (a leader's heartbeat), then everything it causes.
   void tick(std::size_t i) {
     members_[i]->raft->tick();
@@ -277,6 +288,26 @@ TEST_CASE(
     wall = job->queued_since_ms;
     steady += 1000;
   }
+}
+
+TEST_CASE(
+    "a lease that commits only in the next leader's term is pushed by that "
+    "leader",
+    "[pipeline]") {
+  Cluster c(3);
+  const std::size_t old_leader = c.elect_other_than(std::nullopt);
+  const std::uint64_t a = c.enqueue(old_leader, "a.cc");
+  c.turn(old_leader, 2000, 0);
+  REQUIRE(c[old_leader].pipeline.leasing() == 1);
+  c.send_then_isolate(old_leader);
+  const std::size_t next = c.elect_other_than(old_leader);
+  // The new leader's first entry committed the old term's lease.
+  REQUIRE(c[next].machine.job(a)->state == state::JobState::active);
+  CHECK(c[old_leader].pushed.empty());
+  CHECK(jobs_in(c[next].pushed) ==
+        std::vector<std::pair<std::uint64_t, std::uint64_t>>{{a, 1}});
+  CHECK(c[next].pushed[0].term == c[next].raft->term());
+  CHECK(c[next].pipeline.counters().orphaned_leases_pushed == 1);
 }
 
 TEST_CASE("a result at a deposed leader decides nothing", "[pipeline]") {
