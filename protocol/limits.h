@@ -168,6 +168,10 @@ inline constexpr std::size_t event_history_events_max = 10000;
 // quotes at most quoted_input_bytes_max, but many kinds of events exist).
 inline constexpr std::size_t event_history_bytes_max = 8 * 1024 * 1024;
 inline constexpr std::size_t events_per_reply_max = 1000;
+// State-machine events a follower keeps from the entries it applied last,
+// to publish again when it becomes leader (its predecessor may have died
+// with them unsent): about a second of a busy leader's events.
+inline constexpr std::size_t events_republished_max = 4096;
 // Node-to-node sockets retry a lost connection this fast (jittered), up
 // to the max: a restarted peer must be reachable again well within an
 // election timeout.

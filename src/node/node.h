@@ -300,6 +300,9 @@ class Node : private consensus::ReadyPorts {
   LogRateLimit slow_turn_log_{1};
   LogRateLimit slow_apply_log_{1};
   std::uint64_t poll_wait_us_ = 0;
+  // The state-machine events of the entries last applied as a follower,
+  // published when this node leads (apply_entry says why).
+  std::deque<state::StateEvent> follower_events_;
   // Read after the turn's poll, so a slow turn's line counts only its own.
   ThreadSwitches switches_after_poll_;
   std::uint64_t next_beacon_ms_ = 0;

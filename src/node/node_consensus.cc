@@ -175,12 +175,23 @@ void Node::apply_entry(const LogEntry& entry) {
   // entry, so delivery is at least once: each such event carries `entry`,
   // "<log index>.<n>", the same on every node, for subscribers to drop
   // repeats (PROTOCOL.md, "Events").
-  if (leading) {
-    std::uint64_t n = 0;
-    for (state::StateEvent& e : outcome.events) {
-      e.attrs["entry"] =
-          std::to_string(entry.index) + "." + std::to_string(n++);
+  //
+  // A leader killed right after applying an entry loses the events still
+  // in its PUB socket, and its followers applied the entry silently: a
+  // subscriber never heard of that job.completed (security/events_once
+  // saw it under load). So a follower keeps the events of the entries it
+  // applied last (events_republished_max) and publishes them once it
+  // leads; subscribers drop the repeats by `entry`.
+  std::uint64_t n = 0;
+  for (state::StateEvent& e : outcome.events) {
+    e.attrs["entry"] = std::to_string(entry.index) + "." + std::to_string(n++);
+    if (leading) {
       publish(std::move(e.topic), std::move(e.attrs));
+      continue;
+    }
+    follower_events_.push_back(std::move(e));
+    if (follower_events_.size() > limits::events_republished_max) {
+      follower_events_.pop_front();
     }
   }
   if (auto proposal = requests_.take_proposal(entry)) {
@@ -348,6 +359,10 @@ void Node::after_consensus_change() {
     audit("leader.elected", options_.node_id,
           "term " + std::to_string(raft_->term()));
     publish("leader.elected", {{"leader", options_.node_id}});
+    for (state::StateEvent& e : follower_events_) {
+      publish(std::move(e.topic), std::move(e.attrs));
+    }
+    follower_events_.clear();
     next_beacon_ms_ = 0;  // announce at once
     reset_pipeline();
     peer_healthy_.clear();
